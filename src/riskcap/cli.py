@@ -1,0 +1,339 @@
+"""The ``riskcap`` command line (Typer).
+
+Every :class:`~riskcap.errors.RiskcapError` becomes one line on stderr and the
+error's exit code (see :mod:`riskcap.errors`); no traceback is shown for errors a
+user can cause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from riskcap import __version__
+from riskcap.config import Settings, default_config_text, load_settings
+from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
+from riskcap.data.lake import Lake
+from riskcap.data.schemas import TABLES
+from riskcap.errors import RiskcapError
+from riskcap.store.catalog import Catalog
+
+app = typer.Typer(
+    name="riskcap",
+    help="Market-risk and regulatory-capital engine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+lake_app = typer.Typer(help="Inspect lake tables: history and time travel.", no_args_is_help=True)
+app.add_typer(lake_app, name="lake")
+
+console = Console()
+err_console = Console(stderr=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (default: $RISKCAP_CONFIG or ./riskcap.toml)"),
+]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def _timestamp(value: str) -> dt.datetime:
+    try:
+        ts = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO timestamp") from None
+    return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
+
+
+AsOfOpt = Annotated[str, typer.Option("--as-of", help="Business date, YYYY-MM-DD")]
+
+
+def _settings(config: Path | None) -> Settings:
+    return load_settings(config)
+
+
+def _lake(settings: Settings) -> Lake:
+    return Lake(settings.lake_path)
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def version() -> None:
+    """Print the riskcap version."""
+    console.print(__version__)
+
+
+@app.command()
+def init(
+    path: Annotated[Path, typer.Argument(help="File to write")] = Path("riskcap.toml"),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
+) -> None:
+    """Write a commented default riskcap.toml."""
+    if path.exists() and not force:
+        raise RiskcapError(f"{path} exists; use --force to overwrite it")
+    path.write_text(default_config_text(), encoding="utf-8")
+    console.print(f"wrote {path}")
+
+
+def _print_ingest(result: IngestResult) -> None:
+    if result.already_ingested:
+        console.print(
+            f"{result.file}: already ingested into {result.table} (sha256 "
+            f"{result.sha256[:12]}…); nothing to do"
+        )
+        return
+    console.print(
+        f"{result.file}: {result.rows_written} of {result.rows_read} rows into "
+        f"{result.table} v{result.table_version}"
+        + (
+            f", {result.rows_quarantined} quarantined "
+            f"({', '.join(f'{k}×{n}' for k, n in sorted(result.rule_counts.items()))})"
+            if result.rows_quarantined
+            else ""
+        )
+    )
+
+
+@app.command()
+def ingest(
+    kind: Annotated[IngestKind, typer.Argument(help="What the file holds")],
+    file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file")],
+    config: ConfigOpt = None,
+) -> None:
+    """Validate a file and land its good rows in the lake (bad rows to quarantine)."""
+    settings = _settings(config)
+    result = ingest_file(
+        _lake(settings), kind, file, max_bad_fraction=settings.ingest.max_bad_fraction
+    )
+    _print_ingest(result)
+
+
+@app.command()
+def ready(
+    source: Annotated[str, typer.Argument(help="Upstream source name, e.g. trades")],
+    as_of: AsOfOpt,
+    config: ConfigOpt = None,
+) -> None:
+    """Record that an upstream source delivered everything for a business date."""
+    settings = _settings(config)
+    day = _date(as_of)
+    if source not in settings.eod.sources:
+        err_console.print(
+            f"note: '{source}' is not one of the configured sources "
+            f"({', '.join(settings.eod.sources)}); recorded anyway"
+        )
+    mark = Catalog(settings.catalog_url).mark_ready(source, day)
+    state = "ready" if mark.newly_recorded else "already ready"
+    console.print(f"{source} {state} for {day} (recorded {mark.recorded_at:%Y-%m-%d %H:%M:%S}Z)")
+
+
+@app.command()
+def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
+    """Build the EOD positions snapshot of a date (needs every source ready)."""
+    from riskcap.data.snapshot import build_snapshot
+
+    settings = _settings(config)
+    result = build_snapshot(
+        _lake(settings),
+        Catalog(settings.catalog_url),
+        _date(as_of),
+        sources=settings.eod.sources,
+        zero_tolerance=settings.eod.zero_quantity_tolerance,
+    )
+    console.print(
+        f"snapshot {result.as_of}: {result.rows} positions (from {result.previous_as_of} "
+        f"+ {result.trades_applied} trades, {result.closed} closed) → positions "
+        f"v{result.positions_version}; inputs "
+        + ", ".join(f"{t} v{v}" for t, v in result.input_versions.items())
+    )
+
+
+@app.command()
+def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
+    """Run the data-quality gate on a snapshot; exit 7 if a blocking check fails."""
+    from riskcap.data.quality import load_context, run_checks, run_quality_gate
+
+    settings = _settings(config)
+    lake = _lake(settings)
+    catalog = Catalog(settings.catalog_url)
+    day = _date(as_of)
+    try:
+        results = run_quality_gate(lake, catalog, day, settings.quality)
+    except RiskcapError:
+        from riskcap.data.quality import default_checks
+
+        _print_quality(
+            run_checks(default_checks(settings.quality), load_context(lake, day, settings.quality))
+        )
+        raise
+    _print_quality(results)
+
+
+def _print_quality(results: Sequence[Any]) -> None:
+    table = Table(title="data-quality checks")
+    for col in ("check", "severity", "result", "count", "threshold", "message"):
+        table.add_column(col)
+    for r in results:
+        verdict = "[green]pass" if r.passed else ("[red]FAIL" if r.blocks else "[yellow]warn")
+        table.add_row(
+            r.name, r.severity.value, verdict, str(r.failing_count), r.threshold, r.message
+        )
+    console.print(table)
+
+
+@app.command("demo-book")
+def demo_book(
+    directory: Annotated[Path, typer.Option("--dir", help="Output folder")] = Path("demo/input"),
+    seed: Annotated[int | None, typer.Option(help="Seed (default: demo.seed)")] = None,
+    days: Annotated[int | None, typer.Option(help="Business days of trades")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Write the deterministic demo book and the bundled market data as input files."""
+    from riskcap.data.demo_book import generate_demo_book, write_market_files
+    from riskcap.data.samples import market_bundle
+
+    settings = _settings(config)
+    seed = settings.demo.seed if seed is None else seed
+    days = settings.demo.days if days is None else days
+    bundle = market_bundle(seed)
+    market = write_market_files(bundle, directory / "market")
+    book = generate_demo_book(bundle, seed, days, directory / "book")
+    console.print(
+        f"wrote market files ({', '.join(str(p) for p in market.values())}) and the demo "
+        f"book ({book.books}, {book.instruments}, {book.opening_positions}, "
+        f"{len(book.trades)} trade files {book.trade_dates[0]}..{book.trade_dates[-1]})"
+    )
+
+
+@app.command()
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Demo folder")] = Path("demo"),
+) -> None:
+    """Run the demo end of day on the bundled real data (see README)."""
+    from riskcap.demo import run_demo
+
+    run_demo(directory, console)
+
+
+@lake_app.command("tables")
+def lake_tables(config: ConfigOpt = None) -> None:
+    """List the lake tables with their latest version."""
+    lake = _lake(_settings(config))
+    table = Table(title=f"lake {lake.root}")
+    table.add_column("table")
+    table.add_column("version", justify="right")
+    table.add_column("partitioned by")
+    for name, spec in TABLES.items():
+        v = lake.version(name)
+        table.add_row(name, "—" if v < 0 else str(v), ", ".join(spec.partition_by))
+    console.print(table)
+
+
+@lake_app.command("history")
+def lake_history(
+    table_name: Annotated[str, typer.Argument(metavar="TABLE")],
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines")] = False,
+) -> None:
+    """Show the commits of a table, newest first."""
+    lake = _lake(_settings(config))
+    commits = lake.history(table_name)
+    if as_json:
+        for c in commits:
+            console.print_json(
+                json.dumps(
+                    {
+                        "version": c.version,
+                        "timestamp": c.timestamp.isoformat(),
+                        "operation": c.operation,
+                        "rows_added": c.rows_added,
+                        "metadata": c.metadata,
+                    }
+                )
+            )
+        return
+    table = Table(title=f"{table_name} history")
+    for col in ("version", "timestamp (UTC)", "operation", "rows added", "riskcap metadata"):
+        table.add_column(col)
+    for c in commits:
+        meta = ", ".join(f"{k}={v}" for k, v in sorted(c.metadata.items()))
+        table.add_row(
+            str(c.version),
+            f"{c.timestamp:%Y-%m-%d %H:%M:%S.%f}"[:-3],
+            c.operation,
+            "" if c.rows_added is None else str(c.rows_added),
+            meta,
+        )
+    console.print(table)
+
+
+@lake_app.command("show")
+def lake_show(
+    table_name: Annotated[str, typer.Argument(metavar="TABLE")],
+    version: Annotated[int | None, typer.Option("--version", help="Table version")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="ISO timestamp (UTC if naive)")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to print")] = 20,
+    config: ConfigOpt = None,
+) -> None:
+    """Print a table's rows, optionally as of a version or a timestamp."""
+    lake = _lake(_settings(config))
+    ts = _timestamp(at) if at else None
+    if version is not None and ts is not None:
+        raise typer.BadParameter("give --version or --at, not both")
+    data = lake.read(table_name, version=version, at=ts)
+    dtab = lake.table(table_name, version=version, at=ts)
+    frame = data.slice(0, limit).to_pandas()
+    table = Table(
+        title=f"{table_name} v{dtab.version()}: {data.num_rows} rows"
+        + (f" (first {limit})" if data.num_rows > limit else "")
+    )
+    for col in frame.columns:
+        table.add_column(str(col))
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI with ``argv``; return the exit code (errors as one stderr line)."""
+    try:
+        app(args=list(argv) if argv is not None else None, prog_name="riskcap")
+    except SystemExit as exc:  # typer's normal exit, usage errors included (code 2)
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    except RiskcapError as exc:
+        err_console.print(f"riskcap: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print("riskcap: interrupted")
+        return 130
+    return 0
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,1 @@
+"""Lake, schemas, ingestion, EOD snapshot, data-quality gate and bundled data."""

@@ -1,0 +1,408 @@
+"""The deterministic demo book: a firm, its hierarchy, instruments, positions and trades.
+
+Firm ``RISKCAP`` → 2 legal entities → 4 desks → 12 books. Instruments: the 20
+bundled stocks, an S&P 500 tracker, European calls and puts on 6 stocks and the
+index (3 strikes × 3 expiries), two S&P 500 futures, four fixed-rate bonds and
+eight vanilla swaps on the synthetic USD curve. Opening positions on the first
+business day D0, then ``days`` business days of trades (some closing a position
+exactly to zero, some opening instruments not held before). Trade prices are the
+day's model marks (real closes, synthetic curve and vols) with a small spread.
+
+Everything is a pure function of the seed and the bundled data, so two calls give
+byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from riskcap.data.samples import (
+    CURVE_ID,
+    CURVE_TENORS,
+    INDEX_FACTOR,
+    MarketBundle,
+    business_days,
+)
+from riskcap.pricing.equity import black_scholes_merton, forward_price
+from riskcap.pricing.rates import (
+    fixed_bond_price,
+    par_swap_rate,
+    payment_times,
+    swap_pv,
+    zero_rate,
+)
+
+FIRM = "RISKCAP"
+# book, desk, legal entity, description
+HIERARCHY: tuple[tuple[str, str, str, str], ...] = (
+    ("EQC-TECH", "EQ-CASH", "RC-US-LLC", "US technology cash equities"),
+    ("EQC-FIN", "EQ-CASH", "RC-US-LLC", "US financials and healthcare cash equities"),
+    ("EQC-DEF", "EQ-CASH", "RC-US-LLC", "US defensive cash equities"),
+    ("EQD-SINGLE", "EQ-DERIV", "RC-US-LLC", "single-stock options with delta hedges"),
+    ("EQD-INDEX", "EQ-DERIV", "RC-US-LLC", "S&P 500 index options and tracker hedge"),
+    ("EQD-VOL", "EQ-DERIV", "RC-US-LLC", "volatility: straddles on stocks and the index"),
+    ("RTS-GOVT", "RATES", "RC-UK-LTD", "fixed-rate government-style bonds"),
+    ("RTS-SWAPS", "RATES", "RC-UK-LTD", "vanilla interest-rate swaps"),
+    ("RTS-CURVE", "RATES", "RC-UK-LTD", "curve trades: 2s10s and 5s30s"),
+    ("MAC-FUT", "MACRO", "RC-UK-LTD", "S&P 500 futures"),
+    ("MAC-LS", "MACRO", "RC-UK-LTD", "energy and industrials long/short"),
+    ("MAC-HEDGE", "MACRO", "RC-UK-LTD", "index downside hedges"),
+)
+OPTION_UNDERLYINGS = ("AAPL", "MSFT", "JPM", "XOM", "AMD", "JNJ")
+EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16), dt.date(2023, 12, 15))
+FUTURE_EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16))
+RATE_TENORS = (2, 5, 10, 30)
+SCHEDULE_WIDTH = 64
+
+
+@dataclass(frozen=True)
+class DemoBookFiles:
+    """Paths of the files written, in the order they should be ingested."""
+
+    books: Path
+    instruments: Path
+    opening_positions: Path
+    trades: tuple[Path, ...]
+    opening_date: dt.date
+    trade_dates: tuple[dt.date, ...]
+
+
+def _strike_step(spot: float) -> float:
+    return 25.0 if spot >= 1000 else 5.0 if spot >= 100 else 2.5 if spot >= 25 else 1.0
+
+
+def _add_years(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+class ModelMarker:
+    """Model price per unit of an instrument on a date, from the demo market bundle.
+
+    Equities and the index at the close; futures at the cost-of-carry forward;
+    options by Black–Scholes–Merton with the synthetic ATM vol interpolated in
+    tenor and the zero rate at expiry (no dividends); bonds and swaps off the
+    synthetic zero curve.
+    """
+
+    def __init__(self, bundle: MarketBundle):
+        self.prices = bundle.prices
+        self.zero = bundle.zero_curve
+        vols = bundle.vols
+        self.vols = {
+            (d, u): g.sort_values("tenor_years")
+            for (d, u), g in vols.loc[
+                vols["date"] >= (bundle.prices.index[-1] - pd.Timedelta(days=400)).date()
+            ].groupby(["date", "underlying"])
+        }
+        self.tenors = np.array([t for _, t in CURVE_TENORS])
+
+    def curve(self, d: dt.date) -> np.ndarray:
+        return np.asarray(self.zero.loc[pd.Timestamp(d)], dtype=np.float64)
+
+    def spot(self, factor: str, d: dt.date) -> float:
+        return float(self.prices.at[pd.Timestamp(d), factor])
+
+    def vol(self, factor: str, d: dt.date, t: float) -> float:
+        g = self.vols[(d, factor)]
+        return float(np.interp(t, g["tenor_years"], g["implied_vol"]))
+
+    def mark(self, inst: pd.Series, d: dt.date) -> float:
+        kind = inst["instrument_type"]
+        if kind in ("equity", "index"):
+            return self.spot(inst["underlying"], d)
+        rates = self.curve(d)
+        if kind in ("equity_option", "index_option", "index_future"):
+            t = (inst["expiry"] - d).days / 365.0
+            s = self.spot(inst["underlying"], d)
+            r = float(zero_rate(self.tenors, rates, t))
+            if kind == "index_future":
+                return float(forward_price(s, r, 0.0, t))
+            sigma = self.vol(inst["underlying"], d, t)
+            return float(
+                black_scholes_merton(
+                    s, inst["strike"], t, r, 0.0, sigma, inst["option_type"] == "call"
+                )
+            )
+        t_mat = (inst["maturity"] - d).days / 365.0
+        times, mask = payment_times(t_mat, int(inst["payment_frequency"]), SCHEDULE_WIDTH)
+        freq = float(inst["payment_frequency"])
+        if kind == "bond":
+            return float(
+                fixed_bond_price(self.tenors, rates, inst["fixed_rate"], freq, times, mask)
+            )
+        return float(
+            swap_pv(
+                self.tenors,
+                rates,
+                inst["fixed_rate"],
+                freq,
+                times,
+                mask,
+                inst["pay_receive"] == "pay",
+            )
+        )
+
+
+def market_values(
+    marker: ModelMarker, positions: pd.DataFrame, instruments: pd.DataFrame, day: dt.date
+) -> pd.DataFrame:
+    """``positions`` with ``price`` and ``market_value = quantity × multiplier × price``."""
+    by_id = instruments.set_index("instrument_id")
+    prices = {iid: marker.mark(by_id.loc[iid], day) for iid in positions["instrument_id"].unique()}
+    out = positions.assign(price=positions["instrument_id"].map(prices))
+    mult = out["instrument_id"].map(by_id["multiplier"]).astype(float)
+    return out.assign(market_value=out["quantity"] * mult * out["price"])
+
+
+def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
+    rows: list[dict[str, object]] = []
+    tickers = [c.removeprefix("EQ.") for c in marker.prices.columns if c.startswith("EQ.")]
+    for t in tickers:
+        rows.append(
+            dict(
+                instrument_id=t,
+                instrument_type="equity",
+                underlying=f"EQ.{t}",
+                description=f"{t} common stock",
+                multiplier=1.0,
+            )
+        )
+    rows.append(
+        dict(
+            instrument_id="SPX-IDX",
+            instrument_type="index",
+            underlying=INDEX_FACTOR,
+            description="S&P 500 index tracker",
+            multiplier=1.0,
+        )
+    )
+    for t in (*OPTION_UNDERLYINGS, "SPX"):
+        factor = INDEX_FACTOR if t == "SPX" else f"EQ.{t}"
+        spot = marker.spot(factor, d0)
+        step = _strike_step(spot)
+        for expiry in EXPIRIES:
+            for moneyness in (0.9, 1.0, 1.1):
+                strike = round(spot * moneyness / step) * step
+                for cp in ("call", "put"):
+                    rows.append(
+                        dict(
+                            instrument_id=f"{t}-{expiry:%Y%m%d}-{cp[0].upper()}-{strike:g}",
+                            instrument_type="index_option" if t == "SPX" else "equity_option",
+                            underlying=factor,
+                            strike=strike,
+                            option_type=cp,
+                            expiry=expiry,
+                            multiplier=100.0,
+                            description=f"{t} {expiry} {strike:g} European {cp}",
+                        )
+                    )
+    for expiry in FUTURE_EXPIRIES:
+        rows.append(
+            dict(
+                instrument_id=f"ES-{expiry:%Y%m%d}",
+                instrument_type="index_future",
+                underlying=INDEX_FACTOR,
+                expiry=expiry,
+                multiplier=50.0,
+                description=f"S&P 500 future expiring {expiry}",
+            )
+        )
+    rates = marker.curve(d0)
+    for years in RATE_TENORS:
+        maturity = _add_years(d0, years)
+        t_mat = (maturity - d0).days / 365.0
+        times, mask = payment_times(t_mat, 2, SCHEDULE_WIDTH)
+        par = float(par_swap_rate(marker.tenors, rates, 2.0, times, mask))
+        coupon = round(par * 800) / 800  # nearest 1/8 %
+        rows.append(
+            dict(
+                instrument_id=f"UST-{years}Y",
+                instrument_type="bond",
+                maturity=maturity,
+                fixed_rate=coupon,
+                payment_frequency=2,
+                curve_id=CURVE_ID,
+                multiplier=0.01,
+                description=f"{coupon:.3%} {years}Y fixed-rate bond (price per 100)",
+            )
+        )
+        times, mask = payment_times(t_mat, 1, SCHEDULE_WIDTH)
+        swap_rate = round(float(par_swap_rate(marker.tenors, rates, 1.0, times, mask)), 4)
+        for side in ("pay", "receive"):
+            rows.append(
+                dict(
+                    instrument_id=f"IRS-{years}Y-{side.upper()[:3]}",
+                    instrument_type="irs",
+                    maturity=maturity,
+                    fixed_rate=swap_rate,
+                    payment_frequency=1,
+                    pay_receive=side,
+                    curve_id=CURVE_ID,
+                    multiplier=1.0,
+                    description=f"{years}Y swap, {side} fixed {swap_rate:.2%}",
+                )
+            )
+    frame = pd.DataFrame(rows)
+    frame["currency"] = "USD"
+    return frame
+
+
+def _universes(instruments: pd.DataFrame) -> dict[str, list[str]]:
+    ids = instruments["instrument_id"]
+
+    def like(prefixes: tuple[str, ...], kind: str | None = None) -> list[str]:
+        sel = instruments["instrument_id"].str.startswith(prefixes)
+        if kind:
+            sel &= instruments["instrument_type"] == kind
+        return sorted(ids[sel])
+
+    atm = instruments.loc[
+        instruments["instrument_type"].str.endswith("option")
+        & instruments["instrument_id"].str.contains(r"-(?:C|P)-")
+    ]
+    straddles = sorted(
+        atm.loc[atm["underlying"].isin(["EQ.AAPL", "EQ.MSFT", INDEX_FACTOR]), "instrument_id"]
+    )
+    return {
+        "EQC-TECH": ["AAPL", "AMD", "MSFT"],
+        "EQC-FIN": ["BAC", "JPM", "UNH"],
+        "EQC-DEF": ["JNJ", "KO", "LLY", "MRK", "PEP", "PFE", "PG", "WMT"],
+        "EQD-SINGLE": [*like(tuple(f"{t}-2023" for t in OPTION_UNDERLYINGS)), *OPTION_UNDERLYINGS],
+        "EQD-INDEX": [*like(("SPX-2023",)), "SPX-IDX"],
+        "EQD-VOL": straddles,
+        "RTS-GOVT": like(("UST-",)),
+        "RTS-SWAPS": like(("IRS-",)),
+        "RTS-CURVE": [
+            "IRS-2Y-REC",
+            "IRS-10Y-PAY",
+            "IRS-5Y-REC",
+            "IRS-30Y-PAY",
+            "UST-2Y",
+            "UST-10Y",
+        ],
+        "MAC-FUT": like(("ES-",)),
+        "MAC-LS": ["BBY", "CVX", "GE", "HD", "RRC", "XOM"],
+        "MAC-HEDGE": [*like(("SPX-2023",))[::3], "SPX-IDX"],
+    }
+
+
+def _size(kind: str, rng: np.random.Generator) -> float:
+    if kind in ("equity", "index"):
+        return float(rng.integers(10, 500) * 100)
+    if kind.endswith("option"):
+        return float(rng.integers(1, 40) * 5)
+    if kind == "index_future":
+        return float(rng.integers(5, 80))
+    return float(rng.integers(1, 50) * 1_000_000)
+
+
+def generate_demo_book(
+    bundle: MarketBundle, seed: int, days: int, out_dir: Path, end: dt.date | None = None
+) -> DemoBookFiles:
+    """Write books, instruments, opening positions and daily trade files to ``out_dir``.
+
+    The opening date D0 is the business day before the last ``days`` business days
+    of the bundled history (ending at ``end`` if given).
+    """
+    dates = business_days(bundle.prices, end, days + 1)
+    d0, trade_dates = dates[0], dates[1:]
+    marker = ModelMarker(bundle)
+    rng = np.random.default_rng([seed, 3])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "trades").mkdir(exist_ok=True)
+
+    books = pd.DataFrame(
+        [
+            dict(book_id=b, desk=d, legal_entity=e, firm=FIRM, description=txt)
+            for b, d, e, txt in HIERARCHY
+        ]
+    )
+    books_path = out_dir / "books.csv"
+    books.to_csv(books_path, index=False)
+
+    instruments = _instruments(marker, d0)
+    inst_path = out_dir / "instruments.csv"
+    instruments.to_csv(inst_path, index=False)
+    by_id = instruments.set_index("instrument_id")
+    universes = _universes(instruments)
+    long_only = {"EQC-TECH", "EQC-FIN", "EQC-DEF", "RTS-GOVT"}
+
+    held: dict[tuple[str, str], float] = {}
+    for book, universe in universes.items():
+        for iid in universe:
+            if rng.random() < 0.55:
+                sign = 1.0 if book in long_only else float(rng.choice([-1.0, 1.0]))
+                held[(book, iid)] = sign * _size(by_id.at[iid, "instrument_type"], rng)
+    opening = pd.DataFrame(
+        [
+            dict(as_of=d0.isoformat(), book_id=b, instrument_id=i, quantity=q)
+            for (b, i), q in sorted(held.items())
+        ]
+    )
+    opening_path = out_dir / f"positions_{d0.isoformat()}.csv"
+    opening.to_csv(opening_path, index=False)
+
+    trade_paths = []
+    book_names = sorted(universes)
+    for d in trade_dates:
+        rows = []
+        for n in range(int(rng.integers(4, 11))):
+            book = book_names[int(rng.integers(len(book_names)))]
+            current = sorted(i for (b, i) in held if b == book)
+            if current and rng.random() < 0.15:
+                iid = current[int(rng.integers(len(current)))]
+                qty = -held[(book, iid)]  # close out exactly
+            else:
+                universe = universes[book]
+                iid = universe[int(rng.integers(len(universe)))]
+                qty = float(rng.choice([-1.0, 1.0])) * max(
+                    1.0, round(_size(by_id.at[iid, "instrument_type"], rng) * 0.3)
+                )
+            mark = marker.mark(by_id.loc[iid], d)
+            spread = 1.0 + float(rng.uniform(-0.001, 0.001)) * (1.0 if qty > 0 else -1.0)
+            price = round(mark * spread if by_id.at[iid, "instrument_type"] != "irs" else mark, 6)
+            rows.append(
+                dict(
+                    trade_id=f"T{d:%Y%m%d}-{n + 1:03d}",
+                    trade_date=d.isoformat(),
+                    book_id=book,
+                    instrument_id=iid,
+                    quantity=qty,
+                    price=price,
+                )
+            )
+            new = held.get((book, iid), 0.0) + qty
+            if new == 0.0:
+                held.pop((book, iid), None)
+            else:
+                held[(book, iid)] = new
+        path = out_dir / "trades" / f"trades_{d.isoformat()}.csv"
+        pd.DataFrame(rows).to_csv(path, index=False)
+        trade_paths.append(path)
+    return DemoBookFiles(
+        books_path, inst_path, opening_path, tuple(trade_paths), d0, tuple(trade_dates)
+    )
+
+
+def write_market_files(bundle: MarketBundle, out_dir: Path) -> dict[str, Path]:
+    """Write the market bundle as ingestable files: factors.csv and Parquet series."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "factors": out_dir / "factors.csv",
+        "market-data": out_dir / "market_data.parquet",
+        "curves": out_dir / "curves.parquet",
+        "vols": out_dir / "vols.parquet",
+    }
+    bundle.factors.to_csv(paths["factors"], index=False)
+    bundle.market_data.to_parquet(paths["market-data"], index=False)
+    bundle.curves.to_parquet(paths["curves"], index=False)
+    bundle.vols.to_parquet(paths["vols"], index=False)
+    return paths

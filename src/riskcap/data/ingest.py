@@ -1,0 +1,709 @@
+"""Ingestion of upstream files (CSV, gzipped CSV, Parquet) into the lake.
+
+A file goes through four gates, in order:
+
+1. **File**: it must exist, be readable, non-empty, well-formed, and carry every
+   required column. Otherwise :class:`~riskcap.errors.InputFileError`, nothing written.
+2. **Rows**: every row is checked against its kind's rules (types, finite numbers,
+   known books / instruments / factors, unique keys, no future dates, ...). Each
+   broken rule is a violation naming the rule and the 1-based data row number.
+3. **Threshold**: if the share of bad rows exceeds ``ingest.max_bad_fraction`` the
+   whole file is rejected (:class:`~riskcap.errors.IngestRejected`) and no table
+   changes version.
+4. **Write**: bad rows go to ``quarantine`` (rule, row, raw values), then the good
+   rows land in the target table in **one** commit tagged with the file's sha256.
+
+Ingesting the same content again (same sha256 into the same table) is a no-op that
+says so. The target table's writer lock is held from the duplicate check to the
+commit, so two processes never interleave.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import enum
+import gzip
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from riskcap.data.lake import Lake, WriteMode, sql_literal
+from riskcap.data.schemas import (
+    BOOKS,
+    CURVES,
+    FACTORS,
+    INSTRUMENTS,
+    MARKET_DATA,
+    POSITIONS,
+    QUARANTINE,
+    TRADES,
+    VOLS,
+    FactorType,
+    InstrumentType,
+    ShockType,
+    TableSpec,
+)
+from riskcap.errors import IngestRejected, InputFileError
+
+log = logging.getLogger(__name__)
+
+
+class IngestKind(enum.StrEnum):
+    """What a file holds; each kind lands in one lake table."""
+
+    BOOKS = "books"
+    INSTRUMENTS = "instruments"
+    FACTORS = "factors"
+    POSITIONS = "positions"
+    TRADES = "trades"
+    MARKET_DATA = "market-data"
+    CURVES = "curves"
+    VOLS = "vols"
+
+
+class ColType(enum.StrEnum):
+    STR = "str"
+    FLOAT = "float"
+    INT = "int"
+    DATE = "date"
+    BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Col:
+    """An input column: its type, whether the file must have it, whether it may be empty."""
+
+    name: str
+    type: ColType
+    required: bool = True
+    nullable: bool = False
+
+
+@dataclass(frozen=True)
+class Violation:
+    row: int  # 1-based data row number
+    rule: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest did. ``already_ingested`` means nothing was written."""
+
+    kind: IngestKind
+    file: str
+    sha256: str
+    rows_read: int
+    rows_written: int
+    rows_quarantined: int
+    table: str
+    table_version: int
+    quarantine_version: int
+    already_ingested: bool = False
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+
+_KIND_TABLE: dict[IngestKind, TableSpec] = {
+    IngestKind.BOOKS: BOOKS,
+    IngestKind.INSTRUMENTS: INSTRUMENTS,
+    IngestKind.FACTORS: FACTORS,
+    IngestKind.POSITIONS: POSITIONS,
+    IngestKind.TRADES: TRADES,
+    IngestKind.MARKET_DATA: MARKET_DATA,
+    IngestKind.CURVES: CURVES,
+    IngestKind.VOLS: VOLS,
+}
+
+_COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
+    IngestKind.BOOKS: (
+        Col("book_id", ColType.STR),
+        Col("desk", ColType.STR, nullable=True),
+        Col("legal_entity", ColType.STR, nullable=True),
+        Col("firm", ColType.STR, nullable=True),
+        Col("description", ColType.STR, required=False, nullable=True),
+    ),
+    IngestKind.INSTRUMENTS: (
+        Col("instrument_id", ColType.STR),
+        Col("instrument_type", ColType.STR),
+        Col("currency", ColType.STR),
+        Col("description", ColType.STR, required=False, nullable=True),
+        Col("underlying", ColType.STR, required=False, nullable=True),
+        Col("multiplier", ColType.FLOAT, required=False, nullable=True),
+        Col("strike", ColType.FLOAT, required=False, nullable=True),
+        Col("option_type", ColType.STR, required=False, nullable=True),
+        Col("expiry", ColType.DATE, required=False, nullable=True),
+        Col("maturity", ColType.DATE, required=False, nullable=True),
+        Col("fixed_rate", ColType.FLOAT, required=False, nullable=True),
+        Col("payment_frequency", ColType.INT, required=False, nullable=True),
+        Col("pay_receive", ColType.STR, required=False, nullable=True),
+        Col("curve_id", ColType.STR, required=False, nullable=True),
+    ),
+    IngestKind.FACTORS: (
+        Col("factor_id", ColType.STR),
+        Col("factor_type", ColType.STR),
+        Col("shock_type", ColType.STR),
+        Col("unit", ColType.STR, required=False, nullable=True),
+        Col("synthetic", ColType.BOOL, required=False, nullable=True),
+        Col("source", ColType.STR, required=False, nullable=True),
+        Col("description", ColType.STR, required=False, nullable=True),
+    ),
+    IngestKind.POSITIONS: (
+        Col("as_of", ColType.DATE),
+        Col("book_id", ColType.STR),
+        Col("instrument_id", ColType.STR),
+        Col("quantity", ColType.FLOAT),
+    ),
+    IngestKind.TRADES: (
+        Col("trade_id", ColType.STR),
+        Col("trade_date", ColType.DATE),
+        Col("book_id", ColType.STR),
+        Col("instrument_id", ColType.STR),
+        Col("quantity", ColType.FLOAT),
+        Col("price", ColType.FLOAT),
+    ),
+    IngestKind.MARKET_DATA: (
+        Col("date", ColType.DATE),
+        Col("factor_id", ColType.STR),
+        Col("value", ColType.FLOAT),
+    ),
+    IngestKind.CURVES: (
+        Col("date", ColType.DATE),
+        Col("curve_id", ColType.STR),
+        Col("tenor_years", ColType.FLOAT),
+        Col("zero_rate", ColType.FLOAT),
+    ),
+    IngestKind.VOLS: (
+        Col("date", ColType.DATE),
+        Col("underlying", ColType.STR),
+        Col("tenor_years", ColType.FLOAT),
+        Col("implied_vol", ColType.FLOAT),
+    ),
+}
+
+_NONFINITE_TEXT = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity"}
+_BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
+_ROW = "_row"
+
+
+def table_for(kind: IngestKind) -> str:
+    """Name of the lake table a kind of file lands in."""
+    return _KIND_TABLE[kind].name
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# -- reading --------------------------------------------------------------------------
+def read_rows(path: Path) -> tuple[pd.DataFrame, list[Violation]]:
+    """Read a CSV (optionally gzipped) or Parquet file as text columns.
+
+    Returns the frame (all values ``str`` or ``None``, plus a ``_row`` column with
+    the 1-based data row number) and one ``malformed_row`` violation per CSV line
+    whose field count differs from the header's.
+    """
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise InputFileError(f"{path}: empty file (0 bytes), nothing to ingest")
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq")):
+        return _read_parquet(path), []
+    if name.endswith((".csv", ".csv.gz")):
+        return _read_csv(path)
+    raise InputFileError(f"{path}: unsupported file type (use .csv, .csv.gz or .parquet)")
+
+
+def _read_csv(path: Path) -> tuple[pd.DataFrame, list[Violation]]:
+    try:
+        raw = path.read_bytes()
+        if path.name.lower().endswith(".gz"):
+            raw = gzip.decompress(raw)
+        text = raw.decode("utf-8-sig")
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputFileError(f"{path}: cannot read file: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputFileError(f"{path}: not UTF-8 text (byte {exc.start}): not a CSV file") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None or not any(h.strip() for h in header):
+            raise InputFileError(f"{path}: empty file (no header row), nothing to ingest")
+        header = [h.strip() for h in header]
+        records: list[list[str | None]] = []
+        rows: list[int] = []
+        malformed: list[Violation] = []
+        data_row = 0
+        for fields in reader:
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                continue  # blank line
+            data_row += 1
+            if len(fields) != len(header):
+                malformed.append(
+                    Violation(
+                        data_row,
+                        "malformed_row",
+                        f"line {reader.line_num}: {len(fields)} fields, header has {len(header)}",
+                    )
+                )
+                continue
+            records.append([f.strip() or None for f in fields])
+            rows.append(data_row)
+    except csv.Error as exc:
+        raise InputFileError(f"{path}: malformed CSV at line {reader.line_num}: {exc}") from exc
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        raise InputFileError(f"{path}: duplicate column name(s) {', '.join(dupes)}")
+    if data_row == 0:
+        raise InputFileError(f"{path}: empty file (header only, no data rows), nothing to ingest")
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame[_ROW] = np.asarray(rows, dtype=np.int64)
+    return frame, malformed
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowInvalid) as exc:
+        raise InputFileError(f"{path}: not a readable Parquet file: {exc}") from exc
+    if table.num_rows == 0:
+        raise InputFileError(f"{path}: empty file (no data rows), nothing to ingest")
+    columns = {}
+    for name, col in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_timestamp(col.type):
+            col = col.cast(pa.date32())
+        columns[name] = col.cast(pa.string()).to_pylist()
+    frame = pd.DataFrame(columns, dtype=object)
+    frame[_ROW] = np.arange(1, table.num_rows + 1, dtype=np.int64)
+    return frame
+
+
+# -- validation -----------------------------------------------------------------------
+@dataclass
+class _Checker:
+    """Collects violations over a frame, one boolean mask per rule."""
+
+    frame: pd.DataFrame
+    violations: list[Violation] = field(default_factory=list)
+    parsed: dict[str, pd.Series] = field(default_factory=dict)  # value given and parsed
+
+    def flag(self, mask: pd.Series, rule: str, detail: Callable[[pd.Series], str]) -> None:
+        mask = mask.fillna(False).astype(bool)
+        for _, row in self.frame.loc[mask].iterrows():
+            self.violations.append(Violation(int(row[_ROW]), rule, detail(row)))
+
+
+def _not_a(col: str, what: str) -> Callable[[pd.Series], str]:
+    return lambda r: f"{col} {r[col]!r} is not {what}"
+
+
+def _fixed(text: str) -> Callable[[pd.Series], str]:
+    return lambda _r: text
+
+
+def _coerce(frame: pd.DataFrame, cols: Iterable[Col], check: _Checker) -> pd.DataFrame:
+    """Typed copy of ``frame``; a value that does not parse is a ``type`` violation."""
+    out = pd.DataFrame({_ROW: frame[_ROW]})
+    for col in cols:
+        if col.name not in frame.columns:
+            out[col.name] = None
+            continue
+        text = frame[col.name]
+        present = text.notna()
+        if col.type is ColType.STR:
+            out[col.name] = text
+            continue
+        if col.type in (ColType.FLOAT, ColType.INT):
+            values = pd.to_numeric(text, errors="coerce")
+            lowered = text.astype(str).str.strip().str.lower()
+            bad = present & values.isna() & ~lowered.isin(_NONFINITE_TEXT)
+            if col.type is ColType.INT:
+                bad |= present & values.notna() & (values != np.round(values))
+            what = "a number" if col.type is ColType.FLOAT else "an integer"
+            check.flag(bad, "type", _not_a(col.name, what))
+            check.parsed[col.name] = present & ~bad
+            out[col.name] = values.where(~bad)
+        elif col.type is ColType.DATE:
+            values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            bad = present & values.isna()
+            check.flag(bad, "type", _not_a(col.name, "an ISO date (YYYY-MM-DD)"))
+            out[col.name] = values.dt.date.where(values.notna(), None)
+        else:
+            lowered = text.astype(str).str.strip().str.lower()
+            values = lowered.map(_BOOL_TEXT)
+            bad = present & values.isna()
+            check.flag(bad, "type", _not_a(col.name, "true/false"))
+            out[col.name] = values
+    for col in cols:
+        if not col.nullable:
+            missing = frame[col.name].isna() if col.name in frame.columns else True
+            check.flag(
+                pd.Series(missing, index=frame.index),
+                "required_value",
+                _fixed(f"{col.name} is empty"),
+            )
+    return out
+
+
+def _finite(check: _Checker, typed: pd.DataFrame, col: str, rule: str) -> None:
+    """Flag NaN / ±inf values (a value that did not parse is already a ``type`` error)."""
+    values = typed[col].astype(float)
+    parsed = check.parsed.get(col, typed[col].notna())
+    check.flag(
+        parsed & ~np.isfinite(values),
+        rule,
+        lambda r: f"{col} is {typed.loc[r.name, col]}",
+    )
+
+
+def _not_future(check: _Checker, typed: pd.DataFrame, col: str, today: dt.date) -> None:
+    future = typed[col].map(lambda d: d is not None and d > today)
+    check.flag(future, "future_date", lambda r: f"{col} {r[col]} is after today ({today})")
+
+
+def _positive(check: _Checker, typed: pd.DataFrame, col: str) -> None:
+    values = typed[col].astype(float)
+    parsed = check.parsed.get(col, typed[col].notna())
+    check.flag(
+        parsed & ~(np.isfinite(values) & (values > 0)),
+        f"positive_{col}",
+        lambda r: f"{col} {typed.loc[r.name, col]} is not a positive finite number",
+    )
+
+
+def _known(check: _Checker, typed: pd.DataFrame, col: str, known: set[str], what: str) -> None:
+    unknown = typed[col].notna() & ~typed[col].isin(known)
+    check.flag(unknown, f"unknown_{what}", lambda r: f"{col} {r[col]!r} is not a known {what}")
+
+
+def _unique(check: _Checker, typed: pd.DataFrame, key: list[str], rule: str) -> None:
+    dup = typed.duplicated(subset=key, keep="first")
+    check.flag(
+        dup,
+        rule,
+        lambda r: "duplicate of an earlier row: " + ", ".join(f"{k}={r[k]}" for k in key),
+    )
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference data the rules check against (read from the lake's latest versions)."""
+
+    books: set[str]
+    instruments: set[str]
+    factors: set[str]
+    trade_ids: set[str]
+
+    @classmethod
+    def from_lake(cls, lake: Lake, kind: IngestKind) -> Reference:
+        def ids(table: str, col: str) -> set[str]:
+            return set(lake.read(table, columns=[col]).column(col).to_pylist())
+
+        needs_books = kind in (IngestKind.POSITIONS, IngestKind.TRADES)
+        return cls(
+            books=ids("books", "book_id") if needs_books else set(),
+            instruments=ids("instruments", "instrument_id") if needs_books else set(),
+            factors=ids("factors", "factor_id")
+            if kind in (IngestKind.MARKET_DATA, IngestKind.INSTRUMENTS, IngestKind.VOLS)
+            else set(),
+            trade_ids=ids("trades", "trade_id") if kind is IngestKind.TRADES else set(),
+        )
+
+
+_NEEDS: dict[str, tuple[str, ...]] = {
+    InstrumentType.EQUITY_OPTION: ("underlying", "strike", "option_type", "expiry"),
+    InstrumentType.INDEX_OPTION: ("underlying", "strike", "option_type", "expiry"),
+    InstrumentType.INDEX_FUTURE: ("underlying", "expiry"),
+    InstrumentType.EQUITY: ("underlying",),
+    InstrumentType.INDEX: ("underlying",),
+    InstrumentType.BOND: ("maturity", "fixed_rate", "payment_frequency", "curve_id"),
+    InstrumentType.IRS: ("maturity", "fixed_rate", "payment_frequency", "pay_receive", "curve_id"),
+}
+
+
+def _kind_rules(
+    kind: IngestKind, typed: pd.DataFrame, check: _Checker, ref: Reference, today: dt.date
+) -> None:
+    if kind is IngestKind.TRADES:
+        _unique(check, typed, ["trade_id"], "duplicate_trade_id")
+        check.flag(
+            typed["trade_id"].isin(ref.trade_ids),
+            "duplicate_trade_id",
+            lambda r: f"trade_id {r['trade_id']!r} is already in the trades table",
+        )
+        _not_future(check, typed, "trade_date", today)
+        _known(check, typed, "book_id", ref.books, "book")
+        _known(check, typed, "instrument_id", ref.instruments, "instrument")
+        _finite(check, typed, "quantity", "finite_quantity")
+        check.flag(typed["quantity"] == 0, "nonzero_quantity", lambda r: "quantity is 0")
+        _finite(check, typed, "price", "finite_price")
+    elif kind is IngestKind.POSITIONS:
+        _unique(check, typed, ["as_of", "book_id", "instrument_id"], "duplicate_key")
+        _not_future(check, typed, "as_of", today)
+        _known(check, typed, "book_id", ref.books, "book")
+        _known(check, typed, "instrument_id", ref.instruments, "instrument")
+        _finite(check, typed, "quantity", "finite_quantity")
+    elif kind is IngestKind.MARKET_DATA:
+        _unique(check, typed, ["date", "factor_id"], "duplicate_key")
+        _not_future(check, typed, "date", today)
+        _known(check, typed, "factor_id", ref.factors, "factor")
+        _finite(check, typed, "value", "finite_price")
+    elif kind is IngestKind.CURVES:
+        _unique(check, typed, ["date", "curve_id", "tenor_years"], "duplicate_key")
+        _not_future(check, typed, "date", today)
+        _positive(check, typed, "tenor_years")
+        _finite(check, typed, "zero_rate", "finite_price")
+    elif kind is IngestKind.VOLS:
+        _unique(check, typed, ["date", "underlying", "tenor_years"], "duplicate_key")
+        _not_future(check, typed, "date", today)
+        _known(check, typed, "underlying", ref.factors, "factor")
+        _positive(check, typed, "tenor_years")
+        _positive(check, typed, "implied_vol")
+    elif kind is IngestKind.BOOKS:
+        _unique(check, typed, ["book_id"], "duplicate_key")
+    elif kind is IngestKind.FACTORS:
+        _unique(check, typed, ["factor_id"], "duplicate_key")
+        _enum(check, typed, "factor_type", {t.value for t in FactorType})
+        _enum(check, typed, "shock_type", {t.value for t in ShockType})
+    elif kind is IngestKind.INSTRUMENTS:
+        _instrument_rules(typed, check, ref)
+
+
+def _enum(check: _Checker, typed: pd.DataFrame, col: str, allowed: set[str]) -> None:
+    bad = typed[col].notna() & ~typed[col].isin(allowed)
+    check.flag(
+        bad,
+        f"invalid_{col}",
+        lambda r: f"{col} {r[col]!r} is not one of {', '.join(sorted(allowed))}",
+    )
+
+
+def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> None:
+    _unique(check, typed, ["instrument_id"], "duplicate_key")
+    _enum(check, typed, "instrument_type", {t.value for t in InstrumentType})
+    typed["multiplier"] = pd.to_numeric(typed["multiplier"]).fillna(1.0)
+    _finite(check, typed, "multiplier", "finite_quantity")
+    check.flag(
+        typed["multiplier"].astype(float) <= 0, "positive_multiplier", lambda r: "multiplier ≤ 0"
+    )
+    check.flag(
+        ~typed["currency"].fillna("").str.fullmatch(r"[A-Z]{3}"),
+        "invalid_currency",
+        lambda r: f"currency {r['currency']!r} is not an ISO 4217 code",
+    )
+    for itype, fields in _NEEDS.items():
+        of_type = typed["instrument_type"] == itype
+        for f in fields:
+            check.flag(
+                of_type & typed[f].isna(), "missing_field_for_type", _fixed(f"{itype} needs {f}")
+            )
+    _known(check, typed, "underlying", ref.factors, "factor")
+    opt = typed["option_type"].notna() & ~typed["option_type"].isin({"call", "put"})
+    check.flag(opt, "invalid_option_type", lambda r: f"option_type {r['option_type']!r}")
+    strike = typed["strike"].astype(float)
+    check.flag(
+        typed["strike"].notna() & ~(np.isfinite(strike) & (strike > 0)),
+        "positive_strike",
+        lambda r: f"strike {typed.loc[r.name, 'strike']} is not a positive number",
+    )
+    pr = typed["pay_receive"].notna() & ~typed["pay_receive"].isin({"pay", "receive"})
+    check.flag(pr, "invalid_pay_receive", lambda r: f"pay_receive {r['pay_receive']!r}")
+
+
+def validate(
+    kind: IngestKind, frame: pd.DataFrame, ref: Reference, today: dt.date, source: str
+) -> tuple[pd.DataFrame, list[Violation]]:
+    """Typed frame and the violations of its rows (file-level problems raise)."""
+    cols = _COLUMNS[kind]
+    missing = [c.name for c in cols if c.required and c.name not in frame.columns]
+    if missing:
+        expected = ", ".join(c.name for c in cols if c.required)
+        raise InputFileError(
+            f"{source}: missing required column(s) {', '.join(missing)} "
+            f"(a {kind.value} file needs: {expected})"
+        )
+    extra = sorted(set(frame.columns) - {c.name for c in cols} - {_ROW})
+    if extra:
+        log.warning("%s: ignoring unknown column(s) %s", source, ", ".join(extra))
+    check = _Checker(frame)
+    typed = _coerce(frame, cols, check)
+    _kind_rules(kind, typed, _Checker(typed, check.violations, check.parsed), ref, today)
+    return typed, check.violations
+
+
+# -- the whole ingest -----------------------------------------------------------------
+def ingest_file(
+    lake: Lake,
+    kind: IngestKind,
+    path: Path,
+    *,
+    max_bad_fraction: float,
+    today: dt.date | None = None,
+) -> IngestResult:
+    """Validate ``path`` and land it in the lake (see the module docstring).
+
+    Parameters
+    ----------
+    lake : the target lake.
+    kind : what the file holds.
+    path : CSV, gzipped CSV or Parquet file.
+    max_bad_fraction : above this share of bad rows the file is rejected whole.
+    today : the date after which a date is "in the future" (default: today, UTC).
+
+    Raises
+    ------
+    InputFileError
+        The file cannot be used at all.
+    IngestRejected
+        Too many bad rows; nothing was written.
+    """
+    today = today or dt.datetime.now(dt.UTC).date()
+    spec = _KIND_TABLE[kind]
+    table = spec.name
+    source = str(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: file not found")
+    sha = file_sha256(path)
+    lake.ensure(table)
+    lake.ensure(QUARANTINE.name)
+    with lake.lock(table):
+        done = lake.find_commit(table, operation="ingest", source_sha256=sha)
+        if done is not None:
+            return IngestResult(
+                kind,
+                source,
+                sha,
+                rows_read=int(done.metadata.get("rows_read", "0")),
+                rows_written=0,
+                rows_quarantined=0,
+                table=table,
+                table_version=lake.version(table),
+                quarantine_version=lake.version(QUARANTINE.name),
+                already_ingested=True,
+            )
+        frame, malformed = read_rows(path)
+        typed, violations = validate(kind, frame, Reference.from_lake(lake, kind), today, source)
+        violations = sorted(malformed + violations, key=lambda v: (v.row, v.rule))
+        rows_read = len(frame) + len({v.row for v in malformed})
+        bad_rows = {v.row for v in violations}
+        rule_counts: dict[str, int] = {}
+        for v in violations:
+            rule_counts[v.rule] = rule_counts.get(v.rule, 0) + 1
+        if rows_read and len(bad_rows) / rows_read > max_bad_fraction:
+            first = violations[0]
+            summary = ", ".join(f"{k}×{n}" for k, n in sorted(rule_counts.items()))
+            raise IngestRejected(
+                f"{path}: rejected, {len(bad_rows)} of {rows_read} rows "
+                f"({len(bad_rows) / rows_read:.1%}) break rules, above the "
+                f"{max_bad_fraction:.1%} limit; first: row {first.row} rule "
+                f"{first.rule}: {first.detail} [{summary}]; nothing was written"
+            )
+        good = typed.loc[~typed[_ROW].isin(bad_rows)].drop(columns=[_ROW])
+        quarantine_version = lake.version(QUARANTINE.name)
+        if violations:
+            quarantine_version = _quarantine(lake, frame, violations, sha, source, table)
+        data = _to_arrow(good, spec)
+        meta = {
+            "operation": "ingest",
+            "source_sha256": sha,
+            "source_file": path.name,
+            "rows_read": str(rows_read),
+            "rows_quarantined": str(len(bad_rows)),
+        }
+        version = _land(lake, kind, spec, data, meta)
+    log.info(
+        "%s: %d rows into %s v%d, %d quarantined", path, len(good), table, version, len(bad_rows)
+    )
+    return IngestResult(
+        kind,
+        source,
+        sha,
+        rows_read=rows_read,
+        rows_written=len(good),
+        rows_quarantined=len(bad_rows),
+        table=table,
+        table_version=version,
+        quarantine_version=quarantine_version,
+        rule_counts=rule_counts,
+    )
+
+
+def _to_arrow(frame: pd.DataFrame, spec: TableSpec) -> pa.Table:
+    arrays = []
+    for f in spec.schema:
+        values = frame[f.name] if f.name in frame.columns else pd.Series([None] * len(frame))
+        values = values.astype(object).where(values.notna(), None)
+        arrays.append(pa.array(values.tolist(), type=f.type, from_pandas=True))
+    return pa.Table.from_arrays(arrays, schema=spec.schema)
+
+
+def _land(
+    lake: Lake, kind: IngestKind, spec: TableSpec, data: pa.Table, meta: dict[str, str]
+) -> int:
+    if kind is IngestKind.TRADES:
+        return lake.write(spec.name, data, mode=WriteMode.APPEND, metadata=meta)
+    if kind is IngestKind.POSITIONS:
+        dates = sorted(set(data.column("as_of").to_pylist()))
+        if not dates:
+            return lake.write(spec.name, data, mode=WriteMode.APPEND, metadata=meta)
+        predicate = "as_of IN (" + ", ".join(sql_literal(d) for d in dates) + ")"
+        return lake.write(
+            spec.name, data, mode=WriteMode.REPLACE_WHERE, predicate=predicate, metadata=meta
+        )
+    if lake.read(spec.name, columns=[spec.key[0]]).num_rows == 0:
+        return lake.write(spec.name, data, mode=WriteMode.APPEND, metadata=meta)
+    return lake.write(spec.name, data, mode=WriteMode.UPSERT, metadata=meta)
+
+
+def _quarantine(
+    lake: Lake,
+    frame: pd.DataFrame,
+    violations: list[Violation],
+    sha: str,
+    source: str,
+    table: str,
+) -> int:
+    """Write the violations of one file to ``quarantine``, replacing any earlier copy."""
+    raw_by_row = {
+        int(r[_ROW]): json.dumps(
+            {k: v for k, v in r.items() if k != _ROW}, default=str, ensure_ascii=False
+        )
+        for _, r in frame.loc[frame[_ROW].isin({v.row for v in violations})].iterrows()
+    }
+    now = dt.datetime.now(dt.UTC)
+    data = pa.table(
+        {
+            "source_sha256": [sha] * len(violations),
+            "source_file": [source] * len(violations),
+            "target_table": [table] * len(violations),
+            "source_row": [v.row for v in violations],
+            "rule": [v.rule for v in violations],
+            "detail": [v.detail for v in violations],
+            "raw": [raw_by_row.get(v.row, "") for v in violations],
+            "quarantined_at": [now] * len(violations),
+        },
+        schema=QUARANTINE.schema,
+    )
+    predicate = f"source_sha256 = {sql_literal(sha)} AND target_table = {sql_literal(table)}"
+    with lake.lock(QUARANTINE.name):
+        return lake.write(
+            QUARANTINE.name,
+            data,
+            mode=WriteMode.REPLACE_WHERE,
+            predicate=predicate,
+            metadata={"operation": "quarantine", "source_sha256": sha, "target_table": table},
+        )

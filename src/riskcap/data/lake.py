@@ -1,0 +1,301 @@
+"""The lake: Delta tables on disk (or an object store) with time travel.
+
+Every table is created from its :class:`~riskcap.data.schemas.TableSpec`, so its
+schema is explicit and fixed. Each write is **one Delta commit** (atomic: readers
+see all of it or none of it) tagged with ``riskcap.*`` commit metadata: the
+operation, the source file's sha256, the input table versions read. Any table can
+be read as of a version or a timestamp.
+
+Writers of one table are serialised by a file lock in ``<lake>/_locks`` so that a
+check-then-write (idempotent ingest, unique trade ids) is never interleaved with
+another process. Object-store lakes rely on Delta's optimistic concurrency alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import enum
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
+from filelock import FileLock
+
+from riskcap.data.schemas import TABLES, TableSpec
+from riskcap.errors import LakeError, NotFoundError
+
+log = logging.getLogger(__name__)
+
+META_PREFIX = "riskcap."
+LOCK_TIMEOUT_S = 300.0
+
+
+class WriteMode(enum.StrEnum):
+    """How a write changes a table (always one atomic commit)."""
+
+    APPEND = "append"  # add rows
+    REPLACE_WHERE = "replace_where"  # replace the rows matching a predicate
+    UPSERT = "upsert"  # merge on the table key: update matches, insert the rest
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One entry of a table's history."""
+
+    version: int
+    timestamp: dt.datetime
+    operation: str
+    metadata: dict[str, str]
+    rows_added: int | None
+
+
+def _spec(table: str) -> TableSpec:
+    try:
+        return TABLES[table]
+    except KeyError:
+        known = ", ".join(sorted(TABLES))
+        raise NotFoundError(f"unknown lake table '{table}' (known: {known})") from None
+
+
+class Lake:
+    """A folder or URI of Delta tables named after :data:`riskcap.data.schemas.TABLES`."""
+
+    def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None):
+        self.root = str(root)
+        self.storage_options = dict(storage_options) if storage_options else None
+        self._local = "://" not in self.root or self.root.startswith("file://")
+
+    def __repr__(self) -> str:
+        return f"Lake({self.root!r})"
+
+    # -- layout ---------------------------------------------------------------------
+    def uri(self, table: str) -> str:
+        _spec(table)
+        return f"{self.root.rstrip('/')}/{table}"
+
+    def exists(self, table: str) -> bool:
+        return bool(DeltaTable.is_deltatable(self.uri(table), self.storage_options))
+
+    def create_all(self) -> None:
+        """Create every table that does not exist yet (empty, version 0)."""
+        for name in TABLES:
+            self.ensure(name)
+
+    def ensure(self, table: str) -> None:
+        """Create ``table`` from its spec unless it exists."""
+        if self.exists(table):
+            return
+        spec = _spec(table)
+        if self._local:
+            Path(self.root).mkdir(parents=True, exist_ok=True)
+        with self.lock(table):
+            if self.exists(table):
+                return
+            DeltaTable.create(
+                self.uri(table),
+                spec.schema,
+                mode="ignore",
+                partition_by=list(spec.partition_by) or None,
+                storage_options=self.storage_options,
+                commit_properties=CommitProperties(
+                    custom_metadata={META_PREFIX + "operation": "create"}
+                ),
+            )
+
+    @contextlib.contextmanager
+    def lock(self, table: str) -> Iterator[None]:
+        """Exclusive writer lock on one table across processes (local lakes)."""
+        if not self._local:
+            yield
+            return
+        lock_dir = Path(self.root.removeprefix("file://")) / "_locks"
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(lock_dir / f"{table}.lock"), timeout=LOCK_TIMEOUT_S):
+            yield
+
+    # -- reading --------------------------------------------------------------------
+    def table(
+        self, table: str, *, version: int | None = None, at: dt.datetime | None = None
+    ) -> DeltaTable:
+        """The Delta table, optionally as of ``version`` or timestamp ``at`` (UTC)."""
+        if version is not None and at is not None:
+            raise LakeError("give either a version or a timestamp, not both")
+        uri = self.uri(table)
+        try:
+            dtab = DeltaTable(uri, storage_options=self.storage_options)
+        except TableNotFoundError:
+            raise NotFoundError(f"table '{table}' does not exist in lake {self.root}") from None
+        latest = dtab.version()
+        if version is not None:
+            if not 0 <= version <= latest:
+                raise NotFoundError(
+                    f"table '{table}' has no version {version} (versions 0..{latest})"
+                )
+            dtab.load_as_version(version)
+        elif at is not None:
+            when = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
+            created = self.history(table)[-1].timestamp
+            if when < created:
+                raise NotFoundError(
+                    f"table '{table}' did not exist at {when.isoformat()} "
+                    f"(created {created.isoformat()})"
+                )
+            try:
+                dtab.load_as_version(when)
+            except DeltaError as exc:
+                raise NotFoundError(f"table '{table}' at {when.isoformat()}: {exc}") from exc
+        return dtab
+
+    def version(self, table: str) -> int:
+        """Latest version of ``table`` (``-1`` when it does not exist)."""
+        if not self.exists(table):
+            return -1
+        return int(DeltaTable(self.uri(table), storage_options=self.storage_options).version())
+
+    def versions(self, tables: list[str] | tuple[str, ...]) -> dict[str, int]:
+        return {t: self.version(t) for t in tables}
+
+    def read(
+        self,
+        table: str,
+        *,
+        version: int | None = None,
+        at: dt.datetime | None = None,
+        filters: list[tuple[str, str, Any]] | None = None,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
+        """Read ``table`` (optionally time-travelled and filtered) as an Arrow table.
+
+        A table that does not exist yet reads as empty with its schema.
+        """
+        spec = _spec(table)
+        if not self.exists(table):
+            if version is not None or at is not None:
+                raise NotFoundError(f"table '{table}' does not exist in lake {self.root}")
+            empty = spec.schema.empty_table()
+            return empty.select(columns) if columns else empty
+        dtab = self.table(table, version=version, at=at)
+        result = dtab.to_pyarrow_table(filters=filters or None, columns=columns)
+        return result.cast(spec.schema if columns is None else _sub(spec.schema, columns))
+
+    def history(self, table: str) -> list[Commit]:
+        """Commits of ``table``, newest first."""
+        if not self.exists(table):
+            raise NotFoundError(f"table '{table}' does not exist in lake {self.root}")
+        dtab = DeltaTable(self.uri(table), storage_options=self.storage_options)
+        out = []
+        for h in dtab.history():
+            meta = {
+                k.removeprefix(META_PREFIX): str(v)
+                for k, v in h.items()
+                if k.startswith(META_PREFIX)
+            }
+            metrics = h.get("operationMetrics") or {}
+            out.append(
+                Commit(
+                    version=int(h["version"]),
+                    timestamp=dt.datetime.fromtimestamp(h["timestamp"] / 1000, tz=dt.UTC),
+                    operation=str(h.get("operation", "")),
+                    metadata=meta,
+                    rows_added=metrics.get("num_added_rows")
+                    if metrics.get("num_added_rows") is not None
+                    else metrics.get("num_target_rows_inserted"),
+                )
+            )
+        return out
+
+    def find_commit(self, table: str, **metadata: str) -> Commit | None:
+        """Newest commit of ``table`` whose riskcap metadata matches every item given."""
+        if not self.exists(table):
+            return None
+        for commit in self.history(table):
+            if all(commit.metadata.get(k) == v for k, v in metadata.items()):
+                return commit
+        return None
+
+    # -- writing --------------------------------------------------------------------
+    def write(
+        self,
+        table: str,
+        data: pa.Table,
+        *,
+        mode: WriteMode,
+        predicate: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> int:
+        """Write ``data`` to ``table`` as one atomic commit; return the new version.
+
+        ``data`` is cast to the table's schema first (a type mismatch is a
+        :class:`LakeError`, raised before anything is written). The caller should
+        hold :meth:`lock` when it has read the table to decide what to write.
+        """
+        spec = _spec(table)
+        self.ensure(table)
+        try:
+            data = data.select(spec.columns).cast(spec.schema)
+        except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+            raise LakeError(f"data does not fit table '{table}': {exc}") from exc
+        props = CommitProperties(
+            custom_metadata={META_PREFIX + k: str(v) for k, v in (metadata or {}).items()},
+            max_commit_retries=20,
+        )
+        uri = self.uri(table)
+        try:
+            if mode is WriteMode.APPEND:
+                write_deltalake(
+                    uri,
+                    data,
+                    mode="append",
+                    partition_by=list(spec.partition_by) or None,
+                    storage_options=self.storage_options,
+                    commit_properties=props,
+                )
+            elif mode is WriteMode.REPLACE_WHERE:
+                if not predicate:
+                    raise LakeError("a replace-where write needs a predicate")
+                write_deltalake(
+                    uri,
+                    data,
+                    mode="overwrite",
+                    predicate=predicate,
+                    partition_by=list(spec.partition_by) or None,
+                    storage_options=self.storage_options,
+                    commit_properties=props,
+                )
+            else:
+                on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key)
+                dtab = DeltaTable(uri, storage_options=self.storage_options)
+                (
+                    dtab.merge(
+                        data,
+                        predicate=on,
+                        source_alias="s",
+                        target_alias="t",
+                        commit_properties=props,
+                    )
+                    .when_matched_update_all()
+                    .when_not_matched_insert_all()
+                    .execute()
+                )
+        except CommitFailedError as exc:
+            raise LakeError(f"commit to table '{table}' failed after retries: {exc}") from exc
+        except DeltaError as exc:
+            raise LakeError(f"write to table '{table}' failed: {exc}") from exc
+        return self.version(table)
+
+
+def _sub(schema: pa.Schema, columns: list[str]) -> pa.Schema:
+    return pa.schema([schema.field(c) for c in columns])
+
+
+def sql_literal(value: object) -> str:
+    """A value as a Delta predicate literal (dates and strings quoted, quotes doubled)."""
+    if isinstance(value, dt.date | str):
+        return "'" + str(value).replace("'", "''") + "'"
+    return str(value)

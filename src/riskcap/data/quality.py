@@ -1,0 +1,394 @@
+"""The data-quality gate: named checks with severities, the EOD circuit breaker.
+
+Each check is a small frozen object with a ``name``, a :class:`Severity` and a
+``run(context) -> CheckResult`` (in the spirit of Dagster's asset checks). The gate
+runs every check on the snapshot of ``as_of``, stores **every** result in the
+catalog (passed or not), and raises :class:`~riskcap.errors.DataQualityError` when
+a blocking check fails, naming the check, the failing count and sample rows. A
+warning is stored and shown but does not stop the run.
+
+Checks
+------
+``row_count``            positions count vs the previous snapshot within ±max_change
+``null_keys``            positions with an empty book, instrument or quantity
+``unknown_instruments``  positions on instruments missing from ``instruments``
+``incomplete_hierarchy`` positions in books missing from ``books`` or lacking a desk,
+                         legal entity or firm
+``missing_market_data``  held instruments without their underlying price (equities,
+                         options, futures), ATM vol (options) or curve (bonds, swaps)
+                         on as_of
+``stale_prices``         underlying prices unchanged over the last ``days`` observations
+``return_outliers``      1-day underlying moves beyond ``sigma`` trailing standard
+                         deviations (log returns for prices, differences for rates)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from riskcap.config import QualityConfig, Severity
+from riskcap.data.lake import Lake
+from riskcap.data.schemas import InstrumentType, ShockType
+from riskcap.errors import DataQualityError, NotFoundError
+from riskcap.store.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+_OPTIONS = {InstrumentType.EQUITY_OPTION.value, InstrumentType.INDEX_OPTION.value}
+_CURVE_BASED = {InstrumentType.BOND.value, InstrumentType.IRS.value}
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check on one as_of."""
+
+    name: str
+    severity: Severity
+    passed: bool
+    failing_count: int
+    threshold: str
+    message: str
+    sample: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def blocks(self) -> bool:
+        return not self.passed and self.severity is Severity.BLOCKING
+
+
+@dataclass(frozen=True)
+class QualityContext:
+    """Everything the checks look at, read once from pinned lake versions."""
+
+    as_of: dt.date
+    positions: pd.DataFrame  # book_id, instrument_id, quantity on as_of
+    previous_positions: pd.DataFrame | None  # same, on the previous snapshot date
+    instruments: pd.DataFrame
+    books: pd.DataFrame
+    factors: pd.DataFrame  # factor_id, shock_type, ...
+    history: pd.DataFrame  # wide: date index × factor_id columns, dates ≤ as_of
+    curves_on_date: set[str]  # curve_ids with points on as_of
+    vols_on_date: set[str]  # underlyings with an implied vol on as_of
+    sample_rows: int
+
+    def held(self) -> pd.DataFrame:
+        """Positions joined with their instrument definitions (inner join)."""
+        return self.positions.merge(self.instruments, on="instrument_id", how="inner")
+
+    def held_underlyings(self) -> list[str]:
+        u = self.held()["underlying"].dropna().unique().tolist()
+        return sorted(str(x) for x in u)
+
+
+class QualityCheck(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
+    def run(self, ctx: QualityContext) -> CheckResult: ...
+
+
+def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
+    head = frame.head(n)
+    return [
+        {str(k): (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
+        for row in head.astype(object).where(head.notna(), None).to_dict(orient="records")
+    ]
+
+
+def _result(
+    check: QualityCheck, ctx: QualityContext, failing: pd.DataFrame, threshold: str, what: str
+) -> CheckResult:
+    n = len(failing)
+    passed = n == 0
+    message = f"{check.name}: ok" if passed else f"{check.name}: {n} {what}"
+    return CheckResult(
+        check.name,
+        check.severity,
+        passed,
+        n,
+        threshold,
+        message,
+        _records(failing, ctx.sample_rows),
+    )
+
+
+@dataclass(frozen=True)
+class RowCountCheck:
+    severity: Severity
+    max_change: float
+    name: str = "row_count"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        threshold = f"|Δ rows| ≤ {self.max_change:.0%} of previous"
+        n = len(ctx.positions)
+        if ctx.previous_positions is None:
+            return CheckResult(self.name, self.severity, True, 0, threshold, "no previous snapshot")
+        prev = len(ctx.previous_positions)
+        change = abs(n - prev) / prev if prev else (0.0 if n == 0 else np.inf)
+        passed = change <= self.max_change
+        msg = f"{self.name}: {n} positions vs {prev} previously ({change:+.1%} change)"
+        return CheckResult(
+            self.name,
+            self.severity,
+            bool(passed),
+            0 if passed else abs(n - prev),
+            threshold,
+            msg if not passed else f"{self.name}: ok ({n} vs {prev})",
+            [{"rows": n, "previous_rows": prev, "change": round(float(change), 6)}],
+        )
+
+
+@dataclass(frozen=True)
+class NullKeysCheck:
+    severity: Severity
+    name: str = "null_keys"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        p = ctx.positions
+        blank = p[["book_id", "instrument_id"]].astype(str).apply(lambda s: s.str.strip() == "")
+        bad = p[["book_id", "instrument_id", "quantity"]].isna().any(axis=1) | blank.any(axis=1)
+        return _result(self, ctx, p.loc[bad], "0 rows", "positions with an empty key")
+
+
+@dataclass(frozen=True)
+class UnknownInstrumentsCheck:
+    severity: Severity
+    name: str = "unknown_instruments"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        p = ctx.positions
+        bad = p.loc[~p["instrument_id"].isin(ctx.instruments["instrument_id"])]
+        return _result(self, ctx, bad, "0 rows", "positions on unknown instruments")
+
+
+@dataclass(frozen=True)
+class IncompleteHierarchyCheck:
+    severity: Severity
+    name: str = "incomplete_hierarchy"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        m = ctx.positions.merge(ctx.books, on="book_id", how="left", indicator=True)
+        levels = ["desk", "legal_entity", "firm"]
+        bad = m.loc[(m["_merge"] == "left_only") | m[levels].isna().any(axis=1)]
+        bad = bad[["book_id", "instrument_id", *levels]]
+        return _result(
+            self, ctx, bad, "0 rows", "positions whose book lacks a desk, legal entity or firm"
+        )
+
+
+@dataclass(frozen=True)
+class MissingMarketDataCheck:
+    severity: Severity
+    name: str = "missing_market_data"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        held = ctx.held()
+        on_date = (
+            ctx.history.loc[pd.Timestamp(ctx.as_of)].dropna().index
+            if pd.Timestamp(ctx.as_of) in ctx.history.index
+            else pd.Index([])
+        )
+        needs_price = held["underlying"].notna() & ~held["instrument_type"].isin(_CURVE_BASED)
+        no_price = needs_price & ~held["underlying"].isin(on_date)
+        no_vol = held["instrument_type"].isin(_OPTIONS) & ~held["underlying"].isin(ctx.vols_on_date)
+        no_curve = held["instrument_type"].isin(_CURVE_BASED) & ~held["curve_id"].isin(
+            ctx.curves_on_date
+        )
+        held = held.assign(
+            missing=np.select(
+                [no_price, no_vol, no_curve], ["price", "implied_vol", "curve"], default=""
+            )
+        )
+        bad = held.loc[held["missing"] != "", ["book_id", "instrument_id", "underlying", "missing"]]
+        return _result(self, ctx, bad, "0 rows", "positions without market data on as_of")
+
+
+@dataclass(frozen=True)
+class StalePricesCheck:
+    severity: Severity
+    days: int
+    name: str = "stale_prices"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        cols = [c for c in ctx.held_underlyings() if c in ctx.history.columns]
+        tail = ctx.history[cols].tail(self.days)
+        stale = [c for c in cols if len(tail[c].dropna()) >= self.days and tail[c].nunique() == 1]
+        bad = pd.DataFrame(
+            {
+                "factor_id": stale,
+                "value": [float(tail[c].iloc[-1]) for c in stale],
+                "since": [tail.index[0].date().isoformat() for _ in stale],
+            }
+        )
+        return _result(
+            self, ctx, bad, f"unchanged < {self.days} observations", "stale underlying prices"
+        )
+
+
+@dataclass(frozen=True)
+class ReturnOutliersCheck:
+    severity: Severity
+    sigma: float
+    lookback: int
+    name: str = "return_outliers"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        cols = [c for c in ctx.held_underlyings() if c in ctx.history.columns]
+        hist = ctx.history[cols].tail(self.lookback + 2)
+        shock = ctx.factors.set_index("factor_id")["shock_type"].reindex(cols)
+        log_cols = [c for c in cols if shock.get(c) != ShockType.ABSOLUTE.value]
+        abs_cols = [c for c in cols if c not in log_cols]
+        moves = pd.concat([np.log(hist[log_cols]).diff(), hist[abs_cols].diff()], axis=1).iloc[1:]
+        rows = []
+        if len(moves) >= 3 and moves.index[-1].date() == ctx.as_of:
+            today = moves.iloc[-1]
+            std = moves.iloc[:-1].std(ddof=1)
+            z = (today / std).replace([np.inf, -np.inf], np.nan)
+            for c in z.index[(z.abs() > self.sigma).to_numpy()]:
+                rows.append(
+                    {
+                        "factor_id": c,
+                        "move": float(today[c]),
+                        "sigma": float(std[c]),
+                        "z": round(float(z[c]), 2),
+                    }
+                )
+        bad = pd.DataFrame(rows, columns=["factor_id", "move", "sigma", "z"])
+        return _result(
+            self, ctx, bad, f"|z| ≤ {self.sigma:g} over {self.lookback} days", "outlier moves"
+        )
+
+
+def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
+    """The configured checks, in the order they run."""
+    return [
+        NullKeysCheck(cfg.null_keys.severity),
+        UnknownInstrumentsCheck(cfg.unknown_instruments.severity),
+        IncompleteHierarchyCheck(cfg.incomplete_hierarchy.severity),
+        RowCountCheck(cfg.row_count.severity, cfg.row_count.max_change),
+        MissingMarketDataCheck(cfg.missing_market_data.severity),
+        StalePricesCheck(cfg.stale_prices.severity, cfg.stale_prices.days),
+        ReturnOutliersCheck(
+            cfg.return_outliers.severity, cfg.return_outliers.sigma, cfg.return_outliers.lookback
+        ),
+    ]
+
+
+def load_context(lake: Lake, as_of: dt.date, cfg: QualityConfig) -> QualityContext:
+    """Read the snapshot of ``as_of`` and the market history the checks need."""
+    positions = lake.read("positions", filters=[("as_of", "=", as_of)]).to_pandas()
+    if positions.empty and not any(
+        p.get("as_of") == as_of.isoformat() for p in lake.table("positions").partitions()
+    ):
+        raise NotFoundError(f"no positions snapshot for {as_of}: run `riskcap snapshot` first")
+    parts = sorted(
+        dt.date.fromisoformat(p["as_of"])
+        for p in lake.table("positions").partitions()
+        if p.get("as_of") and dt.date.fromisoformat(p["as_of"]) < as_of
+    )
+    previous = (
+        lake.read("positions", filters=[("as_of", "=", parts[-1])]).to_pandas() if parts else None
+    )
+    instruments = lake.read("instruments").to_pandas()
+    held = positions.merge(instruments, on="instrument_id", how="inner")
+    underlyings = sorted(str(u) for u in held["underlying"].dropna().unique())
+    window = max(cfg.return_outliers.lookback, cfg.stale_prices.days) + 2
+    start = as_of - dt.timedelta(days=int(window * 7 / 5) + 14)
+    md = (
+        lake.read(
+            "market_data",
+            filters=[
+                ("date", ">=", start),
+                ("date", "<=", as_of),
+                ("factor_id", "in", underlyings),
+            ],
+        ).to_pandas()
+        if underlyings
+        else pd.DataFrame(columns=["date", "factor_id", "value"])
+    )
+    history = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
+    history.index = pd.to_datetime(history.index)
+    curves = lake.read("curves", filters=[("date", "=", as_of)], columns=["curve_id"])
+    vols = lake.read("vols", filters=[("date", "=", as_of)], columns=["underlying"])
+    return QualityContext(
+        as_of=as_of,
+        positions=positions.drop(columns=["as_of"]),
+        previous_positions=previous,
+        instruments=instruments,
+        books=lake.read("books").to_pandas(),
+        factors=lake.read("factors").to_pandas(),
+        history=history.sort_index(),
+        curves_on_date=set(curves.column("curve_id").to_pylist()),
+        vols_on_date=set(vols.column("underlying").to_pylist()),
+        sample_rows=cfg.sample_rows,
+    )
+
+
+def run_checks(checks: Sequence[QualityCheck], ctx: QualityContext) -> list[CheckResult]:
+    return [check.run(ctx) for check in checks]
+
+
+def run_quality_gate(
+    lake: Lake,
+    catalog: Catalog,
+    as_of: dt.date,
+    cfg: QualityConfig,
+    *,
+    snapshot_id: int | None = None,
+    checks: Sequence[QualityCheck] | None = None,
+) -> list[CheckResult]:
+    """Run every check on the ``as_of`` snapshot, store all results, then gate.
+
+    Raises
+    ------
+    DataQualityError
+        A blocking check failed; the message names the check, the count and the
+        first sample rows (all results are stored before raising).
+    """
+    ctx = load_context(lake, as_of, cfg)
+    results = run_checks(checks if checks is not None else default_checks(cfg), ctx)
+    if snapshot_id is None:
+        latest = catalog.latest_snapshot(as_of)
+        snapshot_id = latest.id if latest is not None else None
+    catalog.record_quality(
+        [
+            {
+                "snapshot_id": snapshot_id,
+                "as_of": as_of,
+                "check_name": r.name,
+                "severity": r.severity.value,
+                "passed": r.passed,
+                "failing_count": r.failing_count,
+                "threshold": r.threshold,
+                "message": r.message,
+                "sample": r.sample,
+            }
+            for r in results
+        ]
+    )
+    blocking = [r for r in results if r.blocks]
+    for r in results:
+        if not r.passed:
+            log.warning("quality %s %s: %s", as_of, r.severity.value, r.message)
+    if blocking:
+        first = blocking[0]
+        others = (
+            f"; also failing: {', '.join(r.name for r in blocking[1:])}" if blocking[1:] else ""
+        )
+        raise DataQualityError(
+            f"data-quality gate failed for {as_of}: check '{first.name}' (blocking) — "
+            f"{first.message}; sample: {first.sample[:3]}{others}",
+            check=first.name,
+            count=first.failing_count,
+            sample=first.sample,
+        )
+    return results

@@ -1,0 +1,217 @@
+"""Explicit pyarrow schemas of every lake table.
+
+Each table is described by a :class:`TableSpec`: its Arrow schema (types and
+nullability), its partition columns and its natural key. The lake creates tables
+from these specs and every write is cast to them, so a table never drifts.
+
+Conventions (DESIGN.md §3): dates are ISO business dates (``date32``), timestamps
+are UTC, quantities are signed (long positive), prices and values are float64 in
+the instrument's currency.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+
+class InstrumentType(enum.StrEnum):
+    """Instrument families riskcap can price (one pricing module each)."""
+
+    EQUITY = "equity"  # a share; underlying = its price factor
+    INDEX = "index"  # an index tracker held at the index level
+    EQUITY_OPTION = "equity_option"  # European option on a share
+    INDEX_OPTION = "index_option"  # European option on an index
+    INDEX_FUTURE = "index_future"  # cash-settled index future
+    BOND = "bond"  # fixed-rate bullet bond
+    IRS = "irs"  # vanilla fixed-for-floating interest-rate swap
+
+
+class FactorType(enum.StrEnum):
+    """Market risk-factor families stored in ``market_data``."""
+
+    EQUITY_PRICE = "equity_price"
+    INDEX_LEVEL = "index_level"
+    ETF_PRICE = "etf_price"
+    ZERO_RATE = "zero_rate"
+    IMPLIED_VOL = "implied_vol"
+
+
+class ShockType(enum.StrEnum):
+    """How scenario shocks apply to a factor (DESIGN.md §3)."""
+
+    LOG = "log"  # relative: x·exp(r)
+    ABSOLUTE = "absolute"  # x + Δ (rates, spreads)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """A lake table: name, Arrow schema, partition columns and natural key."""
+
+    name: str
+    schema: pa.Schema
+    partition_by: tuple[str, ...] = ()
+    key: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+
+def _f(name: str, typ: pa.DataType, nullable: bool = False) -> pa.Field:
+    return pa.field(name, typ, nullable=nullable)
+
+
+BOOKS = TableSpec(
+    "books",
+    pa.schema(
+        [
+            _f("book_id", pa.string()),
+            _f("desk", pa.string(), True),
+            _f("legal_entity", pa.string(), True),
+            _f("firm", pa.string(), True),
+            _f("description", pa.string(), True),
+        ]
+    ),
+    key=("book_id",),
+)
+
+INSTRUMENTS = TableSpec(
+    "instruments",
+    pa.schema(
+        [
+            _f("instrument_id", pa.string()),
+            _f("instrument_type", pa.string()),
+            _f("description", pa.string(), True),
+            _f("currency", pa.string()),
+            _f("underlying", pa.string(), True),  # factor_id of the underlying price
+            _f("multiplier", pa.float64()),  # contract size / face / notional per unit
+            _f("strike", pa.float64(), True),
+            _f("option_type", pa.string(), True),  # call | put
+            _f("expiry", pa.date32(), True),  # option / future expiry
+            _f("maturity", pa.date32(), True),  # bond / swap maturity
+            _f("fixed_rate", pa.float64(), True),  # bond coupon or swap fixed rate
+            _f("payment_frequency", pa.int32(), True),  # payments per year
+            _f("pay_receive", pa.string(), True),  # IRS: pay | receive (fixed leg)
+            _f("curve_id", pa.string(), True),  # discount curve
+        ]
+    ),
+    key=("instrument_id",),
+)
+
+FACTORS = TableSpec(
+    "factors",
+    pa.schema(
+        [
+            _f("factor_id", pa.string()),
+            _f("factor_type", pa.string()),
+            _f("shock_type", pa.string()),
+            _f("unit", pa.string(), True),
+            _f("synthetic", pa.bool_()),
+            _f("source", pa.string(), True),
+            _f("description", pa.string(), True),
+        ]
+    ),
+    key=("factor_id",),
+)
+
+POSITIONS = TableSpec(
+    "positions",
+    pa.schema(
+        [
+            _f("as_of", pa.date32()),
+            _f("book_id", pa.string()),
+            _f("instrument_id", pa.string()),
+            _f("quantity", pa.float64()),
+        ]
+    ),
+    partition_by=("as_of",),
+    key=("as_of", "book_id", "instrument_id"),
+)
+
+TRADES = TableSpec(
+    "trades",
+    pa.schema(
+        [
+            _f("trade_id", pa.string()),
+            _f("trade_date", pa.date32()),
+            _f("book_id", pa.string()),
+            _f("instrument_id", pa.string()),
+            _f("quantity", pa.float64()),
+            _f("price", pa.float64()),
+        ]
+    ),
+    key=("trade_id",),
+)
+
+MARKET_DATA = TableSpec(
+    "market_data",
+    pa.schema(
+        [
+            _f("date", pa.date32()),
+            _f("factor_id", pa.string()),
+            _f("value", pa.float64()),
+        ]
+    ),
+    key=("date", "factor_id"),
+)
+
+CURVES = TableSpec(
+    "curves",
+    pa.schema(
+        [
+            _f("date", pa.date32()),
+            _f("curve_id", pa.string()),
+            _f("tenor_years", pa.float64()),
+            _f("zero_rate", pa.float64()),  # continuously compounded, ACT/365F
+        ]
+    ),
+    key=("date", "curve_id", "tenor_years"),
+)
+
+VOLS = TableSpec(
+    "vols",
+    pa.schema(
+        [
+            _f("date", pa.date32()),
+            _f("underlying", pa.string()),
+            _f("tenor_years", pa.float64()),
+            _f("implied_vol", pa.float64()),  # annualised, ATM
+        ]
+    ),
+    key=("date", "underlying", "tenor_years"),
+)
+
+QUARANTINE = TableSpec(
+    "quarantine",
+    pa.schema(
+        [
+            _f("source_sha256", pa.string()),
+            _f("source_file", pa.string()),
+            _f("target_table", pa.string()),
+            _f("source_row", pa.int64()),  # 1-based data row (CSV: file line - 1)
+            _f("rule", pa.string()),
+            _f("detail", pa.string()),
+            _f("raw", pa.string()),  # the row as JSON, as read
+            _f("quarantined_at", pa.timestamp("us", tz="UTC")),
+        ]
+    ),
+    key=("source_sha256", "source_row", "rule"),
+)
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        BOOKS,
+        INSTRUMENTS,
+        FACTORS,
+        POSITIONS,
+        TRADES,
+        MARKET_DATA,
+        CURVES,
+        VOLS,
+        QUARANTINE,
+    )
+}

@@ -1,0 +1,105 @@
+"""The riskcap exception hierarchy and the CLI exit code of each error.
+
+Every error a user can cause carries a message a risk manager understands: which
+file, which row, which rule, and what to do. The CLI prints ``str(error)`` as one
+line on stderr and exits with ``error.exit_code``; the API maps the same classes
+to 4xx answers.
+
+Exit codes
+----------
+====  ==========================  ==================================================
+code  class                       meaning
+====  ==========================  ==================================================
+1     RiskcapError                any other riskcap error
+3     ConfigError                 the TOML config is missing, unreadable or invalid
+4     InputFileError              an input file is missing, empty, malformed or lacks
+                                  a required column
+5     IngestRejected              too many rows of a file broke a validation rule;
+                                  nothing was written
+6     SnapshotNotReady            an upstream source is not ready, or the previous
+                                  day's positions are missing
+7     DataQualityError            a blocking data-quality check failed
+8     LakeError                   the lake could not be read or written
+9     CatalogError                the catalog database could not be read or written
+10    NotFoundError               a table, version, timestamp or record does not exist
+====  ==========================  ==================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class RiskcapError(Exception):
+    """Base class of every error riskcap raises on purpose."""
+
+    exit_code: int = 1
+
+
+class ConfigError(RiskcapError):
+    """The configuration file is missing, unreadable, or fails validation."""
+
+    exit_code = 3
+
+
+class InputFileError(RiskcapError):
+    """An input file cannot be used at all (missing, empty, malformed, missing column)."""
+
+    exit_code = 4
+
+
+class IngestRejected(RiskcapError):
+    """The share of bad rows in a file exceeds the configured threshold.
+
+    Nothing is written to any table when this is raised.
+    """
+
+    exit_code = 5
+
+
+class SnapshotNotReady(RiskcapError):
+    """The EOD snapshot cannot be built yet (sources not ready, no prior positions)."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, missing: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.missing = tuple(missing)
+
+
+class DataQualityError(RiskcapError):
+    """A blocking data-quality check failed: the circuit breaker of the EOD run."""
+
+    exit_code = 7
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        check: str = "",
+        count: int = 0,
+        sample: Sequence[dict[str, Any]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.check = check
+        self.count = count
+        self.sample = list(sample)
+
+
+class LakeError(RiskcapError):
+    """A Delta table could not be read or written."""
+
+    exit_code = 8
+
+
+class CatalogError(RiskcapError):
+    """The catalog database could not be read or written."""
+
+    exit_code = 9
+
+
+class NotFoundError(RiskcapError):
+    """A table, version, timestamp or catalog record does not exist."""
+
+    exit_code = 10

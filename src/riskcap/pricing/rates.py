@@ -1,0 +1,119 @@
+"""Zero-curve kernels: discount factors, fixed-rate bonds, vanilla interest-rate swaps.
+
+Curve convention: zero rates are **continuously compounded** on an ACT/365F time
+axis, interpolated **linearly in the zero rate** between pillar tenors and held
+flat beyond the first and last pillar. ``DF(t) = exp(-z(t)·t)``.
+
+Cash-flow schedules are built on the host (:func:`payment_times`) and padded to a
+fixed width with a mask, so kernels are vmappable over instruments.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Float
+
+
+def zero_rate(
+    tenors: Float[ArrayLike, " n"], rates: Float[ArrayLike, " n"], t: Float[ArrayLike, ...]
+) -> Float[Array, ...]:
+    """Zero rate at times ``t`` by linear interpolation, flat extrapolation."""
+    return jnp.interp(jnp.asarray(t, jnp.float64), jnp.asarray(tenors), jnp.asarray(rates))
+
+
+def discount_factor(
+    tenors: Float[ArrayLike, " n"], rates: Float[ArrayLike, " n"], t: Float[ArrayLike, ...]
+) -> Float[Array, ...]:
+    """``exp(-z(t)·t)`` with :func:`zero_rate`; ``t`` in years (ACT/365F)."""
+    t = jnp.asarray(t, jnp.float64)
+    return jnp.exp(-zero_rate(tenors, rates, t) * t)
+
+
+def payment_times(
+    time_to_maturity: float, frequency: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Remaining payment times (years) of a regular schedule, rolled back from maturity.
+
+    Returns ``(times, mask)`` of length ``width``: the payments at
+    ``T, T - 1/f, T - 2/f, ...`` that are still in the future, padded with zeros
+    (``mask`` False). Raises ``ValueError`` if ``width`` is too small.
+    """
+    if frequency <= 0:
+        raise ValueError("payment frequency must be positive")
+    n = int(np.ceil(time_to_maturity * frequency - 1e-9)) if time_to_maturity > 0 else 0
+    if n > width:
+        raise ValueError(f"{n} payments do not fit a schedule of width {width}")
+    times = np.zeros(width)
+    mask = np.zeros(width, dtype=bool)
+    times[:n] = time_to_maturity - np.arange(n) / frequency
+    mask[:n] = True
+    return times, mask
+
+
+def fixed_bond_price(
+    tenors: Float[ArrayLike, " n"],
+    rates: Float[ArrayLike, " n"],
+    coupon_rate: Float[ArrayLike, ""],
+    frequency: Float[ArrayLike, ""],
+    times: Float[ArrayLike, " m"],
+    mask: ArrayLike,
+) -> Float[Array, ""]:
+    r"""Dirty price per 100 face of a fixed-rate bullet bond.
+
+    .. math:: P = 100\left(\sum_i \frac{c}{f}\,DF(t_i) + DF(t_n)\right)
+
+    over the remaining payment times ``t_i`` (``times[mask]``, the largest is the
+    maturity). No accrued interest is subtracted (dirty price).
+    """
+    times = jnp.asarray(times, jnp.float64)
+    mask = jnp.asarray(mask, bool)
+    df = discount_factor(tenors, rates, times)
+    coupons = jnp.sum(jnp.where(mask, coupon_rate / frequency * df, 0.0))
+    redemption = jnp.where(jnp.any(mask), discount_factor(tenors, rates, jnp.max(times)), 0.0)
+    return 100.0 * (coupons + redemption)
+
+
+def swap_pv(
+    tenors: Float[ArrayLike, " n"],
+    rates: Float[ArrayLike, " n"],
+    fixed_rate: Float[ArrayLike, ""],
+    frequency: Float[ArrayLike, ""],
+    times: Float[ArrayLike, " m"],
+    mask: ArrayLike,
+    pay_fixed: ArrayLike,
+) -> Float[Array, ""]:
+    r"""Present value per unit notional of a vanilla fixed-for-floating swap.
+
+    Single-curve valuation with the floating leg worth par at the valuation date:
+
+    .. math::
+        PV_{\text{float}} = 1 - DF(T),\qquad
+        PV_{\text{fixed}} = K \sum_i \tau\,DF(t_i),\ \tau = 1/f
+
+    A payer (``pay_fixed``) swap is worth ``PV_float - PV_fixed``, a receiver the
+    opposite. Simplification (stated): the current floating coupon is treated as
+    reset on the valuation date.
+    """
+    times = jnp.asarray(times, jnp.float64)
+    mask = jnp.asarray(mask, bool)
+    annuity = jnp.sum(jnp.where(mask, discount_factor(tenors, rates, times) / frequency, 0.0))
+    maturity = jnp.max(jnp.where(mask, times, 0.0))
+    floating = 1.0 - discount_factor(tenors, rates, maturity)
+    payer = floating - fixed_rate * annuity
+    return jnp.where(jnp.asarray(pay_fixed, bool), payer, -payer)
+
+
+def par_swap_rate(
+    tenors: Float[ArrayLike, " n"],
+    rates: Float[ArrayLike, " n"],
+    frequency: Float[ArrayLike, ""],
+    times: Float[ArrayLike, " m"],
+    mask: ArrayLike,
+) -> Float[Array, ""]:
+    """Fixed rate that makes :func:`swap_pv` zero: ``(1 - DF(T)) / annuity``."""
+    times = jnp.asarray(times, jnp.float64)
+    mask = jnp.asarray(mask, bool)
+    annuity = jnp.sum(jnp.where(mask, discount_factor(tenors, rates, times) / frequency, 0.0))
+    maturity = jnp.max(jnp.where(mask, times, 0.0))
+    return (1.0 - discount_factor(tenors, rates, maturity)) / annuity
