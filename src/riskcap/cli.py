@@ -265,7 +265,7 @@ def lake_history(
     commits = lake.history(table_name)
     if as_json:
         for c in commits:
-            console.print_json(
+            typer.echo(
                 json.dumps(
                     {
                         "version": c.version,

@@ -87,6 +87,7 @@ class Col:
     type: ColType
     required: bool = True
     nullable: bool = False
+    default: object = None  # value used when the column is absent or the cell empty
 
 
 @dataclass(frozen=True)
@@ -138,7 +139,7 @@ _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
         Col("currency", ColType.STR),
         Col("description", ColType.STR, required=False, nullable=True),
         Col("underlying", ColType.STR, required=False, nullable=True),
-        Col("multiplier", ColType.FLOAT, required=False, nullable=True),
+        Col("multiplier", ColType.FLOAT, required=False, nullable=True, default=1.0),
         Col("strike", ColType.FLOAT, required=False, nullable=True),
         Col("option_type", ColType.STR, required=False, nullable=True),
         Col("expiry", ColType.DATE, required=False, nullable=True),
@@ -153,7 +154,7 @@ _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
         Col("factor_type", ColType.STR),
         Col("shock_type", ColType.STR),
         Col("unit", ColType.STR, required=False, nullable=True),
-        Col("synthetic", ColType.BOOL, required=False, nullable=True),
+        Col("synthetic", ColType.BOOL, required=False, nullable=True, default=False),
         Col("source", ColType.STR, required=False, nullable=True),
         Col("description", ColType.STR, required=False, nullable=True),
     ),
@@ -349,6 +350,8 @@ def _coerce(frame: pd.DataFrame, cols: Iterable[Col], check: _Checker) -> pd.Dat
             check.flag(bad, "type", _not_a(col.name, "true/false"))
             out[col.name] = values
     for col in cols:
+        if col.default is not None:
+            out[col.name] = out[col.name].astype(object).where(out[col.name].notna(), col.default)
         if not col.nullable:
             missing = frame[col.name].isna() if col.name in frame.columns else True
             check.flag(
@@ -495,7 +498,6 @@ def _enum(check: _Checker, typed: pd.DataFrame, col: str, allowed: set[str]) -> 
 def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> None:
     _unique(check, typed, ["instrument_id"], "duplicate_key")
     _enum(check, typed, "instrument_type", {t.value for t in InstrumentType})
-    typed["multiplier"] = pd.to_numeric(typed["multiplier"]).fillna(1.0)
     _finite(check, typed, "multiplier", "finite_quantity")
     check.flag(
         typed["multiplier"].astype(float) <= 0, "positive_multiplier", lambda r: "multiplier ≤ 0"

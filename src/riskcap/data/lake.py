@@ -239,7 +239,7 @@ class Lake:
         self.ensure(table)
         try:
             data = data.select(spec.columns).cast(spec.schema)
-        except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        except (KeyError, ValueError, pa.ArrowInvalid, pa.ArrowTypeError) as exc:
             raise LakeError(f"data does not fit table '{table}': {exc}") from exc
         props = CommitProperties(
             custom_metadata={META_PREFIX + k: str(v) for k, v in (metadata or {}).items()},
@@ -284,9 +284,11 @@ class Lake:
                     .execute()
                 )
         except CommitFailedError as exc:
-            raise LakeError(f"commit to table '{table}' failed after retries: {exc}") from exc
+            raise LakeError(
+                f"commit to table '{table}' failed after retries: {_first_line(exc)}"
+            ) from exc
         except DeltaError as exc:
-            raise LakeError(f"write to table '{table}' failed: {exc}") from exc
+            raise LakeError(f"write to table '{table}' failed: {_first_line(exc)}") from exc
         return self.version(table)
 
 
@@ -299,3 +301,9 @@ def sql_literal(value: object) -> str:
     if isinstance(value, dt.date | str):
         return "'" + str(value).replace("'", "''") + "'"
     return str(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    """An engine error's first line (delta-rs appends multi-line data previews)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else exc.__class__.__name__

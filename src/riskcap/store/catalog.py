@@ -31,10 +31,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     create_engine,
     select,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -43,6 +45,27 @@ from riskcap.errors import CatalogError
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite drops tz)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -56,7 +79,7 @@ class ReadyEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     source: Mapped[str] = mapped_column(String(100))
     as_of: Mapped[dt.date] = mapped_column(Date, index=True)
-    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
     recorded_by: Mapped[str] = mapped_column(String(200), default="cli")
 
 
@@ -69,7 +92,7 @@ class SnapshotRecord(Base):
     positions_version: Mapped[int] = mapped_column(Integer)
     input_versions: Mapped[dict[str, int]] = mapped_column(JSON)
     rows: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
 class QualityResultRecord(Base):
@@ -87,7 +110,7 @@ class QualityResultRecord(Base):
     threshold: Mapped[str] = mapped_column(String(100))
     message: Mapped[str] = mapped_column(Text)
     sample: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_utcnow)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,87 @@
+"""Shared fixtures: a small reference lake built through the real ingest path."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from riskcap.config import Settings, settings_for_dir
+from riskcap.data.ingest import IngestKind, ingest_file
+from riskcap.data.lake import Lake
+from riskcap.store.catalog import Catalog
+
+TODAY = dt.date(2022, 12, 30)
+BAD_DIR = Path(__file__).parent / "data" / "bad"
+
+
+def write_csv(path: Path, header: str, *rows: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_for_dir(tmp_path)
+
+
+@pytest.fixture
+def lake(settings: Settings) -> Lake:
+    lk = Lake(settings.lake_path)
+    lk.create_all()
+    return lk
+
+
+@pytest.fixture
+def catalog(settings: Settings) -> Catalog:
+    return Catalog(settings.catalog_url)
+
+
+@pytest.fixture
+def ingest(lake: Lake) -> Callable[..., object]:
+    def _ingest(kind: str, path: Path, max_bad_fraction: float = 0.0) -> object:
+        return ingest_file(
+            lake, IngestKind(kind), path, max_bad_fraction=max_bad_fraction, today=TODAY
+        )
+
+    return _ingest
+
+
+@pytest.fixture
+def ref_lake(lake: Lake, ingest: Callable[..., object], tmp_path: Path) -> Lake:
+    """Factors, books (B3 lacks a desk) and three equities on which trades can land."""
+    src = tmp_path / "ref"
+    ingest(
+        "factors",
+        write_csv(
+            src / "factors.csv",
+            "factor_id,factor_type,shock_type,synthetic",
+            "EQ.AAPL,equity_price,log,false",
+            "EQ.MSFT,equity_price,log,false",
+            "EQ.JPM,equity_price,log,false",
+        ),
+    )
+    ingest(
+        "books",
+        write_csv(
+            src / "books.csv",
+            "book_id,desk,legal_entity,firm",
+            "B1,D1,E1,FIRM",
+            "B2,D2,E1,FIRM",
+            "B3,,E1,FIRM",
+        ),
+    )
+    ingest(
+        "instruments",
+        write_csv(
+            src / "instruments.csv",
+            "instrument_id,instrument_type,currency,underlying",
+            "AAPL,equity,USD,EQ.AAPL",
+            "MSFT,equity,USD,EQ.MSFT",
+            "JPM,equity,USD,EQ.JPM",
+        ),
+    )
+    return lake

@@ -1,0 +1,193 @@
+"""Ingestion: quarantine, threshold, idempotence, formats, upserts, concurrency."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
+from riskcap.data.lake import Lake
+from riskcap.errors import IngestRejected
+from tests.conftest import BAD_DIR, TODAY, write_csv
+
+TRADE_HEADER = "trade_id,trade_date,book_id,instrument_id,quantity,price"
+
+
+def test_bad_rows_below_threshold_go_to_quarantine(
+    ref_lake: Lake, ingest: Callable[..., IngestResult]
+) -> None:
+    q0, t0 = ref_lake.version("quarantine"), ref_lake.version("trades")
+    result = ingest("trades", BAD_DIR / "nan_price.csv", max_bad_fraction=0.5)
+    assert (result.rows_read, result.rows_written, result.rows_quarantined) == (3, 2, 1)
+    assert ref_lake.version("trades") == t0 + 1  # one atomic commit for the good rows
+    assert ref_lake.version("quarantine") == q0 + 1
+    trades = ref_lake.read("trades").to_pandas()
+    assert sorted(trades["trade_id"]) == ["T1", "T3"]
+    q = ref_lake.read("quarantine").to_pandas()
+    assert q[["source_row", "rule", "target_table"]].to_dict("records") == [
+        {"source_row": 2, "rule": "finite_price", "target_table": "trades"}
+    ]
+    assert json.loads(q["raw"][0]) == {
+        "trade_id": "T2",
+        "trade_date": "2022-01-04",
+        "book_id": "B1",
+        "instrument_id": "AAPL",
+        "quantity": "5",
+        "price": "NaN",
+    }
+    assert q["source_file"][0].endswith("nan_price.csv")
+
+
+def test_same_content_twice_is_a_noop(ref_lake: Lake, ingest: Callable[..., IngestResult]) -> None:
+    first = ingest("trades", BAD_DIR / "nan_price.csv", max_bad_fraction=0.5)
+    versions = (ref_lake.version("trades"), ref_lake.version("quarantine"))
+    again = ingest("trades", BAD_DIR / "nan_price.csv", max_bad_fraction=0.5)
+    assert again.already_ingested and not first.already_ingested
+    assert again.sha256 == first.sha256
+    assert (ref_lake.version("trades"), ref_lake.version("quarantine")) == versions
+    assert len(ref_lake.read("trades")) == 2
+
+
+def test_same_content_under_another_name_is_a_noop(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    ingest("trades", BAD_DIR / "nan_price.csv", max_bad_fraction=0.5)
+    copy = tmp_path / "renamed.csv"
+    copy.write_bytes((BAD_DIR / "nan_price.csv").read_bytes())
+    assert ingest("trades", copy, max_bad_fraction=0.5).already_ingested
+
+
+def test_trade_id_already_in_table_is_a_duplicate(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    ingest("trades", write_csv(tmp_path / "a.csv", TRADE_HEADER, "X1,2022-01-04,B1,AAPL,1,180"))
+    with pytest.raises(IngestRejected, match=r"row 1 rule duplicate_trade_id.*already in the"):
+        ingest("trades", write_csv(tmp_path / "b.csv", TRADE_HEADER, "X1,2022-01-05,B1,AAPL,1,1"))
+
+
+def test_parquet_input_is_validated_like_csv(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    table = pa.table(
+        {
+            "trade_id": ["P1", "P2"],
+            "trade_date": pa.array([pd.Timestamp("2022-01-04").date()] * 2, pa.date32()),
+            "book_id": ["B1", "B1"],
+            "instrument_id": ["AAPL", "NOPE"],
+            "quantity": [5.0, 1.0],
+            "price": [180.0, 1.0],
+        }
+    )
+    path = tmp_path / "trades.parquet"
+    pq.write_table(table, path)
+    result = ingest("trades", path, max_bad_fraction=0.5)
+    assert (result.rows_written, result.rows_quarantined) == (1, 1)
+    assert result.rule_counts == {"unknown_instrument": 1}
+
+
+def test_unknown_columns_are_ignored(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "t.csv", TRADE_HEADER + ",trader", "E1,2022-01-04,B1,AAPL,1,2,bob")
+    assert ingest("trades", path).rows_written == 1
+
+
+def test_instruments_upsert_and_type_rules(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    header = "instrument_id,instrument_type,currency,underlying,strike,option_type,expiry"
+    path = write_csv(
+        tmp_path / "inst.csv",
+        header,
+        "AAPL,equity,USD,EQ.AAPL,,,",  # unchanged definition (update)
+        "AAPL-C,equity_option,USD,EQ.AAPL,150,call,2023-03-17",
+        "AAPL-X,equity_option,USD,EQ.AAPL,150,call,",  # no expiry
+        "AAPL-Y,equity_option,USD,EQ.AAPL,-5,straddle,2023-03-17",
+        "BOND1,bond,usd,,,,",
+        "ZZZ,equity,USD,EQ.ZZZ,,,",
+    )
+    result = ingest("instruments", path, max_bad_fraction=1.0)
+    assert result.rows_written == 2
+    assert result.rule_counts == {
+        "missing_field_for_type": 5,  # AAPL-X expiry; BOND1 maturity, fixed_rate, freq, curve
+        "positive_strike": 1,
+        "invalid_option_type": 1,
+        "invalid_currency": 1,
+        "unknown_factor": 1,
+    }
+    ids = sorted(ref_lake.read("instruments").column("instrument_id").to_pylist())
+    assert ids == ["AAPL", "AAPL-C", "JPM", "MSFT"]  # upserted, not duplicated
+
+
+def test_positions_file_replaces_its_dates(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    header = "as_of,book_id,instrument_id,quantity"
+    ingest(
+        "positions",
+        write_csv(tmp_path / "p1.csv", header, "2022-01-03,B1,AAPL,100", "2022-01-03,B1,MSFT,5"),
+    )
+    ingest("positions", write_csv(tmp_path / "p2.csv", header, "2022-01-03,B1,AAPL,70"))
+    rows = ref_lake.read("positions").to_pandas()
+    assert rows[["instrument_id", "quantity"]].to_dict("records") == [
+        {"instrument_id": "AAPL", "quantity": 70.0}
+    ]
+
+
+def _ingest_in_process(lake_root: str, path: str, queue: mp.Queue) -> None:  # type: ignore[type-arg]
+    try:
+        r = ingest_file(
+            Lake(lake_root), IngestKind.TRADES, Path(path), max_bad_fraction=0.0, today=TODAY
+        )
+        queue.put(("ok", r.already_ingested))
+    except Exception as exc:  # reported to the parent
+        queue.put(("error", repr(exc)))
+
+
+def _run_concurrently(lake: Lake, paths: list[Path]) -> list[tuple[str, object]]:
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_ingest_in_process, args=(lake.root, str(p), queue)) for p in paths]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    return [queue.get(timeout=5) for _ in procs]
+
+
+def test_two_processes_ingesting_different_files_both_land(ref_lake: Lake, tmp_path: Path) -> None:
+    a = write_csv(
+        tmp_path / "a.csv",
+        TRADE_HEADER,
+        *[f"A{i},2022-01-04,B1,AAPL,{i + 1},180" for i in range(50)],
+    )
+    b = write_csv(
+        tmp_path / "b.csv",
+        TRADE_HEADER,
+        *[f"B{i},2022-01-04,B2,MSFT,{i + 1},240" for i in range(50)],
+    )
+    v0 = ref_lake.version("trades")
+    results = _run_concurrently(ref_lake, [a, b])
+    assert results == [("ok", False), ("ok", False)]
+    ids = ref_lake.read("trades").column("trade_id").to_pylist()
+    assert len(ids) == 100 == len(set(ids))
+    assert ref_lake.version("trades") == v0 + 2
+
+
+def test_two_processes_ingesting_the_same_file_land_it_once(ref_lake: Lake, tmp_path: Path) -> None:
+    a = write_csv(
+        tmp_path / "a.csv",
+        TRADE_HEADER,
+        *[f"A{i},2022-01-04,B1,AAPL,{i + 1},180" for i in range(50)],
+    )
+    results = _run_concurrently(ref_lake, [a, a])
+    assert sorted(results) == [("ok", False), ("ok", True)]
+    ids = ref_lake.read("trades").column("trade_id").to_pylist()
+    assert len(ids) == 50 == len(set(ids))

@@ -1,0 +1,69 @@
+"""Catalog on SQLite and PostgreSQL: ready events, snapshots, quality results."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+
+from riskcap.errors import CatalogError
+from riskcap.store.catalog import Catalog
+
+DAY = dt.date(2022, 12, 28)
+
+
+def test_mark_ready_is_idempotent(catalog_url: str) -> None:
+    cat = Catalog(catalog_url)
+    first = cat.mark_ready("trades", DAY)
+    again = cat.mark_ready("trades", DAY)
+    assert first.newly_recorded and not again.newly_recorded
+    assert again.recorded_at == first.recorded_at
+    cat.mark_ready("positions", DAY)
+    assert cat.ready_sources(DAY) == {"trades", "positions"}
+    assert cat.ready_sources(DAY - dt.timedelta(days=1)) == set()
+
+
+def test_concurrent_ready_marks_keep_one_row(catalog_url: str) -> None:
+    cat = Catalog(catalog_url)
+    results = []
+
+    def mark() -> None:
+        results.append(cat.mark_ready("market_data", DAY))
+
+    threads = [threading.Thread(target=mark) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.newly_recorded for r in results) == 1
+    assert cat.ready_sources(DAY) == {"market_data"}
+
+
+def test_snapshot_and_quality_records(catalog_url: str) -> None:
+    cat = Catalog(catalog_url)
+    sid = cat.record_snapshot(DAY, DAY - dt.timedelta(days=1), 7, {"trades": 3}, 42)
+    latest = cat.latest_snapshot(DAY)
+    assert latest is not None and latest.id == sid and latest.input_versions == {"trades": 3}
+    cat.record_quality(
+        [
+            {
+                "snapshot_id": sid,
+                "as_of": DAY,
+                "check_name": "null_keys",
+                "severity": "blocking",
+                "passed": False,
+                "failing_count": 1,
+                "threshold": "0 rows",
+                "message": "x",
+                "sample": [{"as_of": DAY, "quantity": 1.5}],
+            }
+        ]
+    )
+    (row,) = cat.quality_results(DAY)
+    assert row.sample == [{"as_of": "2022-12-28", "quantity": 1.5}]
+
+
+def test_unreachable_database_is_a_catalog_error() -> None:
+    with pytest.raises(CatalogError, match="unavailable"):
+        Catalog("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")

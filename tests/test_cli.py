@@ -1,0 +1,116 @@
+"""The CLI end to end on a small lake: ingest, ready, snapshot, quality, lake inspection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from riskcap.cli import run
+from riskcap.errors import NotFoundError, SnapshotNotReady
+from tests.conftest import write_csv
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    assert run(["init"]) == 0
+    write_csv(
+        tmp_path / "factors.csv", "factor_id,factor_type,shock_type", "EQ.AAPL,equity_price,log"
+    )
+    write_csv(tmp_path / "books.csv", "book_id,desk,legal_entity,firm", "B1,D1,E1,F")
+    write_csv(
+        tmp_path / "inst.csv",
+        "instrument_id,instrument_type,currency,underlying",
+        "AAPL,equity,USD,EQ.AAPL",
+    )
+    write_csv(
+        tmp_path / "md.csv",
+        "date,factor_id,value",
+        *[f"2022-01-{d:02d},EQ.AAPL,{180 + d * 0.5}" for d in (3, 4, 5, 6, 7)],
+    )
+    write_csv(
+        tmp_path / "pos.csv", "as_of,book_id,instrument_id,quantity", "2022-01-03,B1,AAPL,100"
+    )
+    write_csv(
+        tmp_path / "trades.csv",
+        "trade_id,trade_date,book_id,instrument_id,quantity,price",
+        "T1,2022-01-04,B1,AAPL,-40,182",
+    )
+    for kind, f in [
+        ("factors", "factors.csv"),
+        ("books", "books.csv"),
+        ("instruments", "inst.csv"),
+        ("market-data", "md.csv"),
+        ("positions", "pos.csv"),
+        ("trades", "trades.csv"),
+    ]:
+        assert run(["ingest", kind, f]) == 0
+    return tmp_path
+
+
+def test_full_flow(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["ingest", "trades", "trades.csv"]) == 0
+    assert "already ingested" in capsys.readouterr().out
+    assert run(["snapshot", "--as-of", "2022-01-04"]) == SnapshotNotReady.exit_code
+    err = capsys.readouterr().err
+    assert "positions, trades, market_data" in err and "riskcap ready" in err
+    for source in ("positions", "trades", "market_data"):
+        assert run(["ready", source, "--as-of", "2022-01-04"]) == 0
+    assert run(["snapshot", "--as-of", "2022-01-04"]) == 0
+    out = capsys.readouterr().out
+    assert "1 positions" in out and "trades v1" in out
+    assert run(["quality", "--as-of", "2022-01-04"]) == 0
+    assert "row_count" in capsys.readouterr().out
+    assert run(["lake", "show", "positions", "--version", "2"]) == 0
+    assert "60.0" in capsys.readouterr().out
+    assert run(["lake", "show", "positions", "--version", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "100.0" in out and "60.0" not in out
+    now = dt.datetime.now(dt.UTC).isoformat()
+    assert run(["lake", "show", "positions", "--at", now]) == 0
+    assert "60.0" in capsys.readouterr().out
+    assert run(["lake", "history", "positions", "--json"]) == 0
+    commits = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [c["version"] for c in commits] == [2, 1, 0]
+    assert commits[0]["metadata"]["operation"] == "snapshot"
+    assert commits[0]["metadata"]["input_version.trades"] == "1"
+
+
+def test_history_json_lines(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["lake", "history", "trades", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"operation": "ingest"' in out and '"source_file": "trades.csv"' in out
+
+
+def test_errors_are_one_line_with_exit_codes(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert run(["lake", "show", "positions", "--version", "99"]) == NotFoundError.exit_code
+    assert run(["lake", "history", "nope"]) == NotFoundError.exit_code
+    assert run(["ingest", "trades", "missing.csv"]) == 4
+    assert run(["snapshot", "--as-of", "2022-13-01"]) == 2  # usage error
+    err = capsys.readouterr().err
+    assert "no version 99" in err and "unknown lake table 'nope'" in err
+    assert "missing.csv: file not found" in err and "not an ISO date" in err
+    assert "Traceback" not in err
+
+
+def test_console_script_runs(workdir: Path) -> None:
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("riskcap")
+    proc = subprocess.run(
+        [str(exe), "lake", "show", "trades", "--version", "99"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == NotFoundError.exit_code
+    assert proc.stderr.strip().startswith("riskcap: error: table 'trades' has no version 99")
