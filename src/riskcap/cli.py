@@ -24,7 +24,8 @@ from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
 from riskcap.data.lake import Lake
 from riskcap.data.schemas import TABLES
-from riskcap.errors import RiskcapError
+from riskcap.engine.hierarchy import Hierarchy
+from riskcap.errors import NotFoundError, RiskcapError
 from riskcap.store.catalog import Catalog
 
 app = typer.Typer(
@@ -238,6 +239,196 @@ def demo(
     from riskcap.demo import run_demo
 
     run_demo(directory, console)
+
+
+def _node_filter(hierarchy: Hierarchy, node: str | None) -> list[int]:
+    if node is None:
+        return list(range(len(hierarchy.nodes)))
+    try:
+        return hierarchy.subtree(hierarchy.index(node))
+    except KeyError as exc:
+        raise NotFoundError(
+            f"no node {node!r} in this snapshot; nodes: {', '.join(hierarchy.nodes)}"
+        ) from exc
+
+
+@app.command()
+def var(
+    as_of: AsOfOpt,
+    method: Annotated[str, typer.Option(help="hs, mc or parametric")] = "hs",
+    confidence: Annotated[float | None, typer.Option(help="e.g. 0.99")] = None,
+    horizon: Annotated[int | None, typer.Option(help="Days: 1 or 10")] = None,
+    lookback: Annotated[int | None, typer.Option(help="Historical window in days")] = None,
+    scenarios: Annotated[int | None, typer.Option(help="Monte Carlo scenarios")] = None,
+    parametric: Annotated[
+        str | None, typer.Option(help="delta_normal, delta_gamma or cornish_fisher")
+    ] = None,
+    node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """VaR and ES per hierarchy node (positive losses) on the snapshot of a date."""
+    from riskcap.data.risk_inputs import load_risk_inputs
+    from riskcap.engine.var import VarMethod, VarSpec, compute_var
+
+    settings = _settings(config)
+    try:
+        chosen = VarMethod(method)
+    except ValueError:
+        raise typer.BadParameter(f"method must be hs, mc or parametric, not {method!r}") from None
+    if confidence is not None and not 0.0 < confidence < 1.0:
+        raise typer.BadParameter("confidence must be between 0 and 1, e.g. 0.99")
+    if parametric is not None and parametric not in (
+        "delta_normal",
+        "delta_gamma",
+        "cornish_fisher",
+    ):
+        raise typer.BadParameter("parametric must be delta_normal, delta_gamma or cornish_fisher")
+    spec = VarSpec.from_config(
+        settings.risk,
+        settings.engine,
+        method=chosen,
+        confidence=confidence,
+        horizon=horizon,
+        lookback=lookback,
+        mc_scenarios=scenarios,
+        parametric=parametric,
+    )
+    if spec.horizon < 1 or spec.lookback < spec.horizon + 1:
+        raise typer.BadParameter("need horizon ≥ 1 and lookback > horizon")
+    inputs = load_risk_inputs(_lake(settings), _date(as_of), spec.history_days)
+    if len(inputs.dates) < spec.history_days:
+        raise RiskcapError(
+            f"{spec.lookback}-day lookback needs {spec.history_days} dates of market data "
+            f"up to {as_of}; the lake has {len(inputs.dates)}"
+        )
+    keep = _node_filter(inputs.hierarchy, node)
+    result = compute_var(inputs, spec)
+    rows = [result.rows[i] for i in keep]
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "as_of": as_of,
+                    "method": spec.label,
+                    "confidence": spec.confidence,
+                    "horizon": spec.horizon,
+                    "input_versions": inputs.versions,
+                    "rows": [r.__dict__ for r in rows],
+                }
+            )
+        )
+        return
+    table = Table(
+        title=f"VaR / ES on {as_of}: {spec.label}, {spec.confidence:.1%}, "
+        f"{spec.horizon}-day (positive = loss, {settings.eod.reporting_currency})"
+    )
+    for col in ("node", "VaR", "ES", "scenarios", "method", "seconds"):
+        table.add_column(col, justify="left" if col in ("node", "method") else "right")
+    for r in rows:
+        table.add_row(
+            r.node,
+            f"{r.var:,.0f}",
+            f"{r.es:,.0f}",
+            str(r.scenarios or "—"),
+            r.method,
+            f"{r.seconds:.2f}",
+        )
+    console.print(table)
+
+
+@app.command()
+def greeks(
+    as_of: AsOfOpt,
+    node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
+    positions: Annotated[bool, typer.Option("--positions", help="One row per position")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Autodiff Greeks per node (or per position): delta, gamma, vega, DV01."""
+    import numpy as np
+
+    from riskcap.data.risk_inputs import load_risk_inputs
+    from riskcap.risk.greeks import node_sensitivities, position_sensitivities, summarise
+
+    settings = _settings(config)
+    inputs = load_risk_inputs(_lake(settings), _date(as_of), 1)
+    keep = _node_filter(inputs.hierarchy, node)
+    x0 = inputs.market.x0
+    masks = (
+        inputs.mask("equity_price", "index_level", "etf_price"),
+        inputs.mask("implied_vol"),
+        inputs.mask("zero_rate"),
+    )
+    if positions:
+        values, grad, own = position_sensitivities(inputs.book, x0)
+        books = {
+            inputs.hierarchy.books[b]
+            for b in range(len(inputs.hierarchy.books))
+            if any(inputs.hierarchy.membership[i, b] for i in keep)
+        }
+        sel = np.flatnonzero(inputs.positions["book_id"].isin(books).to_numpy())
+        labels = [
+            f"{inputs.positions.at[i, 'book_id']}/{inputs.positions.at[i, 'instrument_id']}"
+            for i in sel
+        ]
+        values, grad, own = np.asarray(values)[sel], np.asarray(grad)[sel], np.asarray(own)[sel]
+    else:
+        values, grad, hess = node_sensitivities(inputs.book, x0, inputs.hierarchy.membership)
+        values, grad = np.asarray(values)[keep], np.asarray(grad)[keep]
+        own = np.diagonal(np.asarray(hess), axis1=1, axis2=2)[keep]
+        labels = [inputs.hierarchy.nodes[i] for i in keep]
+    summary = summarise(x0, grad, own, *masks)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "as_of": as_of,
+                    "factors": list(inputs.factors.ids),
+                    "rows": [
+                        {
+                            "name": name,
+                            "value": float(v),
+                            "delta_1pct": float(d),
+                            "gamma_1pct": float(g),
+                            "vega_1vol": float(vg),
+                            "dv01": float(dv),
+                            "delta_by_factor": dict(
+                                zip(inputs.factors.ids, map(float, gr), strict=True)
+                            ),
+                        }
+                        for name, v, d, g, vg, dv, gr in zip(
+                            labels,
+                            values,
+                            summary.delta_1pct,
+                            summary.gamma_1pct,
+                            summary.vega_1vol,
+                            summary.dv01,
+                            grad,
+                            strict=True,
+                        )
+                    ],
+                }
+            )
+        )
+        return
+    table = Table(
+        title=f"Greeks on {as_of} ({settings.eod.reporting_currency}; P&L signs, "
+        "DV01 = loss for +1bp)"
+    )
+    for col in ("name", "value", "delta (1%)", "gamma (1%)", "vega (1 vol)", "DV01"):
+        table.add_column(col, justify="left" if col == "name" else "right")
+    for name, v, d, g, vg, dv in zip(
+        labels,
+        values,
+        summary.delta_1pct,
+        summary.gamma_1pct,
+        summary.vega_1vol,
+        summary.dv01,
+        strict=True,
+    ):
+        table.add_row(name, f"{v:,.0f}", f"{d:,.0f}", f"{g:,.0f}", f"{vg:,.0f}", f"{dv:,.0f}")
+    console.print(table)
 
 
 @lake_app.command("tables")

@@ -118,6 +118,43 @@ class QualityConfig(_Section):
     return_outliers: ReturnOutliersCheck = Field(default_factory=ReturnOutliersCheck)
 
 
+class EngineConfig(_Section):
+    memory_gb: float = Field(
+        2.0,
+        gt=0.0,
+        description="Working-memory budget of one revaluation block; block sizes are "
+        "derived from it so peak memory does not grow with the book.",
+    )
+
+
+class RiskConfig(_Section):
+    confidence: float = Field(0.99, gt=0.0, lt=1.0, description="VaR/ES confidence level.")
+    horizon: int = Field(1, ge=1, description="Horizon in business days (1 or 10).")
+    lookback: int = Field(
+        250, ge=20, description="Historical window in daily returns (250, 500, 1250)."
+    )
+    horizon_method: str = Field(
+        "overlapping",
+        pattern="^(overlapping|sqrt_time)$",
+        description="Multi-day historical shocks: overlapping h-day returns, or 1-day "
+        "returns scaled by sqrt(h) (sqrt_time).",
+    )
+    mc_scenarios: int = Field(10_000, ge=100, description="Monte Carlo scenarios.")
+    mc_distribution: str = Field(
+        "normal", pattern="^(normal|student_t)$", description="normal or student_t shocks."
+    )
+    student_t_nu: float = Field(5.0, gt=2.0, description="Degrees of freedom of student_t.")
+    ewma_lambda: float = Field(
+        0.94, gt=0.0, lt=1.0, description="EWMA decay of the covariance (RiskMetrics 0.94)."
+    )
+    parametric: str = Field(
+        "delta_normal",
+        pattern="^(delta_normal|delta_gamma|cornish_fisher)$",
+        description="Parametric method: delta_normal, delta_gamma or cornish_fisher.",
+    )
+    seed: int = Field(42, description="Seed of Monte Carlo scenarios (jax.random.key).")
+
+
 class DemoConfig(_Section):
     seed: int = Field(20221228, description="Seed of the demo book and synthetic data.")
     days: int = Field(60, ge=2, description="Business days of trades and snapshots.")
@@ -133,6 +170,8 @@ class Settings(BaseModel):
     ingest: IngestConfig = Field(default_factory=IngestConfig)
     eod: EodConfig = Field(default_factory=EodConfig)
     quality: QualityConfig = Field(default_factory=QualityConfig)
+    engine: EngineConfig = Field(default_factory=EngineConfig)
+    risk: RiskConfig = Field(default_factory=RiskConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 

@@ -1,0 +1,276 @@
+"""Read a snapshot from the lake and turn it into the engine's arrays.
+
+This is the I/O edge of the numeric core: it reads ``positions`` (the ``as_of``
+partition), ``instruments``, ``books``, ``factors``, ``market_data`` and ``vols``,
+pins the versions it read, and builds
+
+* the :class:`~riskcap.market.factors.FactorSet` the book depends on: every held
+  underlying's price, the 1Y ATM vol factor of every option underlying, and every
+  pillar of the curves the book uses (whole curves, so rates shocks stay coherent);
+* the level history of those factors up to ``as_of`` (dates where all are present);
+* the :class:`~riskcap.pricing.book.Book` arrays (``units = quantity × multiplier``,
+  times in years ACT/365F from ``as_of``, option vols scaled to the term structure);
+* the :class:`~riskcap.engine.hierarchy.Hierarchy` of the books held.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from riskcap.data.lake import Lake
+from riskcap.engine.hierarchy import Hierarchy
+from riskcap.engine.local import Market
+from riskcap.errors import NotFoundError, RiskcapError
+from riskcap.market.factors import FactorSet
+from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
+from riskcap.pricing.rates import payment_times
+
+_TENOR = re.compile(r"^(\d+(?:\.\d+)?)([DWMY])$")
+_TENOR_YEARS = {"D": 1 / 365, "W": 7 / 365, "M": 1 / 12, "Y": 1.0}
+_SCHEDULE_MIN_WIDTH = 8
+
+
+def tenor_years(label: str) -> float:
+    """``'3M'`` → 0.25, ``'10Y'`` → 10.0."""
+    m = _TENOR.match(label)
+    if not m:
+        raise ValueError(f"not a tenor label: {label!r}")
+    return float(m.group(1)) * _TENOR_YEARS[m.group(2)]
+
+
+@dataclass(frozen=True)
+class RiskInputs:
+    """Everything the engine needs for one as-of date, read from pinned versions."""
+
+    as_of: dt.date
+    factors: FactorSet
+    factor_types: tuple[str, ...]
+    dates: tuple[dt.date, ...]  # history dates, oldest first, ending at as_of
+    levels: np.ndarray  # (dates, factors)
+    book: Book
+    hierarchy: Hierarchy
+    positions: pd.DataFrame  # book_id, instrument_id, quantity, instrument_type (Book order)
+    versions: dict[str, int]
+
+    @property
+    def market(self) -> Market:
+        return Market(self.levels[-1], self.factors.is_log)
+
+    def mask(self, *types: str) -> np.ndarray:
+        return np.array([t in types for t in self.factor_types])
+
+
+def _years(later: pd.Series, as_of: dt.date) -> np.ndarray:
+    return np.array([(d - as_of).days / 365.0 for d in later], dtype=np.float64)
+
+
+def load_risk_inputs(lake: Lake, as_of: dt.date, history_days: int) -> RiskInputs:
+    """Build :class:`RiskInputs` for ``as_of`` with ``history_days`` dates of history.
+
+    Raises
+    ------
+    NotFoundError
+        No positions snapshot for ``as_of``.
+    RiskcapError
+        Market data missing for a factor the book needs on ``as_of``.
+    """
+    tables = ("positions", "instruments", "books", "factors", "market_data", "vols")
+    versions = lake.versions(tables)
+    positions = lake.read(
+        "positions", version=versions["positions"], filters=[("as_of", "=", as_of)]
+    ).to_pandas()
+    if positions.empty:
+        raise NotFoundError(f"no positions snapshot for {as_of}: run `riskcap snapshot` first")
+    instruments = lake.read("instruments", version=versions["instruments"]).to_pandas()
+    held = positions.merge(instruments, on="instrument_id", how="left", validate="many_to_one")
+    unknown = held.loc[held["instrument_type"].isna(), "instrument_id"].unique()
+    if len(unknown):
+        raise RiskcapError(f"positions on unknown instruments: {', '.join(map(str, unknown))}")
+    books = lake.read("books", version=versions["books"]).to_pandas()
+    factors = lake.read("factors", version=versions["factors"]).to_pandas().set_index("factor_id")
+
+    needed = _needed_factors(held, factors)
+    factor_set = FactorSet(
+        tuple(needed), np.array([factors.at[f, "shock_type"] == "log" for f in needed])
+    )
+    dates, levels = _history(lake, versions["market_data"], needed, as_of, history_days)
+    x0 = dict(zip(needed, levels[-1], strict=True))
+    vols = lake.read("vols", version=versions["vols"], filters=[("date", "=", as_of)]).to_pandas()
+    hierarchy = Hierarchy.from_books(
+        [
+            (r.book_id, r.desk, r.legal_entity, r.firm)
+            for r in books.itertuples()
+            if r.book_id in set(held["book_id"])
+        ]
+    )
+    book, order = _book(held, factor_set, factors, x0, vols, hierarchy, as_of)
+    return RiskInputs(
+        as_of=as_of,
+        factors=factor_set,
+        factor_types=tuple(str(factors.at[f, "factor_type"]) for f in needed),
+        dates=dates,
+        levels=levels,
+        book=book,
+        hierarchy=hierarchy,
+        positions=order,
+        versions=versions,
+    )
+
+
+def _vol_factor(underlying: str) -> str:
+    return "VOL." + underlying.split(".")[-1]
+
+
+def _curve_factors(factors: pd.DataFrame, curve_id: str) -> list[str]:
+    """Pillar factors of a curve: ``IR.<CCY>.<TENOR>`` for curve ``<CCY>.ZERO``."""
+    prefix = "IR." + curve_id.split(".")[0] + "."
+    pillars = [f for f in factors.index if f.startswith(prefix)]
+    if not pillars:
+        raise RiskcapError(f"no zero-rate factors for curve {curve_id} ({prefix}*)")
+    return sorted(pillars, key=lambda f: tenor_years(f.removeprefix(prefix)))
+
+
+def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
+    spots = sorted(held["underlying"].dropna().unique())
+    options = held["instrument_type"].str.endswith("option")
+    vols = sorted({_vol_factor(u) for u in held.loc[options, "underlying"]})
+    uses_curve = held["instrument_type"].isin(["bond", "irs", "index_future"]) | options
+    curve_ids = set(held.loc[held["curve_id"].notna(), "curve_id"])
+    if uses_curve.any() and not curve_ids:
+        curve_ids = {"USD.ZERO"}
+    curves = [f for c in sorted(curve_ids) for f in _curve_factors(factors, c)]
+    needed = [*spots, *vols, *curves]
+    missing = [f for f in needed if f not in factors.index]
+    if missing:
+        raise RiskcapError(f"factors missing from the factors table: {', '.join(missing)}")
+    return needed
+
+
+def _history(
+    lake: Lake, version: int, needed: list[str], as_of: dt.date, days: int
+) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    md = lake.read(
+        "market_data",
+        version=version,
+        filters=[("date", "<=", as_of), ("factor_id", "in", needed)],
+    ).to_pandas()
+    wide = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
+    wide = wide.reindex(columns=needed).sort_index()
+    if as_of not in wide.index or wide.loc[as_of].isna().any():
+        missing = needed if as_of not in wide.index else list(wide.columns[wide.loc[as_of].isna()])
+        raise RiskcapError(f"market data missing on {as_of} for: {', '.join(missing[:10])}")
+    wide = wide.dropna().tail(days)
+    return tuple(wide.index), wide.to_numpy(dtype=np.float64)
+
+
+def _book(
+    held: pd.DataFrame,
+    fs: FactorSet,
+    factors: pd.DataFrame,
+    x0: dict[str, float],
+    vols: pd.DataFrame,
+    hierarchy: Hierarchy,
+    as_of: dt.date,
+) -> tuple[Book, pd.DataFrame]:
+    book_index = {b: i for i, b in enumerate(hierarchy.books)}
+    held = held.assign(
+        book=held["book_id"].map(book_index).astype(np.int32),
+        units=held["quantity"] * held["multiplier"],
+    )
+    kinds = held["instrument_type"]
+    parts = []
+
+    lin = held.loc[kinds.isin(["equity", "index"])]
+    linear = Linear(
+        lin["book"].to_numpy(), lin["units"].to_numpy(), fs.indices(list(lin["underlying"]))
+    )
+    parts.append(lin)
+
+    fut = held.loc[kinds == "index_future"]
+    future = Future(
+        fut["book"].to_numpy(),
+        fut["units"].to_numpy(),
+        fs.indices(list(fut["underlying"])),
+        _years(fut["expiry"], as_of),
+        np.zeros(len(fut)),
+    )
+    parts.append(fut)
+
+    opt = held.loc[kinds.str.endswith("option")]
+    t_opt = _years(opt["expiry"], as_of)
+    vol_ids = [_vol_factor(u) for u in opt["underlying"]]
+    scale = np.array(
+        [
+            _term_vol(vols, u, t) / x0[v]
+            for u, t, v in zip(opt["underlying"], t_opt, vol_ids, strict=True)
+        ]
+    )
+    option = Option(
+        opt["book"].to_numpy(),
+        opt["units"].to_numpy(),
+        fs.indices(list(opt["underlying"])),
+        fs.indices(vol_ids),
+        scale.reshape(len(opt)),
+        opt["strike"].to_numpy(np.float64),
+        t_opt,
+        np.zeros(len(opt)),
+        (opt["option_type"] == "call").to_numpy(),
+    )
+    parts.append(opt)
+
+    curve_based = held.loc[kinds.isin(["bond", "irs"])]
+    width = _SCHEDULE_MIN_WIDTH
+    for r in curve_based.itertuples():
+        t = (r.maturity - as_of).days / 365.0
+        width = max(width, int(np.ceil(t * r.payment_frequency)) + 1)
+    bond = _schedule_family(held.loc[kinds == "bond"], as_of, width, Bond)
+    swap = _schedule_family(held.loc[kinds == "irs"], as_of, width, Swap)
+    assert isinstance(bond, Bond) and isinstance(swap, Swap)
+    parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
+
+    curve_ids = sorted(set(held["curve_id"].dropna())) or ["USD.ZERO"]
+    if len(curve_ids) > 1:
+        raise RiskcapError(f"one discount curve per run is supported, got {curve_ids}")
+    pillars = _curve_factors(factors, curve_ids[0]) if fs.ids else []
+    prefix = "IR." + curve_ids[0].split(".")[0] + "."
+    curve = Curve(
+        np.array([tenor_years(p.removeprefix(prefix)) for p in pillars]),
+        fs.indices(pillars) if pillars else np.zeros(0, np.int32),
+    )
+    book = Book(linear, future, option, bond, swap, curve)
+    order = pd.concat(parts)[["book_id", "instrument_id", "quantity", "instrument_type"]]
+    return book, order.reset_index(drop=True)
+
+
+def _term_vol(vols: pd.DataFrame, underlying: str, t: float) -> float:
+    g = vols.loc[vols["underlying"] == underlying].sort_values("tenor_years")
+    if g.empty:
+        raise RiskcapError(f"no implied vols for {underlying} on the as-of date")
+    return float(np.interp(max(t, 0.0), g["tenor_years"], g["implied_vol"]))
+
+
+def _schedule_family(rows: pd.DataFrame, as_of: dt.date, width: int, kind: type) -> Bond | Swap:
+    if rows.empty:
+        return empty_family(kind, width)  # type: ignore[return-value]
+    times = np.zeros((len(rows), width))
+    mask = np.zeros((len(rows), width), bool)
+    for i, r in enumerate(rows.itertuples()):
+        times[i], mask[i] = payment_times(
+            (r.maturity - as_of).days / 365.0, int(r.payment_frequency), width
+        )
+    common = (
+        rows["book"].to_numpy(),
+        rows["units"].to_numpy(),
+        rows["fixed_rate"].to_numpy(np.float64),
+        rows["payment_frequency"].to_numpy(np.float64),
+        times,
+        mask,
+    )
+    if kind is Bond:
+        return Bond(*common)
+    return Swap(*common, (rows["pay_receive"] == "pay").to_numpy())

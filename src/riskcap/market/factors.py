@@ -1,0 +1,89 @@
+"""Risk factors, shock types and the map between levels and shocks.
+
+A factor is a market quantity the book is revalued on: an equity or index price, an
+implied volatility, a zero rate at a curve pillar. Its **shock type** says how a
+scenario moves it (DESIGN.md §3):
+
+* ``log`` (prices, vols): shock ``r = ln(x₁/x₀)``, applied as ``x₀·exp(r)``;
+* ``absolute`` (rates, spreads): shock ``Δ = x₁ − x₀``, applied as ``x₀ + Δ``.
+
+Shapes: ``levels`` is ``(dates, factors)``, shocks are ``(scenarios, factors)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, ArrayLike, Bool, Float
+
+# Demo factor families and their shock types (mirrors the `factors` table).
+SHOCK_TYPE_BY_FAMILY = {
+    "equity_price": "log",
+    "index_level": "log",
+    "etf_price": "log",
+    "implied_vol": "log",
+    "zero_rate": "absolute",
+}
+
+
+@dataclass(frozen=True)
+class FactorSet:
+    """Ordered factor ids with their shock types; ``is_log[i]`` for factor ``ids[i]``."""
+
+    ids: tuple[str, ...]
+    is_log: np.ndarray  # (factors,) bool
+
+    def __post_init__(self) -> None:
+        if len(self.ids) != len(self.is_log):
+            raise ValueError("one shock type per factor id")
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError("factor ids must be unique")
+
+    def index(self, factor_id: str) -> int:
+        try:
+            return self.ids.index(factor_id)
+        except ValueError:
+            raise KeyError(f"factor {factor_id!r} is not in the factor set") from None
+
+    def indices(self, factor_ids: list[str] | tuple[str, ...]) -> np.ndarray:
+        pos = {f: i for i, f in enumerate(self.ids)}
+        return np.array([pos[f] for f in factor_ids], dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def shocks_between(
+    start: Float[ArrayLike, "... f"], end: Float[ArrayLike, "... f"], is_log: Bool[ArrayLike, " f"]
+) -> Float[Array, "... f"]:
+    """Shocks that move ``start`` to ``end``: ``ln(end/start)`` or ``end − start``."""
+    start, end = jnp.asarray(start, jnp.float64), jnp.asarray(end, jnp.float64)
+    is_log = jnp.asarray(is_log, bool)
+    safe_start = jnp.where(is_log, start, 1.0)
+    safe_end = jnp.where(is_log, end, 1.0)
+    return jnp.where(is_log, jnp.log(safe_end / safe_start), end - start)
+
+
+def returns(
+    levels: Float[ArrayLike, "t f"], is_log: Bool[ArrayLike, " f"], horizon: int = 1
+) -> Float[Array, "t_minus_h f"]:
+    """Overlapping ``horizon``-day shocks of a level history: row t moves date t to t+h.
+
+    With ``horizon=1`` these are the daily returns (log returns for log factors,
+    differences for absolute ones). Overlapping windows: ``T − h`` rows from ``T`` dates.
+    """
+    levels = jnp.asarray(levels, jnp.float64)
+    if horizon < 1 or horizon >= levels.shape[0]:
+        raise ValueError(f"horizon {horizon} needs more than {horizon} dates of history")
+    return shocks_between(levels[:-horizon], levels[horizon:], is_log)
+
+
+def apply_shocks(
+    x0: Float[ArrayLike, " f"], shocks: Float[ArrayLike, "s f"], is_log: Bool[ArrayLike, " f"]
+) -> Float[Array, "s f"]:
+    """Factor levels after each scenario's shocks: ``x₀·exp(r)`` or ``x₀ + Δ``."""
+    x0 = jnp.asarray(x0, jnp.float64)
+    shocks = jnp.asarray(shocks, jnp.float64)
+    return jnp.where(jnp.asarray(is_log, bool), x0 * jnp.exp(shocks), x0 + shocks)

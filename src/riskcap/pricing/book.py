@@ -1,0 +1,197 @@
+"""A book as arrays, and its value on a factor vector.
+
+A :class:`Book` holds one struct-of-arrays block per instrument family. Every array
+is indexed by position within the family; ``book`` is the position's book index (for
+aggregation) and ``units = quantity × multiplier``. Factor references are integer
+indices into the factor vector ``x`` (see :mod:`riskcap.market.factors`).
+
+Valuation on a factor vector ``x`` (shape ``(factors,)``), per family:
+
+* ``Linear`` (equity, index): ``units · x[spot]``
+* ``Future`` (index future): ``units · S·exp((r(t) − q)·t)``, ``r`` from the curve
+* ``Option`` (European): ``units · BSM(S, K, t, r(t), q, σ)`` with
+  ``σ = x[vol] · vol_scale`` — the option's implied vol moves with its underlying's
+  1Y ATM vol factor, keeping the term-structure shape of the as-of date
+* ``Bond``: ``units · dirty price per 100`` off the zero curve
+* ``Swap``: ``units · PV per unit notional`` off the zero curve
+
+The zero curve is the factor values at ``curve.factors`` on pillar times
+``curve.tenors`` (continuously compounded, linear in zero rate, flat outside; see
+:mod:`riskcap.pricing.rates`). All functions are pure and jittable; vmap them over
+scenarios.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+from jaxtyping import Array, Float
+
+from riskcap.pricing.equity import black_scholes_merton, forward_price
+from riskcap.pricing.rates import discount_factor, zero_rate
+
+# Book fields are NumPy arrays when built on the host and JAX arrays inside jit.
+Arr = Any
+
+
+class Linear(NamedTuple):
+    book: Arr  # (p,) int32
+    units: Arr  # (p,)
+    spot: Arr  # (p,) int32 factor index
+
+
+class Future(NamedTuple):
+    book: Arr
+    units: Arr
+    spot: Arr
+    t: Arr  # years to expiry (ACT/365F)
+    div_yield: Arr
+
+
+class Option(NamedTuple):
+    book: Arr
+    units: Arr
+    spot: Arr
+    vol: Arr  # (p,) int32 factor index of the underlying's vol
+    vol_scale: Arr  # σ_option / vol factor level on the as-of date
+    strike: Arr
+    t: Arr
+    div_yield: Arr
+    is_call: Arr  # bool
+
+
+class Bond(NamedTuple):
+    book: Arr
+    units: Arr
+    coupon: Arr
+    frequency: Arr
+    times: Arr  # (p, m) payment times, padded
+    mask: Arr  # (p, m) bool
+
+
+class Swap(NamedTuple):
+    book: Arr
+    units: Arr
+    fixed_rate: Arr
+    frequency: Arr
+    times: Arr
+    mask: Arr
+    pay_fixed: Arr  # bool
+
+
+class Curve(NamedTuple):
+    tenors: Arr  # (k,) pillar times in years
+    factors: Arr  # (k,) int32 factor indices of the zero rates
+
+
+Family = Linear | Future | Option | Bond | Swap
+
+
+class Book(NamedTuple):
+    """All positions of a run, by family (a JAX pytree)."""
+
+    linear: Linear
+    future: Future
+    option: Option
+    bond: Bond
+    swap: Swap
+    curve: Curve
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        return (self.linear, self.future, self.option, self.bond, self.swap)
+
+    @property
+    def size(self) -> int:
+        return sum(int(f.units.shape[0]) for f in self.families)
+
+
+def _curve_rates(curve: Curve, x: Float[Array, " f"]) -> Float[Array, " k"]:
+    return x[curve.factors]
+
+
+def linear_values(f: Linear, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    return f.units * x[f.spot]
+
+
+def future_values(f: Future, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    r = zero_rate(curve.tenors, _curve_rates(curve, x), f.t)
+    return f.units * forward_price(x[f.spot], r, f.div_yield, f.t)
+
+
+def option_values(f: Option, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    r = zero_rate(curve.tenors, _curve_rates(curve, x), f.t)
+    sigma = x[f.vol] * f.vol_scale
+    return f.units * black_scholes_merton(
+        x[f.spot], f.strike, f.t, r, f.div_yield, sigma, f.is_call
+    )
+
+
+def bond_values(f: Bond, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    rates = _curve_rates(curve, x)
+    df = discount_factor(curve.tenors, rates, f.times)  # (p, m)
+    coupons = jnp.sum(jnp.where(f.mask, (f.coupon / f.frequency)[:, None] * df, 0.0), axis=1)
+    maturity = jnp.max(jnp.where(f.mask, f.times, 0.0), axis=1)
+    redemption = jnp.where(
+        jnp.any(f.mask, axis=1), discount_factor(curve.tenors, rates, maturity), 0.0
+    )
+    return f.units * 100.0 * (coupons + redemption)
+
+
+def swap_values(f: Swap, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    rates = _curve_rates(curve, x)
+    df = discount_factor(curve.tenors, rates, f.times)
+    annuity = jnp.sum(jnp.where(f.mask, df / f.frequency[:, None], 0.0), axis=1)
+    maturity = jnp.max(jnp.where(f.mask, f.times, 0.0), axis=1)
+    payer = 1.0 - discount_factor(curve.tenors, rates, maturity) - f.fixed_rate * annuity
+    return f.units * jnp.where(f.pay_fixed, payer, -payer)
+
+
+VALUE_FUNCTIONS = {
+    Linear: linear_values,
+    Future: future_values,
+    Option: option_values,
+    Bond: bond_values,
+    Swap: swap_values,
+}
+
+
+def family_values(f: Family, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    """Values of one family's positions on factor vector ``x``."""
+    fn: Any = VALUE_FUNCTIONS[type(f)]
+    return fn(f, curve, x)
+
+
+def position_values(book: Book, x: Float[Array, " f"]) -> Float[Array, " n"]:
+    """Values of every position on ``x``, families concatenated in Book order."""
+    return jnp.concatenate([family_values(f, book.curve, x) for f in book.families])
+
+
+def position_books(book: Book) -> Array:
+    """Book index of every position, in :func:`position_values` order."""
+    return jnp.concatenate([f.book for f in book.families])
+
+
+def book_value(book: Book, x: Float[Array, " f"]) -> Float[Array, ""]:
+    """Total value of the book on ``x`` (the function Greeks differentiate)."""
+    return jnp.sum(position_values(book, x))
+
+
+def empty_family(kind: type[Family], width: int = 1) -> Family:
+    """A family with no positions (fields of length 0, schedules of ``width``)."""
+    i = np.zeros(0, np.int32)
+    z = np.zeros(0)
+    b = np.zeros(0, bool)
+    zz = np.zeros((0, width))
+    bb = np.zeros((0, width), bool)
+    if kind is Linear:
+        return Linear(i, z, i)
+    if kind is Future:
+        return Future(i, z, i, z, z)
+    if kind is Option:
+        return Option(i, z, i, i, z, z, z, z, b)
+    if kind is Bond:
+        return Bond(i, z, z, z, zz, bb)
+    return Swap(i, z, z, z, zz, bb, b)
