@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
@@ -129,10 +130,21 @@ def option_values(f: Option, curve: Curve, x: Float[Array, " f"]) -> Float[Array
     )
 
 
+def ordered_sum(values: Float[Array, "p m"]) -> Float[Array, " p"]:
+    """Sum over the last axis in a fixed left-to-right order.
+
+    XLA's reductions may group terms differently for different batch shapes; adding
+    the payment columns one by one makes a position's value independent of how many
+    scenarios or positions are valued together (bit-identical across block sizes).
+    """
+    total, _ = jax.lax.scan(lambda acc, col: (acc + col, None), values[:, 0], values[:, 1:].T)
+    return total
+
+
 def bond_values(f: Bond, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
     rates = _curve_rates(curve, x)
     df = discount_factor(curve.tenors, rates, f.times)  # (p, m)
-    coupons = jnp.sum(jnp.where(f.mask, (f.coupon / f.frequency)[:, None] * df, 0.0), axis=1)
+    coupons = ordered_sum(jnp.where(f.mask, (f.coupon / f.frequency)[:, None] * df, 0.0))
     maturity = jnp.max(jnp.where(f.mask, f.times, 0.0), axis=1)
     redemption = jnp.where(
         jnp.any(f.mask, axis=1), discount_factor(curve.tenors, rates, maturity), 0.0
@@ -143,7 +155,7 @@ def bond_values(f: Bond, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " 
 def swap_values(f: Swap, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
     rates = _curve_rates(curve, x)
     df = discount_factor(curve.tenors, rates, f.times)
-    annuity = jnp.sum(jnp.where(f.mask, df / f.frequency[:, None], 0.0), axis=1)
+    annuity = ordered_sum(jnp.where(f.mask, df / f.frequency[:, None], 0.0))
     maturity = jnp.max(jnp.where(f.mask, f.times, 0.0), axis=1)
     payer = 1.0 - discount_factor(curve.tenors, rates, maturity) - f.fixed_rate * annuity
     return f.units * jnp.where(f.pay_fixed, payer, -payer)

@@ -1,0 +1,89 @@
+"""A small hand-built book on 5 factors for the numeric-core tests (no lake)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from riskcap.engine.hierarchy import Hierarchy
+from riskcap.engine.local import Market
+from riskcap.market.factors import FactorSet
+from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
+from riskcap.pricing.rates import payment_times
+
+# factors: 0 spot A, 1 spot B, 2 vol A (1Y ATM), 3 zero 1Y, 4 zero 10Y
+FACTORS = FactorSet(
+    ("EQ.A", "EQ.B", "VOL.A", "IR.1Y", "IR.10Y"), np.array([True, True, True, False, False])
+)
+X0 = np.array([100.0, 50.0, 0.25, 0.03, 0.04])
+MARKET = Market(X0, FACTORS.is_log)
+HIERARCHY = Hierarchy.from_books(
+    [("B1", "D1", "E1", "F"), ("B2", "D1", "E1", "F"), ("B3", "D2", "E2", "F")]
+)
+CURVE = Curve(np.array([1.0, 10.0]), np.array([3, 4], np.int32))
+
+
+def schedule(rows: list[tuple[float, int]], width: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    pairs = [payment_times(t, f, width) for t, f in rows]
+    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def mixed_book(copies: int = 1) -> Book:
+    """Equities, options, a future, bonds and swaps across three books."""
+    rng = np.random.default_rng(0)
+
+    def rep(a: list[object], dtype: object = None) -> np.ndarray:
+        return np.tile(np.asarray(a, dtype=dtype), copies)
+
+    linear = Linear(
+        rep([0, 1, 2], np.int32),
+        rep([1000.0, -500.0, 300.0]) * (1 + rng.random(3 * copies) * 0),
+        rep([0, 1, 0], np.int32),
+    )
+    future = Future(rep([2], np.int32), rep([50.0]), rep([0], np.int32), rep([0.5]), rep([0.01]))
+    option = Option(
+        rep([0, 1, 1, 2], np.int32),
+        rep([100.0, -200.0, 50.0, 80.0]),
+        rep([0, 0, 0, 0], np.int32),
+        rep([2, 2, 2, 2], np.int32),
+        rep([1.0, 1.1, 0.9, 1.0]),
+        rep([100.0, 90.0, 110.0, 105.0]),
+        rep([1.0, 0.25, 2.0, 0.5]),
+        rep([0.0, 0.01, 0.02, 0.0]),
+        rep([True, False, True, False]),
+    )
+    times, mask = schedule([(5.0, 2), (9.5, 1)])
+    bond = Bond(
+        rep([1, 2], np.int32),
+        rep([1e4, -5e3]),
+        rep([0.04, 0.035]),
+        rep([2.0, 1.0]),
+        np.tile(times, (copies, 1)),
+        np.tile(mask, (copies, 1)),
+    )
+    times, mask = schedule([(7.0, 1)])
+    swap = Swap(
+        rep([2], np.int32),
+        rep([1e6]),
+        rep([0.037]),
+        rep([1.0]),
+        np.tile(times, (copies, 1)),
+        np.tile(mask, (copies, 1)),
+        rep([True]),
+    )
+    return Book(linear, future, option, bond, swap, CURVE)
+
+
+def linear_book() -> Book:
+    linear = Linear(
+        np.array([0, 1, 2], np.int32),
+        np.array([1000.0, -500.0, 300.0]),
+        np.array([0, 1, 0], np.int32),
+    )
+    return Book(
+        linear,
+        empty_family(Future),
+        empty_family(Option),
+        empty_family(Bond),
+        empty_family(Swap),
+        CURVE,
+    )  # type: ignore[arg-type]

@@ -1,0 +1,108 @@
+"""`riskcap var` and `riskcap greeks` on a short demo lake (bundled data, 2 days)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from riskcap.cli import run
+from riskcap.errors import NotFoundError
+
+AS_OF = "2022-12-28"
+
+
+@pytest.fixture(scope="module")
+def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("demo")
+    (directory / "riskcap.toml").write_text("[demo]\ndays = 2\n[risk]\nmc_scenarios = 2000\n")
+    assert run(["demo", "--dir", str(directory)]) == 0
+    return directory / "riskcap.toml"
+
+
+def _json(capsys: pytest.CaptureFixture[str], args: list[str]) -> dict:  # type: ignore[type-arg]
+    capsys.readouterr()
+    assert run(args) == 0
+    return json.loads(capsys.readouterr().out)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("method", "extra", "scenarios"),
+    [
+        ("hs", [], 250),
+        ("hs", ["--horizon", "10"], 241),
+        ("mc", [], 2000),
+        ("parametric", ["--parametric", "cornish_fisher"], 0),
+    ],
+)
+def test_var_per_node(
+    demo_config: Path,
+    capsys: pytest.CaptureFixture[str],
+    method: str,
+    extra: list[str],
+    scenarios: int,
+) -> None:
+    out = _json(
+        capsys,
+        ["var", "--as-of", AS_OF, "--method", method, "--json", "-c", str(demo_config), *extra],
+    )
+    rows = {r["node"]: r for r in out["rows"]}
+    assert len(rows) == 19  # 1 firm, 2 entities, 4 desks, 12 books
+    assert {r["scenarios"] for r in rows.values()} == {scenarios}
+    for r in rows.values():
+        assert r["es"] >= r["var"] > 0
+    assert out["input_versions"]["positions"] >= 1
+    # diversification: the firm is less risky than the sum of its entities
+    firm = rows["firm:RISKCAP"]["var"]
+    assert firm < rows["entity:RC-US-LLC"]["var"] + rows["entity:RC-UK-LTD"]["var"]
+
+
+def test_node_filter_and_table(demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(
+        capsys, ["var", "--as-of", AS_OF, "--node", "desk:RATES", "--json", "-c", str(demo_config)]
+    )
+    assert [r["node"] for r in out["rows"]] == [
+        "desk:RATES",
+        "book:RTS-CURVE",
+        "book:RTS-GOVT",
+        "book:RTS-SWAPS",
+    ]
+    assert run(["var", "--as-of", AS_OF, "--confidence", "0.975", "-c", str(demo_config)]) == 0
+    text = capsys.readouterr().out
+    assert "97.5%" in text and "firm:RISKCAP" in text
+
+
+def test_greeks(demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = _json(
+        capsys,
+        ["greeks", "--as-of", AS_OF, "--node", "desk:RATES", "--json", "-c", str(demo_config)],
+    )
+    rates = out["rows"][0]
+    assert rates["name"] == "desk:RATES" and rates["dv01"] != 0 and rates["delta_1pct"] == 0
+    out = _json(
+        capsys,
+        [
+            "greeks",
+            "--as-of",
+            AS_OF,
+            "--node",
+            "book:EQD-VOL",
+            "--positions",
+            "--json",
+            "-c",
+            str(demo_config),
+        ],
+    )
+    assert all(r["name"].startswith("EQD-VOL/") for r in out["rows"])
+    assert any(r["vega_1vol"] != 0 for r in out["rows"])
+
+
+def test_errors(demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = ["-c", str(demo_config)]
+    assert run(["var", "--as-of", AS_OF, "--method", "nope", *cfg]) == 2
+    assert run(["var", "--as-of", AS_OF, "--node", "desk:NOPE", *cfg]) == NotFoundError.exit_code
+    assert run(["var", "--as-of", "2022-06-01", *cfg]) == NotFoundError.exit_code
+    assert run(["var", "--as-of", AS_OF, "--confidence", "1.5", *cfg]) == 2
+    err = capsys.readouterr().err
+    assert "no node 'desk:NOPE'" in err and "no positions snapshot for 2022-06-01" in err
