@@ -264,12 +264,15 @@ def var(
         str | None, typer.Option(help="delta_normal, delta_gamma or cornish_fisher")
     ] = None,
     node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
+    attribution: Annotated[
+        bool, typer.Option("--attribution", help="Split the node's VaR/ES over its children")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     config: ConfigOpt = None,
 ) -> None:
     """VaR and ES per hierarchy node (positive losses) on the snapshot of a date."""
     from riskcap.data.risk_inputs import load_risk_inputs
-    from riskcap.engine.var import VarMethod, VarSpec, compute_var
+    from riskcap.engine.var import VarMethod, VarSpec, attribute, compute_var
 
     settings = _settings(config)
     try:
@@ -305,19 +308,20 @@ def var(
     keep = _node_filter(inputs.hierarchy, node)
     result = compute_var(inputs, spec)
     rows = [result.rows[i] for i in keep]
+    head = inputs.hierarchy.nodes[keep[0]]
+    parts = attribute(inputs, spec, result, head) if attribution else []
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "as_of": as_of,
-                    "method": spec.label,
-                    "confidence": spec.confidence,
-                    "horizon": spec.horizon,
-                    "input_versions": inputs.versions,
-                    "rows": [r.__dict__ for r in rows],
-                }
-            )
-        )
+        doc: dict[str, Any] = {
+            "as_of": as_of,
+            "method": spec.label,
+            "confidence": spec.confidence,
+            "horizon": spec.horizon,
+            "input_versions": inputs.versions,
+            "rows": [r.__dict__ for r in rows],
+        }
+        if attribution:
+            doc["attribution"] = [p.__dict__ for p in parts]
+        typer.echo(json.dumps(doc))
         return
     table = Table(
         title=f"VaR / ES on {as_of}: {spec.label}, {spec.confidence:.1%}, "
@@ -335,6 +339,24 @@ def var(
             f"{r.seconds:.2f}",
         )
     console.print(table)
+    if parts:
+        split = Table(
+            title=f"attribution of {head}: component (Euler), incremental (with − without), "
+            "marginal (∂/∂w)"
+        )
+        for col in ("child", "comp VaR", "comp ES", "incr VaR", "incr ES", "marg VaR", "marg ES"):
+            split.add_column(col, justify="left" if col == "child" else "right")
+        for p in parts:
+            figures = (
+                p.component_var,
+                p.component_es,
+                p.incremental_var,
+                p.incremental_es,
+                p.marginal_var,
+                p.marginal_es,
+            )
+            split.add_row(p.child, *(f"{v:,.0f}" for v in figures))
+        console.print(split)
 
 
 @app.command()

@@ -106,3 +106,56 @@ def test_errors(demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["var", "--as-of", AS_OF, "--confidence", "1.5", *cfg]) == 2
     err = capsys.readouterr().err
     assert "no node 'desk:NOPE'" in err and "no positions snapshot for 2022-06-01" in err
+
+
+@pytest.mark.parametrize(
+    ("method", "extra"), [("hs", []), ("mc", []), ("parametric", ["--parametric", "delta_normal"])]
+)
+def test_attribution_components_sum_to_the_node(
+    demo_config: Path, capsys: pytest.CaptureFixture[str], method: str, extra: list[str]
+) -> None:
+    out = _json(
+        capsys,
+        [
+            "var",
+            "--as-of",
+            AS_OF,
+            "--method",
+            method,
+            "--node",
+            "firm:RISKCAP",
+            "--attribution",
+            "--json",
+            "-c",
+            str(demo_config),
+            *extra,
+        ],
+    )
+    firm = out["rows"][0]
+    parts = out["attribution"]
+    assert [p["child"] for p in parts] == ["entity:RC-UK-LTD", "entity:RC-US-LLC"]
+    assert sum(p["component_var"] for p in parts) == pytest.approx(firm["var"], rel=1e-9)
+    assert sum(p["component_es"] for p in parts) == pytest.approx(firm["es"], rel=1e-9)
+    for p in parts:  # incremental: what the firm loses without the child
+        assert p["incremental_var"] <= firm["var"] + 1e-6
+
+
+def test_attribution_of_cornish_fisher_is_refused(
+    demo_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = run(
+        [
+            "var",
+            "--as-of",
+            AS_OF,
+            "--method",
+            "parametric",
+            "--parametric",
+            "cornish_fisher",
+            "--attribution",
+            "-c",
+            str(demo_config),
+        ]
+    )
+    assert code == 1
+    assert "use --method hs or mc" in capsys.readouterr().err

@@ -51,3 +51,15 @@ def test_swap_at_par_is_worth_zero_and_payer_is_minus_receiver() -> None:
     payer = float(swap_pv(TENORS, rates, 0.02, 1.0, times, mask, True))
     receiver = float(swap_pv(TENORS, rates, 0.02, 1.0, times, mask, False))
     assert payer == -receiver and payer > 0  # fixed 2% below par ≈ 3.4%: payer gains
+
+
+def test_interpolation_weights_reproduce_interp() -> None:
+    from riskcap.pricing.rates import interpolation_weights
+
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-1.0, 40.0, (7, 5))
+    rates = rng.normal(0.03, 0.01, 4)
+    w = np.asarray(interpolation_weights(TENORS, t))
+    assert w.shape == (7, 5, 4)
+    np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-15)
+    np.testing.assert_allclose(w @ rates, np.interp(t, TENORS, rates), rtol=1e-14)

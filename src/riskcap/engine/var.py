@@ -193,3 +193,88 @@ def _parametric(inputs: RiskInputs, spec: VarSpec, started: float) -> VarResult:
         for node, (v, e) in zip(inputs.hierarchy.nodes, figures, strict=True)
     ]
     return VarResult(rows)
+
+
+@dataclass(frozen=True)
+class ChildAttribution:
+    """How one child contributes to its parent's VaR and ES (positive = adds risk)."""
+
+    child: str
+    component_var: float
+    component_es: float
+    incremental_var: float
+    incremental_es: float
+    marginal_var: float
+    marginal_es: float
+
+
+def attribute(
+    inputs: RiskInputs, spec: VarSpec, result: VarResult, node: str
+) -> list[ChildAttribution]:
+    """Euler, incremental and marginal attribution of ``node``'s VaR/ES to its children.
+
+    Simulation methods use the node P&L vectors of ``result``; parametric
+    delta-normal uses the children's deltas (Jorion §7.2: Euler components
+    ``z·δ_i(Σδ)_i/σ``; ES components scale by ES/VaR, both being multiples of σ).
+    Delta-gamma and Cornish–Fisher have no closed-form Euler split here.
+    """
+    from riskcap.errors import RiskcapError
+    from riskcap.risk.attribution import (
+        component_es,
+        component_var,
+        delta_normal_components,
+        incremental,
+        marginal,
+    )
+
+    h = inputs.hierarchy
+    parent = h.index(node)
+    children = h.children(parent)
+    if not children:
+        raise RiskcapError(f"{node} has no children to attribute to")
+    names = [h.nodes[c] for c in children]
+    if spec.method is not VarMethod.PARAMETRIC:
+        assert result.pnl is not None
+        total, parts = result.pnl[parent], result.pnl[children]
+        figures = [
+            np.asarray(f)
+            for f in (
+                component_var(total, parts, spec.confidence),
+                component_es(total, parts, spec.confidence),
+                incremental(total, parts, spec.confidence, "var"),
+                incremental(total, parts, spec.confidence, "es"),
+                marginal(total, parts, spec.confidence, "var"),
+                marginal(total, parts, spec.confidence, "es"),
+            )
+        ]
+        return [ChildAttribution(n, *(float(f[i]) for f in figures)) for i, n in enumerate(names)]
+    if spec.parametric != "delta_normal":
+        raise RiskcapError(
+            f"attribution of {spec.parametric} VaR is not available; use --method hs or mc, "
+            "or --parametric delta_normal"
+        )
+    cov = daily_covariance(inputs, spec) * spec.horizon
+    delta, _ = shock_sensitivities(
+        inputs.book, inputs.market.x0, inputs.factors.is_log, h.membership
+    )
+    delta = np.asarray(delta)
+    comp = np.asarray(delta_normal_components(delta[children], cov, spec.confidence))
+    var, es = (float(x) for x in delta_normal(delta[parent], cov, spec.confidence))
+    ratio = es / var if var else 0.0
+    rows = []
+    for i, (c, n) in enumerate(zip(children, names, strict=True)):
+        v_wo, e_wo = (
+            float(x) for x in delta_normal(delta[parent] - delta[c], cov, spec.confidence)
+        )
+        rows.append(
+            ChildAttribution(
+                n,
+                float(comp[i]),
+                float(comp[i]) * ratio,
+                var - v_wo,
+                es - e_wo,
+                float(comp[i]),
+                float(comp[i]) * ratio,
+            )
+        )
+    return rows

@@ -25,13 +25,12 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, Float
 
 from riskcap.pricing.equity import black_scholes_merton, forward_price
-from riskcap.pricing.rates import discount_factor, zero_rate
+from riskcap.pricing.rates import interpolation_weights
 
 # Book fields are NumPy arrays when built on the host and JAX arrays inside jit.
 Arr = Any
@@ -68,7 +67,7 @@ class Bond(NamedTuple):
     units: Arr
     coupon: Arr
     frequency: Arr
-    times: Arr  # (p, m) payment times, padded
+    times: Arr  # (p, m) payment times, padded; column 0 is the maturity (payment_times)
     mask: Arr  # (p, m) bool
 
 
@@ -113,17 +112,26 @@ def _curve_rates(curve: Curve, x: Float[Array, " f"]) -> Float[Array, " k"]:
     return x[curve.factors]
 
 
+def _zero(curve: Curve, x: Float[Array, " f"], t: Float[Array, ...]) -> Float[Array, ...]:
+    """Zero rates at times ``t`` (linear in zero rate, flat outside; see rates.py)."""
+    return interpolation_weights(curve.tenors, t) @ _curve_rates(curve, x)
+
+
+def _df(curve: Curve, x: Float[Array, " f"], t: Float[Array, ...]) -> Float[Array, ...]:
+    return jnp.exp(-_zero(curve, x, t) * t)
+
+
 def linear_values(f: Linear, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
     return f.units * x[f.spot]
 
 
 def future_values(f: Future, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    r = zero_rate(curve.tenors, _curve_rates(curve, x), f.t)
+    r = _zero(curve, x, f.t)
     return f.units * forward_price(x[f.spot], r, f.div_yield, f.t)
 
 
 def option_values(f: Option, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    r = zero_rate(curve.tenors, _curve_rates(curve, x), f.t)
+    r = _zero(curve, x, f.t)
     sigma = x[f.vol] * f.vol_scale
     return f.units * black_scholes_merton(
         x[f.spot], f.strike, f.t, r, f.div_yield, sigma, f.is_call
@@ -134,30 +142,27 @@ def ordered_sum(values: Float[Array, "p m"]) -> Float[Array, " p"]:
     """Sum over the last axis in a fixed left-to-right order.
 
     XLA's reductions may group terms differently for different batch shapes; adding
-    the payment columns one by one makes a position's value independent of how many
-    scenarios or positions are valued together (bit-identical across block sizes).
+    the payment columns one by one (unrolled: ``m`` is a small static width) makes a
+    position's value independent of how many scenarios or positions are valued
+    together, so block sizes never change a historical-simulation result.
     """
-    total, _ = jax.lax.scan(lambda acc, col: (acc + col, None), values[:, 0], values[:, 1:].T)
+    total = values[:, 0]
+    for j in range(1, values.shape[1]):
+        total = total + values[:, j]
     return total
 
 
 def bond_values(f: Bond, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    rates = _curve_rates(curve, x)
-    df = discount_factor(curve.tenors, rates, f.times)  # (p, m)
+    df = _df(curve, x, f.times)  # (p, m); column 0 is the maturity (payment_times)
     coupons = ordered_sum(jnp.where(f.mask, (f.coupon / f.frequency)[:, None] * df, 0.0))
-    maturity = jnp.max(jnp.where(f.mask, f.times, 0.0), axis=1)
-    redemption = jnp.where(
-        jnp.any(f.mask, axis=1), discount_factor(curve.tenors, rates, maturity), 0.0
-    )
+    redemption = jnp.where(f.mask[:, 0], df[:, 0], 0.0)
     return f.units * 100.0 * (coupons + redemption)
 
 
 def swap_values(f: Swap, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    rates = _curve_rates(curve, x)
-    df = discount_factor(curve.tenors, rates, f.times)
+    df = _df(curve, x, f.times)
     annuity = ordered_sum(jnp.where(f.mask, df / f.frequency[:, None], 0.0))
-    maturity = jnp.max(jnp.where(f.mask, f.times, 0.0), axis=1)
-    payer = 1.0 - discount_factor(curve.tenors, rates, maturity) - f.fixed_rate * annuity
+    payer = 1.0 - jnp.where(f.mask[:, 0], df[:, 0], 1.0) - f.fixed_rate * annuity
     return f.units * jnp.where(f.pay_fixed, payer, -payer)
 
 

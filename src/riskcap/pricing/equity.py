@@ -64,9 +64,10 @@ def black_scholes_merton(
     vol_t = sigma * jnp.sqrt(t_safe)
     d1 = (jnp.log(spot / strike) + (r - q + 0.5 * sigma**2) * t_safe) / vol_t
     d2 = d1 - vol_t
-    df_q = jnp.exp(-q * t_safe)
-    df_r = jnp.exp(-r * t_safe)
-    call = spot * df_q * ndtr(d1) - strike * df_r * ndtr(d2)
-    put = strike * df_r * ndtr(-d2) - spot * df_q * ndtr(-d1)
-    intrinsic = jnp.where(is_call, jnp.maximum(spot - strike, 0.0), jnp.maximum(strike - spot, 0.0))
-    return jnp.where(live, jnp.where(is_call, call, put), intrinsic)
+    omega = jnp.where(is_call, 1.0, -1.0)  # one formula for both: ω = +1 call, −1 put
+    value = omega * (
+        spot * jnp.exp(-q * t_safe) * ndtr(omega * d1)
+        - strike * jnp.exp(-r * t_safe) * ndtr(omega * d2)
+    )
+    intrinsic = jnp.maximum(omega * (spot - strike), 0.0)
+    return jnp.where(live, value, intrinsic)

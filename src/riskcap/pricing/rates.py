@@ -22,6 +22,25 @@ def zero_rate(
     return jnp.interp(jnp.asarray(t, jnp.float64), jnp.asarray(tenors), jnp.asarray(rates))
 
 
+def interpolation_weights(
+    tenors: Float[ArrayLike, " n"], t: Float[ArrayLike, ...]
+) -> Float[Array, "... n"]:
+    """Weights ``w`` with ``zero_rate(tenors, rates, t) = w @ rates`` for any ``rates``.
+
+    Linear interpolation is a fixed linear map of the pillar rates once the times are
+    known: hat functions on the pillars, clamped to the ends (flat extrapolation).
+    Computing ``w`` once per block turns every scenario's curve lookup into a small
+    contraction instead of a search and two gathers.
+    """
+    tenors = jnp.asarray(tenors, jnp.float64)
+    t = jnp.clip(jnp.asarray(t, jnp.float64), tenors[0], tenors[-1])[..., None]
+    left = jnp.concatenate([tenors[:1] - 1.0, tenors[:-1]])
+    right = jnp.concatenate([tenors[1:], tenors[-1:] + 1.0])
+    up = (t - left) / (tenors - left)
+    down = (right - t) / (right - tenors)
+    return jnp.clip(jnp.minimum(up, down), 0.0, 1.0)
+
+
 def discount_factor(
     tenors: Float[ArrayLike, " n"], rates: Float[ArrayLike, " n"], t: Float[ArrayLike, ...]
 ) -> Float[Array, ...]:
