@@ -401,38 +401,21 @@ def greeks(
         own = np.diagonal(np.asarray(hess), axis1=1, axis2=2)[keep]
         labels = [inputs.hierarchy.nodes[i] for i in keep]
     summary = summarise(x0, grad, own, *masks)
+    rows = [
+        {
+            "name": name,
+            "value": float(values[i]),
+            "delta_1pct": float(summary.delta_1pct[i]),
+            "gamma_1pct": float(summary.gamma_1pct[i]),
+            "vega_1vol": float(summary.vega_1vol[i]),
+            "dv01": float(summary.dv01[i]),
+        }
+        for i, name in enumerate(labels)
+    ]
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "as_of": as_of,
-                    "factors": list(inputs.factors.ids),
-                    "rows": [
-                        {
-                            "name": name,
-                            "value": float(v),
-                            "delta_1pct": float(d),
-                            "gamma_1pct": float(g),
-                            "vega_1vol": float(vg),
-                            "dv01": float(dv),
-                            "delta_by_factor": dict(
-                                zip(inputs.factors.ids, map(float, gr), strict=True)
-                            ),
-                        }
-                        for name, v, d, g, vg, dv, gr in zip(
-                            labels,
-                            values,
-                            summary.delta_1pct,
-                            summary.gamma_1pct,
-                            summary.vega_1vol,
-                            summary.dv01,
-                            grad,
-                            strict=True,
-                        )
-                    ],
-                }
-            )
-        )
+        for row, g in zip(rows, grad, strict=True):
+            row["delta_by_factor"] = dict(zip(inputs.factors.ids, map(float, g), strict=True))
+        typer.echo(json.dumps({"as_of": as_of, "factors": list(inputs.factors.ids), "rows": rows}))
         return
     table = Table(
         title=f"Greeks on {as_of} ({settings.eod.reporting_currency}; P&L signs, "
@@ -440,16 +423,15 @@ def greeks(
     )
     for col in ("name", "value", "delta (1%)", "gamma (1%)", "vega (1 vol)", "DV01"):
         table.add_column(col, justify="left" if col == "name" else "right")
-    for name, v, d, g, vg, dv in zip(
-        labels,
-        values,
-        summary.delta_1pct,
-        summary.gamma_1pct,
-        summary.vega_1vol,
-        summary.dv01,
-        strict=True,
-    ):
-        table.add_row(name, f"{v:,.0f}", f"{d:,.0f}", f"{g:,.0f}", f"{vg:,.0f}", f"{dv:,.0f}")
+    for row in rows:
+        figures = (
+            row["value"],
+            row["delta_1pct"],
+            row["gamma_1pct"],
+            row["vega_1vol"],
+            row["dv01"],
+        )
+        table.add_row(str(row["name"]), *(f"{v:,.0f}" for v in figures))
     console.print(table)
 
 

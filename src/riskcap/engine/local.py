@@ -5,9 +5,10 @@ in every scenario, shape ``(nodes, scenarios)``:
 
 1. scenarios are cut into blocks of ``scenario_block`` rows; each block's factor
    levels are ``apply_shocks(x₀, shocks)``;
-2. each instrument family is cut into blocks of ``position_block`` positions (the
-   last block padded with zero-unit copies, so every block has one static shape and
-   ``jit`` compiles once per family);
+2. each instrument family is cut into blocks of ``position_block`` positions —
+   divided by the payment-schedule width for bonds and swaps, whose every payment
+   date is a cell of work — the last block padded with zero-unit copies, so every
+   block has one static shape and ``jit`` compiles once per family;
 3. a jitted kernel values the block under every scenario (``vmap``), subtracts the
    base value, and sums positions into books (a segment sum in position order);
 4. book P&L is rolled up to every node with the membership matrix.
@@ -98,6 +99,13 @@ def books_sum(pnl: Float[Array, "s p"], book: Array, n_books: int) -> Float[Arra
     return out
 
 
+def cells_per_position(family: Family) -> int:
+    """Block cells one position of a family occupies: its payment-schedule width for
+    bonds and swaps (every payment date is valued in every scenario), else 1."""
+    times = getattr(family, "times", None)
+    return int(np.asarray(times).shape[1]) if times is not None else 1
+
+
 def family_block(n: int) -> int:
     """Block size for a family of ``n`` positions: ``n`` rounded up to a power of two.
 
@@ -134,7 +142,7 @@ def revalue_books(
         n = len(f.units)
         if n == 0:
             continue
-        size = min(plan.position_block, family_block(n))
+        size = min(max(1, plan.position_block // cells_per_position(f)), family_block(n))
         blocks.append([_pad_block(f, s, size) for s in range(0, n, size)])
     for s0 in range(0, n_scen, sb):
         chunk = shocks[s0 : s0 + sb]

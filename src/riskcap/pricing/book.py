@@ -30,7 +30,11 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from riskcap.pricing.equity import black_scholes_merton, forward_price
-from riskcap.pricing.rates import interpolation_weights
+from riskcap.pricing.rates import (
+    bond_price_from_df,
+    interpolation_weights,
+    swap_pv_from_df,
+)
 
 # Book fields are NumPy arrays when built on the host and JAX arrays inside jit.
 Arr = Any
@@ -138,32 +142,14 @@ def option_values(f: Option, curve: Curve, x: Float[Array, " f"]) -> Float[Array
     )
 
 
-def ordered_sum(values: Float[Array, "p m"]) -> Float[Array, " p"]:
-    """Sum over the last axis in a fixed left-to-right order.
-
-    XLA's reductions may group terms differently for different batch shapes; adding
-    the payment columns one by one (unrolled: ``m`` is a small static width) makes a
-    position's value independent of how many scenarios or positions are valued
-    together, so block sizes never change a historical-simulation result.
-    """
-    total = values[:, 0]
-    for j in range(1, values.shape[1]):
-        total = total + values[:, j]
-    return total
-
-
 def bond_values(f: Bond, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    df = _df(curve, x, f.times)  # (p, m); column 0 is the maturity (payment_times)
-    coupons = ordered_sum(jnp.where(f.mask, (f.coupon / f.frequency)[:, None] * df, 0.0))
-    redemption = jnp.where(f.mask[:, 0], df[:, 0], 0.0)
-    return f.units * 100.0 * (coupons + redemption)
+    price = bond_price_from_df(_df(curve, x, f.times), f.mask, f.coupon, f.frequency)
+    return f.units * price
 
 
 def swap_values(f: Swap, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
     df = _df(curve, x, f.times)
-    annuity = ordered_sum(jnp.where(f.mask, df / f.frequency[:, None], 0.0))
-    payer = 1.0 - jnp.where(f.mask[:, 0], df[:, 0], 1.0) - f.fixed_rate * annuity
-    return f.units * jnp.where(f.pay_fixed, payer, -payer)
+    return f.units * swap_pv_from_df(df, f.mask, f.fixed_rate, f.frequency, f.pay_fixed)
 
 
 VALUE_FUNCTIONS = {

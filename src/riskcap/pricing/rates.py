@@ -70,6 +70,75 @@ def payment_times(
     return times, mask
 
 
+def ordered_sum(values: Float[Array, "... m"]) -> Float[Array, ...]:
+    """Sum over the last axis in a fixed left-to-right order.
+
+    XLA's reductions may group terms differently for different batch shapes; adding
+    the payment columns one by one (unrolled: ``m`` is a small static width) makes a
+    value independent of how many scenarios or positions are valued together, so
+    block sizes never change a historical-simulation result.
+    """
+    total = values[..., 0]
+    for j in range(1, values.shape[-1]):
+        total = total + values[..., j]
+    return total
+
+
+def annuity(
+    df: Float[ArrayLike, "... m"], mask: ArrayLike, frequency: Float[ArrayLike, ...]
+) -> Float[Array, ...]:
+    """``Σ_i τ DF(t_i)`` over the masked payments, ``τ = 1/frequency``."""
+    df = jnp.asarray(df, jnp.float64)
+    freq = jnp.asarray(frequency, jnp.float64)[..., None]
+    return ordered_sum(jnp.where(jnp.asarray(mask, bool), df / freq, 0.0))
+
+
+def bond_price_from_df(
+    df: Float[ArrayLike, "... m"],
+    mask: ArrayLike,
+    coupon_rate: Float[ArrayLike, ...],
+    frequency: Float[ArrayLike, ...],
+) -> Float[Array, ...]:
+    r"""Dirty price per 100 face of a fixed-rate bullet bond from its discount factors.
+
+    .. math:: P = 100\left(c \sum_i \tfrac{1}{f} DF(t_i) + DF(t_n)\right)
+
+    ``df[..., 0]`` is the maturity's discount factor (schedules from
+    :func:`payment_times`); a bond with no payment left is worth 0. No accrued
+    interest is subtracted.
+    """
+    df = jnp.asarray(df, jnp.float64)
+    mask = jnp.asarray(mask, bool)
+    redemption = jnp.where(mask[..., 0], df[..., 0], 0.0)
+    return 100.0 * (jnp.asarray(coupon_rate) * annuity(df, mask, frequency) + redemption)
+
+
+def swap_pv_from_df(
+    df: Float[ArrayLike, "... m"],
+    mask: ArrayLike,
+    fixed_rate: Float[ArrayLike, ...],
+    frequency: Float[ArrayLike, ...],
+    pay_fixed: ArrayLike,
+) -> Float[Array, ...]:
+    r"""PV per unit notional of a vanilla fixed-for-floating swap from discount factors.
+
+    Single-curve valuation with the floating leg worth par at the valuation date:
+
+    .. math::
+        PV_{\text{float}} = 1 - DF(T),\qquad
+        PV_{\text{fixed}} = K \sum_i \tau\,DF(t_i),\ \tau = 1/f
+
+    A payer (``pay_fixed``) swap is worth ``PV_float − PV_fixed``, a receiver the
+    opposite. Simplification (stated): the current floating coupon is treated as
+    reset on the valuation date.
+    """
+    df = jnp.asarray(df, jnp.float64)
+    mask = jnp.asarray(mask, bool)
+    floating = 1.0 - jnp.where(mask[..., 0], df[..., 0], 1.0)
+    payer = floating - jnp.asarray(fixed_rate) * annuity(df, mask, frequency)
+    return jnp.where(jnp.asarray(pay_fixed, bool), payer, -payer)
+
+
 def fixed_bond_price(
     tenors: Float[ArrayLike, " n"],
     rates: Float[ArrayLike, " n"],
@@ -78,19 +147,8 @@ def fixed_bond_price(
     times: Float[ArrayLike, " m"],
     mask: ArrayLike,
 ) -> Float[Array, ""]:
-    r"""Dirty price per 100 face of a fixed-rate bullet bond.
-
-    .. math:: P = 100\left(\sum_i \frac{c}{f}\,DF(t_i) + DF(t_n)\right)
-
-    over the remaining payment times ``t_i`` (``times[mask]``, the largest is the
-    maturity). No accrued interest is subtracted (dirty price).
-    """
-    times = jnp.asarray(times, jnp.float64)
-    mask = jnp.asarray(mask, bool)
-    df = discount_factor(tenors, rates, times)
-    coupons = jnp.sum(jnp.where(mask, coupon_rate / frequency * df, 0.0))
-    redemption = jnp.where(jnp.any(mask), discount_factor(tenors, rates, jnp.max(times)), 0.0)
-    return 100.0 * (coupons + redemption)
+    """:func:`bond_price_from_df` on the curve ``(tenors, rates)``."""
+    return bond_price_from_df(discount_factor(tenors, rates, times), mask, coupon_rate, frequency)
 
 
 def swap_pv(
@@ -102,25 +160,9 @@ def swap_pv(
     mask: ArrayLike,
     pay_fixed: ArrayLike,
 ) -> Float[Array, ""]:
-    r"""Present value per unit notional of a vanilla fixed-for-floating swap.
-
-    Single-curve valuation with the floating leg worth par at the valuation date:
-
-    .. math::
-        PV_{\text{float}} = 1 - DF(T),\qquad
-        PV_{\text{fixed}} = K \sum_i \tau\,DF(t_i),\ \tau = 1/f
-
-    A payer (``pay_fixed``) swap is worth ``PV_float - PV_fixed``, a receiver the
-    opposite. Simplification (stated): the current floating coupon is treated as
-    reset on the valuation date.
-    """
-    times = jnp.asarray(times, jnp.float64)
-    mask = jnp.asarray(mask, bool)
-    annuity = jnp.sum(jnp.where(mask, discount_factor(tenors, rates, times) / frequency, 0.0))
-    maturity = jnp.max(jnp.where(mask, times, 0.0))
-    floating = 1.0 - discount_factor(tenors, rates, maturity)
-    payer = floating - fixed_rate * annuity
-    return jnp.where(jnp.asarray(pay_fixed, bool), payer, -payer)
+    """:func:`swap_pv_from_df` on the curve ``(tenors, rates)``."""
+    df = discount_factor(tenors, rates, times)
+    return swap_pv_from_df(df, mask, fixed_rate, frequency, pay_fixed)
 
 
 def par_swap_rate(
@@ -130,9 +172,6 @@ def par_swap_rate(
     times: Float[ArrayLike, " m"],
     mask: ArrayLike,
 ) -> Float[Array, ""]:
-    """Fixed rate that makes :func:`swap_pv` zero: ``(1 - DF(T)) / annuity``."""
-    times = jnp.asarray(times, jnp.float64)
-    mask = jnp.asarray(mask, bool)
-    annuity = jnp.sum(jnp.where(mask, discount_factor(tenors, rates, times) / frequency, 0.0))
-    maturity = jnp.max(jnp.where(mask, times, 0.0))
-    return (1.0 - discount_factor(tenors, rates, maturity)) / annuity
+    """Fixed rate that makes :func:`swap_pv` zero: ``(1 − DF(T)) / annuity``."""
+    df = discount_factor(tenors, rates, times)
+    return swap_pv_from_df(df, mask, 0.0, frequency, True) / annuity(df, mask, frequency)
