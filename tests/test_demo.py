@@ -52,6 +52,7 @@ def test_short_demo_and_rerun_is_idempotent(
     out = capsys.readouterr().out
     assert "positions and market value per desk" in out and "EQ-DERIV" in out
     assert "data-quality gate" in out and "where things are" in out
+    assert "historical VaR / ES" in out and "desk:RATES" in out
     _check_demo(tmp_path, 3)
     lake = Lake(load_settings(tmp_path / "riskcap.toml").lake_path)
     trades_version = lake.version("trades")

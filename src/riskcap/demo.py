@@ -9,11 +9,12 @@ Steps (each idempotent, so running the demo twice gives the same lake state):
 4. for each of the last ``demo.days`` business days: ingest that day's trades,
    mark the sources ready, build the snapshot, run the data-quality gate;
 5. print positions and market value per desk on the last day, the quality
-   results, and where everything lives.
+   results, historical VaR / ES per desk (1 and 10 days), and where everything lives.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskcap.config import default_config_text, load_settings
+from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.demo_book import (
     ModelMarker,
     generate_demo_book,
@@ -32,8 +33,10 @@ from riskcap.data.demo_book import (
 from riskcap.data.ingest import IngestKind, ingest_file
 from riskcap.data.lake import Lake
 from riskcap.data.quality import CheckResult, run_quality_gate
+from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.data.samples import market_bundle
 from riskcap.data.snapshot import build_snapshot
+from riskcap.engine.var import VarSpec, compute_var
 from riskcap.store.catalog import Catalog
 
 
@@ -105,6 +108,7 @@ def run_demo(directory: Path, console: Console) -> None:
     )
     _print_desks(console, valued, last)
     _print_quality(console, quality, last)
+    _print_var(console, lake, settings, last)
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
@@ -112,8 +116,8 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  catalog    {settings.catalog_url}\n"
         f"  inputs     {(directory / 'input').resolve()}\n"
         f"  snapshots  {book.trade_dates[0]} .. {last} ({len(book.trade_dates)} business days)\n"
-        f"  dashboard  not yet built (risk service issue); try "
-        f"`riskcap lake show positions -c {config_path}`\n"
+        f"  risk       riskcap var --as-of {last} -c {config_path} [--method mc|parametric]\n"
+        f"  dashboard  not built yet (the risk service issue)\n"
         f"done in {time.perf_counter() - started:.1f} s"
     )
 
@@ -144,6 +148,28 @@ def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:
         _millions(total[total < 0].sum()),
         "[bold]" + _millions(total.sum()),
     )
+    console.print(table)
+
+
+def _print_var(console: Console, lake: Lake, settings: Settings, day: dt.date) -> None:
+    """Historical-simulation VaR and ES per desk on the last day (1 and 10 days)."""
+    inputs = load_risk_inputs(lake, day, settings.risk.lookback + 1)
+    figures = {}
+    for horizon in (1, 10):
+        spec = VarSpec.from_config(settings.risk, settings.engine, horizon=horizon)
+        figures[horizon] = compute_var(inputs, spec).rows
+    table = Table(
+        title=f"historical VaR / ES on {day}: {settings.risk.lookback} days, "
+        f"{settings.risk.confidence:.0%} (USD millions, positive = loss)"
+    )
+    for col in ("node", "VaR 1d", "ES 1d", "VaR 10d", "ES 10d"):
+        table.add_column(col, justify="left" if col == "node" else "right")
+    for one, ten in zip(figures[1], figures[10], strict=True):
+        if one.node.startswith("book:"):
+            continue
+        table.add_row(
+            one.node, _millions(one.var), _millions(one.es), _millions(ten.var), _millions(ten.es)
+        )
     console.print(table)
 
 
