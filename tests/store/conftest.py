@@ -42,7 +42,7 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     url = request.getfixturevalue("pg_schema_url")
     yield url
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # each test starts from empty tables
-        for table in ("quality_results", "snapshots", "ready_events"):
-            conn.execute(sa.text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    with engine.begin() as conn:  # each test starts from an empty, unmigrated schema
+        for table in sa.inspect(conn).get_table_names():
+            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()

@@ -1,6 +1,9 @@
-"""The catalog: relational records of the EOD process (SQLAlchemy 2).
+"""The catalog: relational records of the EOD process (SQLAlchemy 2 + Alembic).
 
-SQLite file by default, PostgreSQL by URL (``catalog.url``). Tables:
+SQLite file by default, PostgreSQL by URL (``catalog.url``). The schema is owned by
+the Alembic migrations in ``riskcap/store/migrations`` (opening a :class:`Catalog`
+upgrades the database to the latest revision); the ORM models below must match
+them, which a test checks on both backends. Tables used so far:
 
 ``ready_events``
     One row per (source, as_of) an upstream system declared ready (the EOD
@@ -10,6 +13,10 @@ SQLite file by default, PostgreSQL by URL (``catalog.url``). Tables:
     and the input table versions it read.
 ``quality_results``
     Every data-quality check result, passed or not (the gate's audit trail).
+
+Tables of the EOD pipeline, the regulatory runs and the service (filled by those
+parts): ``runs``, ``tasks``, ``lineage``, ``results``, ``limits``, ``alerts``,
+``api_keys``, ``audit_log``, ``backtest_exceptions``.
 """
 
 from __future__ import annotations
@@ -23,11 +30,14 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -41,6 +51,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from riskcap.errors import CatalogError
+from riskcap.store.migrate import upgrade
 
 
 def _utcnow() -> dt.datetime:
@@ -113,6 +124,127 @@ class QualityResultRecord(Base):
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
+class Run(Base):
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    run_key: Mapped[str] = mapped_column(String(64), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    engine: Mapped[str] = mapped_column(String(20))
+    config_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(BigInteger)
+    code_version: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("run_id", "name", name="uq_task_run_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Lineage(Base):
+    __tablename__ = "lineage"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), primary_key=True)
+    manifest: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Result(Base):
+    __tablename__ = "results"
+    __table_args__ = (Index("ix_results_as_of_node", "as_of", "node"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    node: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(String(50))
+    horizon: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    value: Mapped[float] = mapped_column(Float)
+
+
+class Limit(Base):
+    __tablename__ = "limits"
+    __table_args__ = (UniqueConstraint("node", "measure", "horizon", name="uq_limit"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    node: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(String(50))
+    horizon: Mapped[int] = mapped_column(Integer)
+    limit_value: Mapped[float] = mapped_column(Float)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    limit_id: Mapped[int] = mapped_column(ForeignKey("limits.id"))
+    node: Mapped[str] = mapped_column(String(200))
+    measure: Mapped[str] = mapped_column(String(50))
+    value: Mapped[float] = mapped_column(Float)
+    limit_value: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(20))
+    desks: Mapped[list[str]] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class BacktestException(Base):
+    __tablename__ = "backtest_exceptions"
+    __table_args__ = (
+        UniqueConstraint("node", "date", "pnl_type", "confidence", name="uq_backtest_exception"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.run_id"), nullable=True)
+    node: Mapped[str] = mapped_column(String(200))
+    date: Mapped[dt.date] = mapped_column(Date)
+    pnl_type: Mapped[str] = mapped_column(String(20))  # hypothetical | actual
+    pnl: Mapped[float] = mapped_column(Float)
+    var: Mapped[float] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
 @dataclass(frozen=True)
 class ReadyMark:
     source: str
@@ -128,7 +260,7 @@ class Catalog:
         self.url = url
         try:
             self.engine: Engine = create_engine(url, future=True)
-            Base.metadata.create_all(self.engine)
+            upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise CatalogError(
                 f"catalog {_safe(url)} unavailable: {exc.__class__.__name__}: "
