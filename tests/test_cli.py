@@ -114,3 +114,20 @@ def test_console_script_runs(workdir: Path) -> None:
     )
     assert proc.returncode == NotFoundError.exit_code
     assert proc.stderr.strip().startswith("riskcap: error: table 'trades' has no version 99")
+
+
+def test_quality_gate_failure_prints_every_check_and_exits_7(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a position in a book missing from `books`: incomplete_hierarchy blocks
+    write_csv(
+        workdir / "bad_pos.csv", "as_of,book_id,instrument_id,quantity", "2022-01-05,B1,AAPL,100"
+    )
+    assert run(["ingest", "positions", "bad_pos.csv"]) == 0
+    write_csv(workdir / "books2.csv", "book_id,desk,legal_entity,firm", "B1,,E1,F")
+    assert run(["ingest", "books", "books2.csv"]) == 0  # B1 loses its desk
+    capsys.readouterr()
+    assert run(["quality", "--as-of", "2022-01-05"]) == 7
+    captured = capsys.readouterr()
+    assert "FAIL" in captured.out and "null_keys" in captured.out and "row_count" in captured.out
+    assert "check 'incomplete_hierarchy' (blocking)" in captured.err

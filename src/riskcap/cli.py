@@ -177,20 +177,15 @@ def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
 @app.command()
 def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     """Run the data-quality gate on a snapshot; exit 7 if a blocking check fails."""
-    from riskcap.data.quality import load_context, run_checks, run_quality_gate
+    from riskcap.data.quality import run_quality_gate
+    from riskcap.errors import DataQualityError
 
     settings = _settings(config)
-    lake = _lake(settings)
     catalog = Catalog(settings.catalog_url)
-    day = _date(as_of)
     try:
-        results = run_quality_gate(lake, catalog, day, settings.quality)
-    except RiskcapError:
-        from riskcap.data.quality import default_checks
-
-        _print_quality(
-            run_checks(default_checks(settings.quality), load_context(lake, day, settings.quality))
-        )
+        results = run_quality_gate(_lake(settings), catalog, _date(as_of), settings.quality)
+    except DataQualityError as exc:
+        _print_quality(exc.results)
         raise
     _print_quality(results)
 

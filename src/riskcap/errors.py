@@ -80,11 +80,13 @@ class DataQualityError(RiskcapError):
         check: str = "",
         count: int = 0,
         sample: Sequence[dict[str, Any]] = (),
+        results: Sequence[Any] = (),
     ) -> None:
         super().__init__(message)
         self.check = check
         self.count = count
         self.sample = list(sample)
+        self.results = list(results)  # every check's result, for reports
 
 
 class LakeError(RiskcapError):

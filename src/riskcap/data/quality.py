@@ -390,5 +390,6 @@ def run_quality_gate(
             check=first.name,
             count=first.failing_count,
             sample=first.sample,
+            results=results,
         )
     return results
