@@ -14,6 +14,23 @@ from riskcap.data.lake import Lake
 from riskcap.store.catalog import Catalog
 
 TODAY = dt.date(2022, 12, 30)
+GOLDEN_DIR = Path(__file__).parent / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files in tests/golden/ from this run instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
 BAD_DIR = Path(__file__).parent / "data" / "bad"
 
 

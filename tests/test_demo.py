@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,10 @@ import pytest
 from riskcap.cli import run
 from riskcap.config import load_settings
 from riskcap.data.lake import Lake
+from riskcap.data.risk_inputs import load_risk_inputs
+from riskcap.engine.var import VarSpec, compute_var
 from riskcap.store.catalog import Catalog
+from tests.conftest import GOLDEN_DIR
 
 
 def _expected_positions(inputs: Path) -> dict[str, pd.DataFrame]:
@@ -63,6 +68,42 @@ def test_short_demo_and_rerun_is_idempotent(
 
 
 @pytest.mark.slow
-def test_full_demo_sixty_days(tmp_path: Path) -> None:
+def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_golden: bool) -> None:
+    """The demo EOD's numbers are pinned in tests/golden/demo_eod.json.
+
+    Any change to data, book generation, pricing, scenarios or measures that moves a
+    figure fails here; after checking the change is intended, rewrite the file with
+    ``pytest tests/test_demo.py --update-golden`` and commit it with the change.
+    """
     assert run(["demo", "--dir", str(tmp_path)]) == 0
     _check_demo(tmp_path, 60)
+    settings = load_settings(tmp_path / "riskcap.toml")
+    lake = Lake(settings.lake_path)
+    last = dt.date(2022, 12, 28)
+    inputs = load_risk_inputs(lake, last, settings.risk.lookback + 1)
+    figures: dict[str, dict[str, float]] = {}
+    for horizon in (1, 10):
+        spec = VarSpec.from_config(settings.risk, settings.engine, horizon=horizon)
+        for row in compute_var(inputs, spec).rows:
+            figures.setdefault(row.node, {})[f"var_{horizon}d"] = row.var
+            figures[row.node][f"es_{horizon}d"] = row.es
+    positions = lake.read("positions", filters=[("as_of", "=", last)]).to_pandas()
+    golden = {
+        "as_of": last.isoformat(),
+        "positions": len(positions),
+        "net_quantity": float(positions["quantity"].sum()),
+        "hs_99": figures,
+    }
+    path = GOLDEN_DIR / "demo_eod.json"
+    if update_golden:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(golden, indent=2, sort_keys=True) + "\n")
+        return
+    expected = json.loads(path.read_text())
+    assert golden["positions"] == expected["positions"]
+    assert golden["net_quantity"] == expected["net_quantity"]
+    assert golden["hs_99"].keys() == expected["hs_99"].keys()
+    for node, values in expected["hs_99"].items():
+        for key, value in values.items():
+            # bit-identical on one machine; 1e-9 leaves room for another CPU's libm
+            assert golden["hs_99"][node][key] == pytest.approx(value, rel=1e-9), (node, key)
