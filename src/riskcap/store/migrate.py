@@ -8,6 +8,7 @@ never both try to create the tables.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -43,8 +44,19 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _migration_lock(engine: Engine) -> AbstractContextManager[object]:
+    """A file lock beside a SQLite file; PostgreSQL locks in env.py (advisory lock)."""
+    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:":
+        return FileLock(database + ".migrate.lock", timeout=120)
+    return nullcontext()
+
+
 def upgrade(engine: Engine) -> None:
     """Upgrade the catalog behind ``engine`` to the head revision (no-op when there).
+
+    The revision is read again under the lock: Alembic's SQLite DDL is not
+    transactional, so another process's half-done migration is visible outside it.
 
     Raises
     ------
@@ -52,18 +64,17 @@ def upgrade(engine: Engine) -> None:
         The database holds riskcap tables but no migration record (made by a
         pre-migration version): it is left untouched.
     """
-    current = current_revision(engine)
-    if current == head_revision():
+    head = head_revision()
+    if current_revision(engine) == head:
         return
-    if current is None and "ready_events" in inspect(engine).get_table_names():
-        raise CatalogError(
-            f"catalog {engine.url.render_as_string(hide_password=True)} was created before "
-            "schema migrations existed; move it aside and run again to create a new one"
-        )
-    database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-    if database and database != ":memory:":
-        with FileLock(database + ".migrate.lock", timeout=120):
-            if current_revision(engine) != head_revision():
-                command.upgrade(alembic_config(engine), "head")
-        return
-    command.upgrade(alembic_config(engine), "head")
+    with _migration_lock(engine):
+        current = current_revision(engine)
+        if current == head:
+            return
+        if current is None and "ready_events" in inspect(engine).get_table_names():
+            raise CatalogError(
+                f"catalog {engine.url.render_as_string(hide_password=True)} was created "
+                "before schema migrations existed; move it aside and run again to create "
+                "a new one"
+            )
+        command.upgrade(alembic_config(engine), "head")
