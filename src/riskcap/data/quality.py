@@ -36,6 +36,7 @@ import pandas as pd
 from riskcap.config import QualityConfig, Severity
 from riskcap.data.lake import Lake
 from riskcap.data.schemas import InstrumentType, ShockType
+from riskcap.data.snapshot import previous_as_of, snapshot_dates
 from riskcap.errors import DataQualityError, NotFoundError
 from riskcap.store.catalog import Catalog
 
@@ -285,18 +286,15 @@ def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
 
 def load_context(lake: Lake, as_of: dt.date, cfg: QualityConfig) -> QualityContext:
     """Read the snapshot of ``as_of`` and the market history the checks need."""
-    positions = lake.read("positions", filters=[("as_of", "=", as_of)]).to_pandas()
-    if positions.empty and not any(
-        p.get("as_of") == as_of.isoformat() for p in lake.table("positions").partitions()
-    ):
+    dates = snapshot_dates(lake)
+    if as_of not in dates:
         raise NotFoundError(f"no positions snapshot for {as_of}: run `riskcap snapshot` first")
-    parts = sorted(
-        dt.date.fromisoformat(p["as_of"])
-        for p in lake.table("positions").partitions()
-        if p.get("as_of") and dt.date.fromisoformat(p["as_of"]) < as_of
-    )
+    positions = lake.read("positions", filters=[("as_of", "=", as_of)]).to_pandas()
+    prev_date = previous_as_of(dates, as_of)
     previous = (
-        lake.read("positions", filters=[("as_of", "=", parts[-1])]).to_pandas() if parts else None
+        lake.read("positions", filters=[("as_of", "=", prev_date)]).to_pandas()
+        if prev_date is not None
+        else None
     )
     instruments = lake.read("instruments").to_pandas()
     held = positions.merge(instruments, on="instrument_id", how="inner")

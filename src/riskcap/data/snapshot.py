@@ -79,10 +79,14 @@ def missing_sources(catalog: Catalog, sources: Sequence[str], as_of: dt.date) ->
     return [s for s in sources if s not in ready]
 
 
-def previous_as_of(lake: Lake, as_of: dt.date, version: int) -> dt.date | None:
-    """Latest positions partition strictly before ``as_of`` at table ``version``."""
+def snapshot_dates(lake: Lake, version: int | None = None) -> list[dt.date]:
+    """Dates of the ``positions`` partitions (at ``version``, else latest), ascending."""
     parts = lake.table("positions", version=version).partitions()
-    dates = sorted(dt.date.fromisoformat(p["as_of"]) for p in parts if p.get("as_of"))
+    return sorted(dt.date.fromisoformat(p["as_of"]) for p in parts if p.get("as_of"))
+
+
+def previous_as_of(dates: Sequence[dt.date], as_of: dt.date) -> dt.date | None:
+    """Latest of ``dates`` strictly before ``as_of``."""
     earlier = [d for d in dates if d < as_of]
     return earlier[-1] if earlier else None
 
@@ -114,7 +118,7 @@ def build_snapshot(
         lake.ensure(t)
     with lake.lock("positions"):
         versions = lake.versions(INPUT_TABLES)
-        prev_date = previous_as_of(lake, as_of, versions["positions"])
+        prev_date = previous_as_of(snapshot_dates(lake, versions["positions"]), as_of)
         if prev_date is None:
             raise SnapshotNotReady(
                 f"snapshot {as_of} not ready: no positions before {as_of} to roll forward "

@@ -178,8 +178,9 @@ def _gbm_increments(
     mu: Float[ArrayLike, " a"],
     sigma: Float[ArrayLike, " a"],
     corr_chol: Float[ArrayLike, "a a"],
-    dt: float,
+    dt: float | Array,
 ) -> Float[Array, "k n a"]:
+    """Log-price increments of each step: ``(μ − σ²/2)Δt + σ√Δt · (L z)``."""
     mu = jnp.asarray(mu, jnp.float64)
     sigma = jnp.asarray(sigma, jnp.float64)
     correlated = jnp.einsum("kna,ba->knb", z, jnp.asarray(corr_chol, jnp.float64))
@@ -201,8 +202,7 @@ def _gbm_terminal_block(
 
     def step(carry: Array, k: Array) -> tuple[Array, None]:
         z = jax.random.normal(jax.random.fold_in(block_key, k), (RNG_BLOCK, log0.shape[0]))
-        inc = (mu - 0.5 * sigma**2) * dt + sigma * jnp.sqrt(dt) * (z @ chol.T)
-        return carry + inc, None
+        return carry + _gbm_increments(z[None], mu, sigma, chol, dt)[0], None
 
     start = jnp.broadcast_to(log0, (RNG_BLOCK, log0.shape[0]))
     out, _ = jax.lax.scan(step, start, jnp.arange(steps))
