@@ -13,13 +13,15 @@ import enum
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from riskcap.errors import ConfigError
 
 CONFIG_ENV = "RISKCAP_CONFIG"
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+Horizon = Annotated[int, Field(ge=1, le=250)]
 DEFAULT_CONFIG_NAME = "riskcap.toml"
 
 
@@ -155,6 +157,56 @@ class RiskConfig(_Section):
     seed: int = Field(42, description="Seed of Monte Carlo scenarios (jax.random.key).")
 
 
+class PipelineConfig(_Section):
+    checklist_timeout_s: float = Field(
+        0.0,
+        ge=0.0,
+        description="How long `eod run` waits for every source in eod.sources to be "
+        "marked ready before failing with the missing ones named (0 = do not wait).",
+    )
+    checklist_poll_s: float = Field(
+        5.0, gt=0.0, description="Seconds between two looks at the ready events while waiting."
+    )
+    lock: str = Field(
+        "wait",
+        pattern="^(wait|fail)$",
+        description="When another run holds the lock of the same as_of date: wait for "
+        "it (then return its result) or fail at once with a clear message.",
+    )
+    lock_timeout_s: float = Field(
+        3600.0, ge=0.0, description='Longest wait for the lock when lock = "wait".'
+    )
+    max_attempts: int = Field(
+        3,
+        ge=1,
+        description="Attempts of a task on transient errors (I/O, lock timeouts, "
+        "lost database connection); data errors are never retried.",
+    )
+    backoff_s: float = Field(
+        1.0, ge=0.0, description="Wait before the 2nd attempt; doubles with each retry."
+    )
+    work_dir: str = Field(
+        "runs",
+        description="Folder of the runs' checkpoint files (intermediate task outputs).",
+    )
+    confidences: list[Probability] = Field(
+        default_factory=lambda: [0.99, 0.975],
+        min_length=1,
+        description="Confidence levels of the VaR and ES figures each run publishes.",
+    )
+    hs_horizons: list[Horizon] = Field(
+        default_factory=lambda: [1, 10],
+        min_length=1,
+        description="Horizons (business days) of historical simulation; multi-day "
+        "horizons use risk.horizon_method.",
+    )
+    mc_horizons: list[Horizon] = Field(
+        default_factory=lambda: [1],
+        description="Horizons of Monte Carlo VaR/ES (risk.mc_scenarios scenarios); "
+        "empty = no Monte Carlo.",
+    )
+
+
 class DemoConfig(_Section):
     seed: int = Field(20221228, description="Seed of the demo book and synthetic data.")
     days: int = Field(60, ge=2, description="Business days of trades and snapshots.")
@@ -172,6 +224,7 @@ class Settings(BaseModel):
     quality: QualityConfig = Field(default_factory=QualityConfig)
     engine: EngineConfig = Field(default_factory=EngineConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
@@ -183,6 +236,12 @@ class Settings(BaseModel):
             return path
         p = Path(path).expanduser()
         return str(p if p.is_absolute() else (self.base_dir / p).resolve())
+
+    @property
+    def work_path(self) -> Path:
+        """The checkpoint folder of the pipeline, absolute."""
+        p = Path(self.pipeline.work_dir).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p).resolve()
 
     @property
     def catalog_url(self) -> str:

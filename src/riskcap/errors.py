@@ -22,6 +22,8 @@ code  class                       meaning
 8     LakeError                   the lake could not be read or written
 9     CatalogError                the catalog database could not be read or written
 10    NotFoundError               a table, version, timestamp or record does not exist
+11    RunLocked                   another EOD run holds the lock for that as_of date
+12    ReproductionMismatch        ``riskcap reproduce`` recomputed different outputs
 ====  ==========================  ==================================================
 """
 
@@ -105,3 +107,22 @@ class NotFoundError(RiskcapError):
     """A table, version, timestamp or catalog record does not exist."""
 
     exit_code = 10
+
+
+class RunLocked(RiskcapError):
+    """Another process holds the EOD lock of that as_of date (and ``lock = "fail"``)."""
+
+    exit_code = 11
+
+
+class ReproductionMismatch(RiskcapError):
+    """A reproduced run's outputs differ from the recorded checksums."""
+
+    exit_code = 12
+
+
+class CheckpointError(RiskcapError):
+    """A run's checkpoint file is missing or does not match its recorded checksum.
+
+    The pipeline recovers by running the task that produced it again.
+    """

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from riskcap.config import QualityConfig, Severity
 from riskcap.data.lake import Lake
@@ -284,25 +285,35 @@ def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
     ]
 
 
-def load_context(lake: Lake, as_of: dt.date, cfg: QualityConfig) -> QualityContext:
-    """Read the snapshot of ``as_of`` and the market history the checks need."""
-    dates = snapshot_dates(lake)
+def load_context(
+    lake: Lake, as_of: dt.date, cfg: QualityConfig, versions: Mapping[str, int] | None = None
+) -> QualityContext:
+    """Read the snapshot of ``as_of`` and the market history the checks need.
+
+    ``versions`` pins the table versions read (default: the latest of each).
+    """
+    pinned = dict(versions or {})
+
+    def read(table: str, **kwargs: Any) -> pa.Table:
+        return lake.read(table, version=pinned.get(table), **kwargs)
+
+    dates = snapshot_dates(lake, pinned.get("positions"))
     if as_of not in dates:
         raise NotFoundError(f"no positions snapshot for {as_of}: run `riskcap snapshot` first")
-    positions = lake.read("positions", filters=[("as_of", "=", as_of)]).to_pandas()
+    positions = read("positions", filters=[("as_of", "=", as_of)]).to_pandas()
     prev_date = previous_as_of(dates, as_of)
     previous = (
-        lake.read("positions", filters=[("as_of", "=", prev_date)]).to_pandas()
+        read("positions", filters=[("as_of", "=", prev_date)]).to_pandas()
         if prev_date is not None
         else None
     )
-    instruments = lake.read("instruments").to_pandas()
+    instruments = read("instruments").to_pandas()
     held = positions.merge(instruments, on="instrument_id", how="inner")
     underlyings = sorted(str(u) for u in held["underlying"].dropna().unique())
     window = max(cfg.return_outliers.lookback, cfg.stale_prices.days) + 2
     start = as_of - dt.timedelta(days=int(window * 7 / 5) + 14)
     md = (
-        lake.read(
+        read(
             "market_data",
             filters=[
                 ("date", ">=", start),
@@ -315,15 +326,15 @@ def load_context(lake: Lake, as_of: dt.date, cfg: QualityConfig) -> QualityConte
     )
     history = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
     history.index = pd.to_datetime(history.index)
-    curves = lake.read("curves", filters=[("date", "=", as_of)], columns=["curve_id"])
-    vols = lake.read("vols", filters=[("date", "=", as_of)], columns=["underlying"])
+    curves = read("curves", filters=[("date", "=", as_of)], columns=["curve_id"])
+    vols = read("vols", filters=[("date", "=", as_of)], columns=["underlying"])
     return QualityContext(
         as_of=as_of,
         positions=positions.drop(columns=["as_of"]),
         previous_positions=previous,
         instruments=instruments,
-        books=lake.read("books").to_pandas(),
-        factors=lake.read("factors").to_pandas(),
+        books=read("books").to_pandas(),
+        factors=read("factors").to_pandas(),
         history=history.sort_index(),
         curves_on_date=set(curves.column("curve_id").to_pylist()),
         vols_on_date=set(vols.column("underlying").to_pylist()),
@@ -343,6 +354,8 @@ def run_quality_gate(
     *,
     snapshot_id: int | None = None,
     checks: Sequence[QualityCheck] | None = None,
+    versions: Mapping[str, int] | None = None,
+    run_id: str | None = None,
 ) -> list[CheckResult]:
     """Run every check on the ``as_of`` snapshot, store all results, then gate.
 
@@ -352,7 +365,7 @@ def run_quality_gate(
         A blocking check failed; the message names the check, the count and the
         first sample rows (all results are stored before raising).
     """
-    ctx = load_context(lake, as_of, cfg)
+    ctx = load_context(lake, as_of, cfg, versions)
     results = run_checks(checks if checks is not None else default_checks(cfg), ctx)
     if snapshot_id is None:
         latest = catalog.latest_snapshot(as_of)
@@ -371,7 +384,8 @@ def run_quality_gate(
                 "sample": r.sample,
             }
             for r in results
-        ]
+        ],
+        run_id=run_id,
     )
     blocking = [r for r in results if r.blocks]
     for r in results:

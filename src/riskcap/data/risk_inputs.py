@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,8 +70,16 @@ def _years(later: pd.Series, as_of: dt.date) -> np.ndarray:
     return np.array([(d - as_of).days / 365.0 for d in later], dtype=np.float64)
 
 
-def load_risk_inputs(lake: Lake, as_of: dt.date, history_days: int) -> RiskInputs:
+def load_risk_inputs(
+    lake: Lake,
+    as_of: dt.date,
+    history_days: int,
+    versions: Mapping[str, int] | None = None,
+) -> RiskInputs:
     """Build :class:`RiskInputs` for ``as_of`` with ``history_days`` dates of history.
+
+    ``versions`` pins the table versions read (default: the latest of each); the
+    versions used are returned in :attr:`RiskInputs.versions`.
 
     Raises
     ------
@@ -80,7 +89,8 @@ def load_risk_inputs(lake: Lake, as_of: dt.date, history_days: int) -> RiskInput
         Market data missing for a factor the book needs on ``as_of``.
     """
     tables = ("positions", "instruments", "books", "factors", "market_data", "vols")
-    versions = lake.versions(tables)
+    latest = lake.versions([t for t in tables if t not in (versions or {})])
+    versions = {t: (versions or {}).get(t, latest.get(t, -1)) for t in tables}
     positions = lake.read(
         "positions", version=versions["positions"], filters=[("as_of", "=", as_of)]
     ).to_pandas()

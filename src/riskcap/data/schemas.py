@@ -201,6 +201,42 @@ QUARANTINE = TableSpec(
     key=("source_sha256", "source_row", "rule"),
 )
 
+PNL_VECTORS = TableSpec(
+    "pnl_vectors",
+    pa.schema(
+        [
+            _f("as_of", pa.date32()),
+            _f("run_id", pa.string()),
+            _f("scenario_set", pa.string()),  # hs_1d, hs_10d, mc_1d …
+            _f("method", pa.string()),  # hs | mc
+            _f("horizon", pa.int32()),  # business days
+            _f("node", pa.string()),  # firm:…, entity:…, desk:…, book:…
+            _f("pnl", pa.list_(pa.float64())),  # profit positive, per scenario, in order
+        ]
+    ),
+    partition_by=("as_of",),
+    key=("run_id", "scenario_set", "node"),
+)
+
+RESULTS = TableSpec(
+    "results",
+    pa.schema(
+        [
+            _f("as_of", pa.date32()),
+            _f("run_id", pa.string()),
+            _f("node", pa.string()),
+            _f("method", pa.string()),  # hs | mc
+            _f("measure", pa.string()),  # var | es (positive = loss)
+            _f("horizon", pa.int32()),
+            _f("confidence", pa.float64()),
+            _f("value", pa.float64()),  # reporting currency
+            _f("scenarios", pa.int64()),
+        ]
+    ),
+    partition_by=("as_of",),
+    key=("run_id", "node", "method", "measure", "horizon", "confidence"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -213,5 +249,7 @@ TABLES: dict[str, TableSpec] = {
         CURVES,
         VOLS,
         QUARANTINE,
+        PNL_VECTORS,
+        RESULTS,
     )
 }

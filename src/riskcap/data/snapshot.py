@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -98,8 +98,13 @@ def build_snapshot(
     *,
     sources: Sequence[str],
     zero_tolerance: float,
+    versions: Mapping[str, int] | None = None,
+    run_id: str | None = None,
 ) -> SnapshotResult:
     """Build and write the positions partition of ``as_of`` (see module docstring).
+
+    ``versions`` pins the input tables read (an EOD run pins them when it starts;
+    default: the latest); ``run_id`` tags the catalog record of a pipeline run.
 
     Raises
     ------
@@ -117,7 +122,8 @@ def build_snapshot(
     for t in INPUT_TABLES:
         lake.ensure(t)
     with lake.lock("positions"):
-        versions = lake.versions(INPUT_TABLES)
+        pinned = dict(versions) if versions is not None else lake.versions(INPUT_TABLES)
+        versions = {t: pinned[t] for t in INPUT_TABLES}
         prev_date = previous_as_of(snapshot_dates(lake, versions["positions"]), as_of)
         if prev_date is None:
             raise SnapshotNotReady(
@@ -148,7 +154,9 @@ def build_snapshot(
             predicate=f"as_of = {sql_literal(as_of)}",
             metadata=meta,
         )
-    snapshot_id = catalog.record_snapshot(as_of, prev_date, version, versions, len(positions))
+    snapshot_id = catalog.record_snapshot(
+        as_of, prev_date, version, versions, len(positions), run_id=run_id
+    )
     log.info("snapshot %s: %d positions (v%d), %d closed", as_of, len(positions), version, closed)
     return SnapshotResult(
         as_of=as_of,

@@ -131,15 +131,20 @@ def scenario_shocks(inputs: RiskInputs, spec: VarSpec) -> np.ndarray:
             )
         )
     if spec.method is VarMethod.MC:
-        chol = cholesky_factor(daily_covariance(inputs, spec))
-        if spec.mc_distribution == "student_t":
-            shocks = mc_student_t_shocks(
-                spec.seed, chol, spec.mc_scenarios, spec.student_t_nu, horizon=spec.horizon
-            )
-        else:
-            shocks = mc_normal_shocks(spec.seed, chol, spec.mc_scenarios, horizon=spec.horizon)
-        return np.asarray(shocks)
+        return monte_carlo_shocks(spec, daily_covariance(inputs, spec))
     raise ValueError("parametric VaR does not simulate scenarios")
+
+
+def monte_carlo_shocks(spec: VarSpec, daily_cov: np.ndarray) -> np.ndarray:
+    """``spec.mc_scenarios`` shocks over ``spec.horizon`` days from the daily covariance."""
+    chol = cholesky_factor(daily_cov)
+    if spec.mc_distribution == "student_t":
+        shocks = mc_student_t_shocks(
+            spec.seed, chol, spec.mc_scenarios, spec.student_t_nu, horizon=spec.horizon
+        )
+    else:
+        shocks = mc_normal_shocks(spec.seed, chol, spec.mc_scenarios, horizon=spec.horizon)
+    return np.asarray(shocks)
 
 
 def compute_var(inputs: RiskInputs, spec: VarSpec) -> VarResult:

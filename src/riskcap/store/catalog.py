@@ -22,6 +22,7 @@ parts): ``runs``, ``tasks``, ``lineage``, ``results``, ``limits``, ``alerts``,
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,13 +45,14 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     create_engine,
+    delete,
     select,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from riskcap.errors import CatalogError
+from riskcap.errors import CatalogError, NotFoundError
 from riskcap.store.migrate import upgrade
 
 
@@ -104,6 +106,7 @@ class SnapshotRecord(Base):
     input_versions: Mapped[dict[str, int]] = mapped_column(JSON)
     rows: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class QualityResultRecord(Base):
@@ -122,6 +125,7 @@ class QualityResultRecord(Base):
     message: Mapped[str] = mapped_column(Text)
     sample: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
 
 
 class Run(Base):
@@ -138,6 +142,7 @@ class Run(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    inputs: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Task(Base):
@@ -153,6 +158,7 @@ class Task(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checksum: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Lineage(Base):
@@ -165,7 +171,19 @@ class Lineage(Base):
 
 class Result(Base):
     __tablename__ = "results"
-    __table_args__ = (Index("ix_results_as_of_node", "as_of", "node"),)
+    __table_args__ = (
+        Index("ix_results_as_of_node", "as_of", "node"),
+        Index(
+            "uq_results_figure",
+            "run_id",
+            "node",
+            "method",
+            "measure",
+            "horizon",
+            "confidence",
+            unique=True,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
@@ -175,6 +193,8 @@ class Result(Base):
     horizon: Mapped[int] = mapped_column(Integer)
     confidence: Mapped[float] = mapped_column(Float)
     value: Mapped[float] = mapped_column(Float)
+    method: Mapped[str] = mapped_column(String(20), server_default="")
+    scenarios: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class Limit(Base):
@@ -311,14 +331,20 @@ class Catalog:
         positions_version: int,
         input_versions: dict[str, int],
         rows: int,
+        run_id: str | None = None,
     ) -> int:
+        """Record a snapshot build; a run's earlier record (a retried task) is replaced."""
         with self.session() as s:
+            if run_id is not None:
+                s.execute(delete(QualityResultRecord).where(QualityResultRecord.run_id == run_id))
+                s.execute(delete(SnapshotRecord).where(SnapshotRecord.run_id == run_id))
             rec = SnapshotRecord(
                 as_of=as_of,
                 previous_as_of=previous_as_of,
                 positions_version=positions_version,
                 input_versions=input_versions,
                 rows=rows,
+                run_id=run_id,
             )
             s.add(rec)
             s.flush()
@@ -334,10 +360,13 @@ class Catalog:
             )
 
     # -- quality --------------------------------------------------------------------
-    def record_quality(self, rows: Sequence[dict[str, Any]]) -> None:
+    def record_quality(self, rows: Sequence[dict[str, Any]], run_id: str | None = None) -> None:
+        """Store check results; a run's earlier results (a retried task) are replaced."""
         with self.session() as s:
+            if run_id is not None:
+                s.execute(delete(QualityResultRecord).where(QualityResultRecord.run_id == run_id))
             for row in rows:
-                s.add(QualityResultRecord(**_jsonable(row)))
+                s.add(QualityResultRecord(**_jsonable(row), run_id=run_id))
 
     def quality_results(self, as_of: dt.date) -> list[QualityResultRecord]:
         with self.session() as s:
@@ -348,6 +377,167 @@ class Catalog:
                     .order_by(QualityResultRecord.id)
                 )
             )
+
+    # -- runs and tasks -------------------------------------------------------------
+    def create_run(self, run: Run) -> Run:
+        with self.session() as s:
+            s.add(run)
+        return run
+
+    def run(self, run_id: str) -> Run:
+        """The run ``run_id`` (a unique prefix of at least 8 characters is enough)."""
+        with self.session() as s:
+            found = s.get(Run, run_id)
+            if found is None and len(run_id) >= 8:
+                matches = list(s.scalars(select(Run).where(Run.run_id.startswith(run_id))))
+                found = matches[0] if len(matches) == 1 else None
+            if found is None:
+                raise NotFoundError(f"no run {run_id!r} in catalog {_safe(self.url)}")
+            return found
+
+    def runs_by_key(self, run_key: str) -> list[Run]:
+        """Runs with ``run_key``, newest first."""
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(Run)
+                    .where(Run.run_key == run_key)
+                    .order_by(Run.created_at.desc(), Run.run_id)
+                )
+            )
+
+    def list_runs(self, as_of: dt.date | None = None, limit: int = 50) -> list[Run]:
+        """The latest runs (of ``as_of`` if given), newest first."""
+        with self.session() as s:
+            q = select(Run).order_by(Run.created_at.desc(), Run.run_id).limit(limit)
+            if as_of is not None:
+                q = q.where(Run.as_of == as_of)
+            return list(s.scalars(q))
+
+    def latest_succeeded_run(self, as_of: dt.date) -> Run | None:
+        with self.session() as s:
+            return s.scalar(
+                select(Run)
+                .where(Run.as_of == as_of, Run.status == RunStatus.SUCCEEDED)
+                .order_by(Run.created_at.desc())
+                .limit(1)
+            )
+
+    def set_run_status(self, run_id: str, status: str, message: str | None = None) -> None:
+        with self.session() as s:
+            run = s.get(Run, run_id)
+            assert run is not None
+            run.status = status
+            run.message = message
+            run.finished_at = None if status == RunStatus.RUNNING else _utcnow()
+
+    def tasks(self, run_id: str) -> list[Task]:
+        with self.session() as s:
+            return list(s.scalars(select(Task).where(Task.run_id == run_id).order_by(Task.id)))
+
+    def start_task(self, run_id: str, name: str) -> int:
+        """Mark ``name`` running (creating its row); return the attempt number."""
+        with self.session() as s:
+            task = s.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
+            if task is None:
+                task = Task(run_id=run_id, name=name, attempts=0)
+                s.add(task)
+            task.status = TaskStatus.RUNNING
+            task.attempts += 1
+            task.started_at = _utcnow()
+            task.finished_at = None
+            task.error = None
+            return task.attempts
+
+    def finish_task(
+        self,
+        run_id: str,
+        name: str,
+        checksum: str,
+        detail: dict[str, Any],
+        *,
+        session: Session | None = None,
+    ) -> None:
+        """Mark ``name`` done with its output checksum (in ``session`` when given)."""
+        if session is None:
+            with self.session() as s:
+                self.finish_task(run_id, name, checksum, detail, session=s)
+            return
+        task = session.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
+        assert task is not None
+        task.status = TaskStatus.DONE
+        task.checksum = checksum
+        task.detail = json.loads(json.dumps(detail, default=str))
+        task.finished_at = _utcnow()
+
+    def fail_task(self, run_id: str, name: str, error: str, status: str) -> None:
+        with self.session() as s:
+            task = s.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
+            assert task is not None
+            task.status = status
+            task.error = error
+            task.finished_at = _utcnow()
+
+    def reset_task(self, run_id: str, name: str) -> None:
+        """Make a done task pending again (its checkpoint is gone or corrupt)."""
+        with self.session() as s:
+            task = s.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
+            if task is not None:
+                task.status = TaskStatus.PENDING
+                task.checksum = None
+
+    # -- results and lineage --------------------------------------------------------
+    def replace_results(self, run_id: str, rows: Sequence[dict[str, Any]]) -> None:
+        """The results of ``run_id``, replacing any earlier write (one transaction)."""
+        with self.session() as s:
+            s.execute(delete(Result).where(Result.run_id == run_id))
+            s.add_all(Result(run_id=run_id, **row) for row in rows)
+
+    def results(self, run_id: str) -> list[Result]:
+        with self.session() as s:
+            return list(
+                s.scalars(select(Result).where(Result.run_id == run_id).order_by(Result.id))
+            )
+
+    def publish(
+        self, run_id: str, manifest: dict[str, Any], checksum: str, detail: dict[str, Any]
+    ) -> None:
+        """Store the lineage manifest, finish the publish task and the run: one transaction."""
+        with self.session() as s:
+            existing = s.get(Lineage, run_id)
+            if existing is None:
+                s.add(Lineage(run_id=run_id, manifest=manifest))
+            else:
+                existing.manifest = manifest
+            self.finish_task(run_id, "publish", checksum, detail, session=s)
+            run = s.get(Run, run_id)
+            assert run is not None
+            run.status = RunStatus.SUCCEEDED
+            run.message = None
+            run.finished_at = _utcnow()
+
+    def lineage(self, run_id: str) -> dict[str, Any]:
+        with self.session() as s:
+            rec = s.get(Lineage, self.run(run_id).run_id)
+            if rec is None:
+                raise NotFoundError(
+                    f"run {run_id} has no lineage manifest yet (it has not been published)"
+                )
+            return dict(rec.manifest)
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class TaskStatus(enum.StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    RETRYING = "retrying"
+    FAILED = "failed"
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
