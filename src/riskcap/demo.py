@@ -6,24 +6,26 @@ Steps (each idempotent, so running the demo twice gives the same lake state):
 2. write the market input files (real prices, synthetic curve and vols) and the
    demo book (books, instruments, opening positions, daily trades);
 3. ingest them through the validating ingest path;
-4. for each of the last ``demo.days`` business days: ingest that day's trades,
-   mark the sources ready, build the snapshot, run the data-quality gate;
-5. print positions and market value per desk on the last day, the quality
-   results, historical VaR / ES per desk (1 and 10 days), and where everything lives.
+4. ingest the trades of the last ``demo.days`` business days and mark every
+   checklist source ready for each of them;
+5. ``riskcap eod backfill`` over those days: per day the full EOD pipeline
+   (snapshot, quality gate, scenarios, revaluation, VaR / ES, lineage); days
+   already computed return at once, so a second demo recomputes nothing;
+6. print positions and market value per desk on the last day, its quality
+   results, VaR / ES per desk from the last run, and where everything lives.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskcap.config import Settings, default_config_text, load_settings
+from riskcap.cli_runs import figures, results_table, run_backfill
+from riskcap.config import default_config_text, load_settings
 from riskcap.data.demo_book import (
     ModelMarker,
     generate_demo_book,
@@ -32,12 +34,8 @@ from riskcap.data.demo_book import (
 )
 from riskcap.data.ingest import IngestKind, ingest_file
 from riskcap.data.lake import Lake
-from riskcap.data.quality import CheckResult, run_quality_gate
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.data.samples import market_bundle
-from riskcap.data.snapshot import build_snapshot
-from riskcap.engine.var import VarSpec, compute_var
-from riskcap.store.catalog import Catalog
+from riskcap.store.catalog import Catalog, QualityResultRecord
 
 
 def run_demo(directory: Path, console: Console) -> None:
@@ -72,32 +70,24 @@ def run_demo(directory: Path, console: Console) -> None:
         state = "already ingested" if r.already_ingested else f"{r.rows_written} rows"
         console.print(f"  ingest {kind.value:<12} {path.name:<28} {state} → {r.table}")
 
-    quality: list[CheckResult] = []
-    with Progress(
-        TextColumn("  end of day"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        task = progress.add_task("", total=len(book.trade_dates))
-        for day, trades in zip(book.trade_dates, book.trades, strict=True):
-            progress.update(task, description=str(day))
-            ingest_file(lake, IngestKind.TRADES, trades, max_bad_fraction=limit)
-            for source in settings.eod.sources:
-                catalog.mark_ready(source, day, recorded_by="demo")
-            snap = build_snapshot(
-                lake,
-                catalog,
-                day,
-                sources=settings.eod.sources,
-                zero_tolerance=settings.eod.zero_quantity_tolerance,
-            )
-            quality = run_quality_gate(
-                lake, catalog, day, settings.quality, snapshot_id=snap.snapshot_id
-            )
-            progress.advance(task)
+    trades_written = 0
+    for trades in book.trades:
+        r = ingest_file(lake, IngestKind.TRADES, trades, max_bad_fraction=limit)
+        trades_written += r.rows_written
+    console.print(
+        f"  ingest trades       {len(book.trades)} daily files"
+        + (f", {trades_written} rows → trades" if trades_written else ", already ingested")
+    )
+    for day in book.trade_dates:
+        for source in settings.eod.sources:
+            catalog.mark_ready(source, day, recorded_by="demo")
+    console.print(
+        f"  ready               {', '.join(settings.eod.sources)} for "
+        f"{book.trade_dates[0]} .. {book.trade_dates[-1]}"
+    )
+    outcomes = run_backfill(
+        settings, book.trade_dates[0], book.trade_dates[-1], force=False, console=console
+    )
 
     last = book.trade_dates[-1]
     positions = lake.read("positions", filters=[("as_of", "=", last)]).to_pandas()
@@ -106,16 +96,27 @@ def run_demo(directory: Path, console: Console) -> None:
     valued = market_values(ModelMarker(bundle), positions, instruments, last).merge(
         books, on="book_id"
     )
+    last_run = outcomes[-1].run_id
     _print_desks(console, valued, last)
-    _print_quality(console, quality, last)
-    _print_var(console, lake, settings, last)
+    _print_quality(console, catalog.quality_results(last, run_id=last_run), last)
+    console.print(
+        results_table(
+            figures(catalog, last_run),
+            f"VaR / ES per desk on {last} (run {last_run[:8]}; USD millions, positive = loss)",
+            ("firm", "entity", "desk"),
+        )
+    )
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
         f"  lake       {settings.lake_path}  (riskcap lake tables -c {config_path})\n"
         f"  catalog    {settings.catalog_url}\n"
         f"  inputs     {(directory / 'input').resolve()}\n"
-        f"  snapshots  {book.trade_dates[0]} .. {last} ({len(book.trade_dates)} business days)\n"
+        f"  runs       {book.trade_dates[0]} .. {last} ({len(outcomes)} business days; "
+        f"riskcap runs list -c {config_path})\n"
+        f"  results    lake tables results and pnl_vectors; catalog table results\n"
+        f"  last run   riskcap runs show {last_run} -c {config_path}\n"
+        f"  lineage    riskcap lineage {last_run[:8]} -c {config_path}\n"
         f"  risk       riskcap var --as-of {last} -c {config_path} [--method mc|parametric]\n"
         f"  dashboard  not built yet (the risk service issue)\n"
         f"done in {time.perf_counter() - started:.1f} s"
@@ -151,37 +152,16 @@ def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:
     console.print(table)
 
 
-def _print_var(console: Console, lake: Lake, settings: Settings, day: dt.date) -> None:
-    """Historical-simulation VaR and ES per desk on the last day (1 and 10 days)."""
-    inputs = load_risk_inputs(lake, day, settings.risk.lookback + 1)
-    figures = {}
-    for horizon in (1, 10):
-        spec = VarSpec.from_config(settings.risk, settings.engine, horizon=horizon)
-        figures[horizon] = compute_var(inputs, spec).rows
-    table = Table(
-        title=f"historical VaR / ES on {day}: {settings.risk.lookback} days, "
-        f"{settings.risk.confidence:.0%} (USD millions, positive = loss)"
-    )
-    for col in ("node", "VaR 1d", "ES 1d", "VaR 10d", "ES 10d"):
-        table.add_column(col, justify="left" if col == "node" else "right")
-    for one, ten in zip(figures[1], figures[10], strict=True):
-        if one.node.startswith("book:"):
-            continue
-        table.add_row(
-            one.node, _millions(one.var), _millions(one.es), _millions(ten.var), _millions(ten.es)
-        )
-    console.print(table)
-
-
 def _millions(value: float) -> str:
     return f"{value / 1e6:,.2f}"
 
 
-def _print_quality(console: Console, results: list[CheckResult], day: object) -> None:
+def _print_quality(console: Console, results: list[QualityResultRecord], day: object) -> None:
     table = Table(title=f"data-quality gate on {day}")
     for col in ("check", "severity", "result", "count", "message"):
         table.add_column(col)
     for r in results:
-        verdict = "[green]pass" if r.passed else ("[red]FAIL" if r.blocks else "[yellow]warn")
-        table.add_row(r.name, r.severity.value, verdict, str(r.failing_count), r.message)
+        blocks = r.severity == "blocking"
+        verdict = "[green]pass" if r.passed else ("[red]FAIL" if blocks else "[yellow]warn")
+        table.add_row(r.check_name, r.severity, verdict, str(r.failing_count), r.message)
     console.print(table)

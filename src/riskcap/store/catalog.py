@@ -368,15 +368,15 @@ class Catalog:
             for row in rows:
                 s.add(QualityResultRecord(**_jsonable(row), run_id=run_id))
 
-    def quality_results(self, as_of: dt.date) -> list[QualityResultRecord]:
+    def quality_results(
+        self, as_of: dt.date, run_id: str | None = None
+    ) -> list[QualityResultRecord]:
+        """Check results of ``as_of`` (only those of ``run_id`` when given), oldest first."""
         with self.session() as s:
-            return list(
-                s.scalars(
-                    select(QualityResultRecord)
-                    .where(QualityResultRecord.as_of == as_of)
-                    .order_by(QualityResultRecord.id)
-                )
-            )
+            q = select(QualityResultRecord).where(QualityResultRecord.as_of == as_of)
+            if run_id is not None:
+                q = q.where(QualityResultRecord.run_id == run_id)
+            return list(s.scalars(q.order_by(QualityResultRecord.id)))
 
     # -- runs and tasks -------------------------------------------------------------
     def create_run(self, run: Run) -> Run:

@@ -1,0 +1,442 @@
+"""CLI commands of the EOD pipeline: ``eod run|backfill``, ``runs list|show``,
+``lineage`` and ``reproduce`` (registered on the main app by :mod:`riskcap.cli`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from riskcap.config import Settings, load_settings
+from riskcap.data.lake import Lake
+from riskcap.errors import ReproductionMismatch
+from riskcap.pipeline.report import Figure, headline_labels, pivot
+from riskcap.pipeline.runner import (
+    Event,
+    EventKind,
+    Outcome,
+    RunOutcome,
+    backfill,
+    business_days,
+    run_eod,
+)
+from riskcap.store.catalog import Catalog, Run, RunStatus
+from riskcap.store.locks import RunLock
+
+console = Console()
+err_console = Console(stderr=True)
+
+eod_app = typer.Typer(help="Run the end of day: one date, or a range.", no_args_is_help=True)
+runs_app = typer.Typer(help="EOD runs recorded in the catalog.", no_args_is_help=True)
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (default: $RISKCAP_CONFIG or ./riskcap.toml)"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def figures(catalog: Catalog, run_id: str) -> list[Figure]:
+    return [
+        Figure(r.node, r.method, r.measure, r.horizon, r.confidence, r.value, r.scenarios)
+        for r in catalog.results(run_id)
+    ]
+
+
+def results_table(figs: list[Figure], title: str, levels: tuple[str, ...]) -> Table:
+    labels = headline_labels(figs)
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("node", no_wrap=True)
+    for label in labels:
+        method, horizon, measure, conf = label.split(" ")
+        table.add_column(f"{method} {horizon}\n{measure}{conf}", justify="right", no_wrap=True)
+    for node, values in pivot(figs, levels).items():
+        table.add_row(node, *(f"{values[label] / 1e6:,.2f}" for label in labels))
+    return table
+
+
+def _outcome_line(out: RunOutcome) -> str:
+    if out.outcome is Outcome.EXISTING:
+        return (
+            f"EOD {out.as_of}: already computed — run {out.run_id} has the same run key "
+            f"({out.run_key[:12]}…): same inputs, config, code and seed; nothing recomputed "
+            "(--force makes a new run)"
+        )
+    if out.outcome is Outcome.RESUMED:
+        return (
+            f"EOD {out.as_of}: resumed run {out.run_id} (tasks already done: "
+            f"{', '.join(out.skipped) or 'none'}) in {out.seconds:.1f} s"
+        )
+    return f"EOD {out.as_of}: run {out.run_id} computed in {out.seconds:.1f} s"
+
+
+def _print_event(e: Event) -> None:
+    if e.kind is EventKind.TASK_DONE:
+        console.print(f"  [green]✓[/] {e.task:<13} {e.seconds:6.2f} s")
+    elif e.kind is EventKind.TASK_SKIP:
+        console.print(f"  [dim]· {e.task:<13} done earlier[/]")
+    elif e.kind is EventKind.TASK_RETRY:
+        console.print(f"  [yellow]↻[/] {e.task:<13} attempt {e.attempt} failed: {e.message}")
+    elif e.kind is EventKind.TASK_FAIL:
+        console.print(f"  [red]✗[/] {e.task:<13} {e.message}", markup=True, highlight=False)
+    elif e.kind is EventKind.LOCK_WAIT:
+        console.print(f"  waiting for the lock {e.message} (another EOD run holds it)")
+    elif e.kind is EventKind.CHECKLIST_WAIT:
+        console.print(f"  waiting for source(s) to be ready: {e.message}")
+    elif e.kind is EventKind.RUN and e.message != "existing":
+        console.print(f"EOD {e.as_of}: run {e.run_id} ({e.message})")
+
+
+@eod_app.command("run")
+def eod_run(
+    as_of: Annotated[str, typer.Option("--as-of", help="Business date, YYYY-MM-DD")],
+    config: ConfigOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Recompute even if a run with the same key exists")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run the EOD DAG for one date (returns the existing run when nothing changed)."""
+    settings = load_settings(config)
+    out = run_eod(settings, _date(as_of), force=force, observer=None if as_json else _print_event)
+    catalog = Catalog(settings.catalog_url)
+    try:
+        figs = figures(catalog, out.run_id)
+    finally:
+        catalog.dispose()
+    if as_json:
+        console.print_json(
+            json.dumps(
+                {
+                    "run_id": out.run_id,
+                    "run_key": out.run_key,
+                    "as_of": out.as_of.isoformat(),
+                    "outcome": out.outcome.value,
+                    "seconds": out.seconds,
+                    "results": [f.__dict__ for f in figs],
+                }
+            )
+        )
+        return
+    console.print(_outcome_line(out))
+    console.print(
+        results_table(
+            figs,
+            f"VaR / ES on {out.as_of} (USD millions, positive = loss)",
+            ("firm", "entity", "desk"),
+        )
+    )
+
+
+def run_backfill(
+    settings: Settings,
+    start: dt.date,
+    end: dt.date,
+    force: bool,
+    console: Console = console,
+) -> list[RunOutcome]:
+    """The backfill with a rich progress bar (also used by ``riskcap demo``)."""
+    days, skipped = business_days(Lake(settings.lake_path), start, end)
+    if skipped:
+        console.print(
+            f"  no market data on {len(skipped)} weekday(s), skipped as holidays: "
+            + ", ".join(str(d) for d in skipped)
+        )
+    with Progress(
+        TextColumn("  backfill"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        bar = progress.add_task("", total=len(days))
+
+        def on_event(e: Event) -> None:
+            if e.kind in (EventKind.TASK_START, EventKind.RUN):
+                progress.update(bar, description=f"{e.as_of} {e.task or e.message}")
+            elif e.kind in (EventKind.TASK_RETRY, EventKind.LOCK_WAIT):
+                progress.console.print(f"  {e.as_of} {e.task or ''}: {e.kind.value} {e.message}")
+
+        def on_day(day: dt.date, out: RunOutcome) -> None:
+            progress.advance(bar)
+
+        try:
+            outcomes = backfill(settings, days, force=force, observer=on_event, on_day=on_day)
+        except Exception:
+            done = int(progress.tasks[0].completed)
+            err_console.print(
+                f"backfill stopped at {days[done]} after {done} of {len(days)} day(s)"
+                if done < len(days)
+                else "backfill stopped"
+            )
+            raise
+    counts = {o: sum(1 for r in outcomes if r.outcome is o) for o in Outcome}
+    console.print(
+        f"  backfill {start} .. {end}: {len(days)} business day(s) — "
+        f"{counts[Outcome.COMPUTED]} computed, {counts[Outcome.RESUMED]} resumed, "
+        f"{counts[Outcome.EXISTING]} already done; "
+        f"{sum(r.seconds for r in outcomes):.1f} s"
+    )
+    return outcomes
+
+
+@eod_app.command("backfill")
+def eod_backfill(
+    start: Annotated[str, typer.Option("--from", help="First date, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="Last date, YYYY-MM-DD")],
+    config: ConfigOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Recompute every day")] = False,
+) -> None:
+    """Run the EOD for every business day in a range, in order (done days are skipped)."""
+    settings = load_settings(config)
+    outcomes = run_backfill(settings, _date(start), _date(end), force)
+    if outcomes:
+        last = outcomes[-1]
+        catalog = Catalog(settings.catalog_url)
+        try:
+            figs = figures(catalog, last.run_id)
+        finally:
+            catalog.dispose()
+        console.print(
+            results_table(
+                figs, f"VaR / ES on {last.as_of} (USD millions)", ("firm", "entity", "desk")
+            )
+        )
+
+
+def _status(catalog: Catalog, run: Run) -> str:
+    if run.status != RunStatus.RUNNING:
+        return str(run.status)
+    lock = RunLock(catalog.engine, run.as_of, wait=False)
+    if lock.held_elsewhere():
+        return "running"
+    return "interrupted"
+
+
+def _run_dict(catalog: Catalog, run: Run) -> dict[str, Any]:
+    seconds = (
+        (run.finished_at - run.created_at).total_seconds() if run.finished_at is not None else None
+    )
+    return {
+        "run_id": run.run_id,
+        "as_of": run.as_of.isoformat(),
+        "status": _status(catalog, run),
+        "run_key": run.run_key,
+        "created_at": run.created_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "seconds": seconds,
+        "code_version": run.code_version,
+        "config_hash": run.config_hash,
+        "seed": run.seed,
+        "message": run.message,
+    }
+
+
+@runs_app.command("list")
+def runs_list(
+    config: ConfigOpt = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Only runs of this date")] = None,
+    limit: Annotated[int, typer.Option(help="Most recent N runs")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """List EOD runs, newest first."""
+    settings = load_settings(config)
+    catalog = Catalog(settings.catalog_url)
+    try:
+        rows = [
+            _run_dict(catalog, r) for r in catalog.list_runs(_date(as_of) if as_of else None, limit)
+        ]
+    finally:
+        catalog.dispose()
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"EOD runs ({len(rows)} shown, newest first)", box=box.SIMPLE_HEAD)
+    for col in ("run id", "as_of", "status", "created (UTC)", "secs", "run key", "code"):
+        table.add_column(col, no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r["run_id"][:8],
+            r["as_of"],
+            r["status"],
+            r["created_at"][:19].replace("T", " "),
+            f"{r['seconds']:.1f}" if r["seconds"] is not None else "",
+            r["run_key"][:12],
+            r["code_version"],
+        )
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One run: status, tasks (attempts, checksums) and its results."""
+    settings = load_settings(config)
+    catalog = Catalog(settings.catalog_url)
+    try:
+        run = catalog.run(run_id)
+        info = _run_dict(catalog, run)
+        tasks = catalog.tasks(run.run_id)
+        figs = figures(catalog, run.run_id)
+    finally:
+        catalog.dispose()
+    task_rows = [
+        {
+            "task": t.name,
+            "status": t.status,
+            "attempts": t.attempts,
+            "seconds": (t.finished_at - t.started_at).total_seconds()
+            if t.finished_at and t.started_at
+            else None,
+            "checksum": t.checksum,
+            "error": t.error,
+        }
+        for t in tasks
+    ]
+    if as_json:
+        console.print_json(
+            json.dumps({**info, "tasks": task_rows, "results": [f.__dict__ for f in figs]})
+        )
+        return
+    console.print(
+        f"run {info['run_id']}  as_of {info['as_of']}  status [bold]{info['status']}[/]\n"
+        f"  run key {info['run_key']}\n  code {info['code_version']}  config "
+        f"{info['config_hash'][:12]}  seed {info['seed']}\n  created {info['created_at']}"
+        + (f"  finished {info['finished_at']}" if info["finished_at"] else "")
+        + (f"\n  message: {info['message']}" if info["message"] else "")
+    )
+    if info["status"] == "interrupted":
+        console.print(
+            f"  interrupted: no process holds its lock; `riskcap eod run --as-of "
+            f"{info['as_of']}` resumes it"
+        )
+    table = Table(title="tasks")
+    for col in ("task", "status", "attempts", "seconds", "checksum", "error"):
+        table.add_column(col)
+    for t in task_rows:
+        table.add_row(
+            str(t["task"]),
+            str(t["status"]),
+            str(t["attempts"]),
+            f"{t['seconds']:.2f}" if t["seconds"] is not None else "",
+            str(t["checksum"] or "")[:16],
+            str(t["error"] or ""),
+        )
+    console.print(table)
+    if figs:
+        console.print(results_table(figs, "results (USD millions)", ("firm", "entity", "desk")))
+
+
+def lineage(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A run's lineage manifest: inputs with versions, config, code, device, outputs."""
+    settings = load_settings(config)
+    catalog = Catalog(settings.catalog_url)
+    try:
+        manifest = catalog.lineage(run_id)
+    finally:
+        catalog.dispose()
+    if as_json:
+        console.print_json(json.dumps(manifest))
+        return
+    code = manifest["code"]
+    console.print(
+        f"run {manifest['run_id']}  as_of {manifest['as_of']}  seed {manifest['seed']}\n"
+        f"  run key     {manifest['run_key']}\n"
+        f"  config hash {manifest['config_hash']}  (full config: --json)\n"
+        f"  code        riskcap {code['package']}  git {code['git_commit'] or 'n/a'}  "
+        f"python {code['python']}  jax {code['jax']}  numpy {code['numpy']}  "
+        f"deltalake {code['deltalake']}\n"
+        f"  device      {manifest['device']}"
+    )
+    inputs = Table(title="inputs (lake tables, pinned versions)")
+    for col in ("table", "version", "sha256 of the slice read"):
+        inputs.add_column(col, no_wrap=True)
+    for name, info in manifest["inputs"].items():
+        inputs.add_row(name, str(info["version"]), str(info["sha256"])[:32] + "…")
+    console.print(inputs)
+    outputs = Table(title="outputs")
+    for col in ("output", "version", "rows", "sha256"):
+        outputs.add_column(col, no_wrap=True)
+    for name, info in manifest["outputs"].items():
+        outputs.add_row(
+            name,
+            str(info.get("version", "")),
+            str(info.get("rows", "")),
+            str(info["sha256"])[:32] + "…",
+        )
+    console.print(outputs)
+
+
+def reproduce(
+    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")],
+    config: ConfigOpt = None,
+    scratch: Annotated[
+        Path | None,
+        typer.Option(help="Empty folder for the recomputation (kept); default: a temp dir"),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Recompute a run from its pinned input versions and compare every output."""
+    from riskcap.pipeline.reproduce import reproduce_run
+
+    settings = load_settings(config)
+    folder = scratch or Path(tempfile.mkdtemp(prefix="riskcap-reproduce-"))
+    try:
+        rep = reproduce_run(settings, run_id, folder)
+    finally:
+        if scratch is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if as_json:
+        console.print_json(json.dumps(rep.as_dict()))
+    else:
+        console.print(
+            f"reproduced run {rep.run_id} (as_of {rep.as_of}) as {rep.reproduced_run_id} in "
+            f"{rep.scratch}{'' if scratch else ' (removed)'}\n"
+            f"  code: recorded {rep.recorded_code}, now {rep.current_code}; run key "
+            + ("identical" if rep.recorded_key == rep.reproduced_key else "different")
+        )
+        table = Table(title="outputs")
+        for col in ("output", "recorded sha256", "reproduced sha256", "verdict"):
+            table.add_column(col)
+        for o in rep.outputs:
+            table.add_row(
+                o.name,
+                o.recorded[:16],
+                o.reproduced[:16],
+                "[green]identical" if o.identical else "[red]DIFFERENT",
+            )
+        console.print(table)
+    if not rep.identical:
+        different = ", ".join(o.name for o in rep.outputs if not o.identical)
+        raise ReproductionMismatch(f"run {rep.run_id} did not reproduce: {different} differ")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eod_app, name="eod")
+    app.add_typer(runs_app, name="runs")
+    app.command("lineage")(lineage)
+    app.command("reproduce")(reproduce)
