@@ -17,7 +17,9 @@ Steps (each idempotent, so running the demo twice gives the same lake state):
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from riskcap.cli_runs import figures, results_table, run_backfill
-from riskcap.config import default_config_text, load_settings
+from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.demo_book import (
     ModelMarker,
     generate_demo_book,
@@ -34,13 +36,22 @@ from riskcap.data.demo_book import (
 )
 from riskcap.data.ingest import IngestKind, ingest_file
 from riskcap.data.lake import Lake
-from riskcap.data.samples import market_bundle
+from riskcap.data.samples import MarketBundle, market_bundle
 from riskcap.store.catalog import Catalog, QualityResultRecord
 
 
-def run_demo(directory: Path, console: Console) -> None:
-    """Run the demo in ``directory`` and print the summary."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class DemoSetup:
+    """A demo folder with every input ingested and marked ready, before any EOD run."""
+
+    config_path: Path
+    settings: Settings
+    bundle: MarketBundle
+    trade_dates: list[dt.date]
+
+
+def prepare_demo(directory: Path, console: Console) -> DemoSetup:
+    """Steps 1–4: config, input files, ingest, ready events (idempotent)."""
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "riskcap.toml"
     if not config_path.exists():
@@ -85,15 +96,24 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  ready               {', '.join(settings.eod.sources)} for "
         f"{book.trade_dates[0]} .. {book.trade_dates[-1]}"
     )
-    outcomes = run_backfill(
-        settings, book.trade_dates[0], book.trade_dates[-1], force=False, console=console
-    )
+    catalog.dispose()
+    return DemoSetup(config_path, settings, bundle, list(book.trade_dates))
 
-    last = book.trade_dates[-1]
+
+def run_demo(directory: Path, console: Console) -> None:
+    """Run the demo in ``directory`` and print the summary."""
+    started = time.perf_counter()
+    setup = prepare_demo(directory, console)
+    settings, config_path, dates = setup.settings, setup.config_path, setup.trade_dates
+    outcomes = run_backfill(settings, dates[0], dates[-1], force=False, console=console)
+    lake = Lake(settings.lake_path)
+    catalog = Catalog(settings.catalog_url)
+
+    last = dates[-1]
     positions = lake.read("positions", filters=[("as_of", "=", last)]).to_pandas()
     instruments = lake.read("instruments").to_pandas()
     books = lake.read("books").to_pandas()
-    valued = market_values(ModelMarker(bundle), positions, instruments, last).merge(
+    valued = market_values(ModelMarker(setup.bundle), positions, instruments, last).merge(
         books, on="book_id"
     )
     last_run = outcomes[-1].run_id
@@ -112,7 +132,7 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  lake       {settings.lake_path}  (riskcap lake tables -c {config_path})\n"
         f"  catalog    {settings.catalog_url}\n"
         f"  inputs     {(directory / 'input').resolve()}\n"
-        f"  runs       {book.trade_dates[0]} .. {last} ({len(outcomes)} business days; "
+        f"  runs       {dates[0]} .. {last} ({len(outcomes)} business days; "
         f"riskcap runs list -c {config_path})\n"
         f"  results    lake tables results and pnl_vectors; catalog table results\n"
         f"  last run   riskcap runs show {last_run} -c {config_path}\n"
@@ -121,6 +141,7 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  dashboard  not built yet (the risk service issue)\n"
         f"done in {time.perf_counter() - started:.1f} s"
     )
+    catalog.dispose()
 
 
 def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:

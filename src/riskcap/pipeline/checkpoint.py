@@ -92,7 +92,11 @@ def read_checkpoint(path: Path, sha256: str) -> tuple[dict[str, np.ndarray], dic
 def risk_inputs_to_arrays(
     inputs: RiskInputs,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Flatten :class:`RiskInputs` into named arrays and JSON metadata."""
+    """Flatten :class:`RiskInputs` into named arrays and JSON metadata.
+
+    Table versions are left out (they are recorded with the task): the file holds
+    content only, so the same inputs always give the same bytes.
+    """
     arrays: dict[str, np.ndarray] = {
         "levels": inputs.levels,
         "is_log": inputs.factors.is_log,
@@ -115,12 +119,13 @@ def risk_inputs_to_arrays(
         "books": list(inputs.hierarchy.books),
         "nodes": list(inputs.hierarchy.nodes),
         "parents": list(inputs.hierarchy.parents),
-        "versions": dict(inputs.versions),
     }
     return arrays, meta
 
 
-def risk_inputs_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskInputs:
+def risk_inputs_from_arrays(
+    arrays: dict[str, np.ndarray], meta: dict[str, Any], versions: dict[str, int]
+) -> RiskInputs:
     """Inverse of :func:`risk_inputs_to_arrays` (arrays come back bit for bit)."""
     parts = {
         family: cls(**{f: arrays[f"book.{family}.{f}"] for f in cls._fields})  # type: ignore[attr-defined]
@@ -143,5 +148,5 @@ def risk_inputs_from_arrays(arrays: dict[str, np.ndarray], meta: dict[str, Any])
             arrays["membership"],
         ),
         positions=positions,
-        versions={k: int(v) for k, v in meta["versions"].items()},
+        versions=dict(versions),
     )

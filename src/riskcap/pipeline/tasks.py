@@ -129,7 +129,8 @@ class RunContext:
             self.checkpoint("market_prep"), self.outputs["market_prep"].checksum
         )
         cov = arrays.pop("covariance")
-        return risk_inputs_from_arrays(arrays, meta), cov
+        versions = self.outputs["market_prep"].detail.get("versions", {})
+        return risk_inputs_from_arrays(arrays, meta, versions), cov
 
     def scenarios(self) -> dict[str, np.ndarray]:
         arrays, _ = read_checkpoint(
