@@ -47,6 +47,10 @@ def _check_demo(directory: Path, days: int) -> None:
     checks = [r for r in catalog.quality_results(last) if r.snapshot_id == latest.id]
     assert len(checks) == 7 and all(r.passed for r in checks if r.severity == "blocking")
     assert catalog.ready_sources(last) == set(settings.eod.sources)
+    runs = catalog.list_runs(limit=1000)
+    assert len(runs) == days and {r.status for r in runs} == {"succeeded"}
+    assert {r.as_of for r in runs} == {pd.Timestamp(d).date() for d in expected}
+    catalog.dispose()
 
 
 def test_short_demo_and_rerun_is_idempotent(
@@ -57,13 +61,15 @@ def test_short_demo_and_rerun_is_idempotent(
     out = capsys.readouterr().out
     assert "positions and market value per desk" in out and "EQ-DERIV" in out
     assert "data-quality gate" in out and "where things are" in out
-    assert "historical VaR / ES" in out and "desk:RATES" in out
+    assert "VaR / ES per desk" in out and "desk:RATES" in out
+    assert "3 computed" in out
     _check_demo(tmp_path, 3)
     lake = Lake(load_settings(tmp_path / "riskcap.toml").lake_path)
-    trades_version = lake.version("trades")
+    versions = lake.versions(["trades", "positions", "results"])
     assert run(["demo", "--dir", str(tmp_path)]) == 0
-    assert "already ingested" in capsys.readouterr().out
-    assert lake.version("trades") == trades_version  # nothing re-ingested
+    again = capsys.readouterr().out
+    assert "already ingested" in again and "3 already done" in again
+    assert lake.versions(["trades", "positions", "results"]) == versions  # nothing redone
     _check_demo(tmp_path, 3)
 
 
@@ -80,19 +86,30 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
     settings = load_settings(tmp_path / "riskcap.toml")
     lake = Lake(settings.lake_path)
     last = dt.date(2022, 12, 28)
-    inputs = load_risk_inputs(lake, last, settings.risk.lookback + 1)
+    catalog = Catalog(settings.catalog_url)
+    published = catalog.results(catalog.latest_succeeded_run(last).run_id)  # type: ignore[union-attr]
+    catalog.dispose()
     figures: dict[str, dict[str, float]] = {}
+    pipeline: dict[str, dict[str, float]] = {}
+    for r in published:
+        key = f"{r.method}_{r.measure}_{r.horizon}d_{r.confidence}"
+        pipeline.setdefault(r.node, {})[key] = r.value
+        if r.method == "hs" and r.confidence == 0.99:
+            figures.setdefault(r.node, {})[f"{r.measure}_{r.horizon}d"] = r.value
+    # the pipeline's published HS figures are the `riskcap var` calculator's, bit for bit
+    inputs = load_risk_inputs(lake, last, settings.risk.lookback + 1)
     for horizon in (1, 10):
         spec = VarSpec.from_config(settings.risk, settings.engine, horizon=horizon)
         for row in compute_var(inputs, spec).rows:
-            figures.setdefault(row.node, {})[f"var_{horizon}d"] = row.var
-            figures[row.node][f"es_{horizon}d"] = row.es
+            assert figures[row.node][f"var_{horizon}d"] == row.var
+            assert figures[row.node][f"es_{horizon}d"] == row.es
     positions = lake.read("positions", filters=[("as_of", "=", last)]).to_pandas()
     golden = {
         "as_of": last.isoformat(),
         "positions": len(positions),
         "net_quantity": float(positions["quantity"].sum()),
         "hs_99": figures,
+        "pipeline": pipeline,
     }
     path = GOLDEN_DIR / "demo_eod.json"
     if update_golden:
@@ -103,7 +120,11 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
     assert golden["positions"] == expected["positions"]
     assert golden["net_quantity"] == expected["net_quantity"]
     assert golden["hs_99"].keys() == expected["hs_99"].keys()
-    for node, values in expected["hs_99"].items():
-        for key, value in values.items():
-            # bit-identical on one machine; 1e-9 leaves room for another CPU's libm
-            assert golden["hs_99"][node][key] == pytest.approx(value, rel=1e-9), (node, key)
+    for section in ("hs_99", "pipeline"):
+        assert golden[section].keys() == expected[section].keys()
+        for node, values in expected[section].items():
+            assert golden[section][node].keys() == values.keys()
+            for key, value in values.items():
+                # bit-identical on one machine; 1e-9 leaves room for another CPU's libm
+                got = golden[section][node][key]
+                assert got == pytest.approx(value, rel=1e-9), (section, node, key)

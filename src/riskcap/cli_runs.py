@@ -269,17 +269,16 @@ def runs_list(
         console.print_json(json.dumps(rows))
         return
     table = Table(title=f"EOD runs ({len(rows)} shown, newest first)", box=box.SIMPLE_HEAD)
-    for col in ("run id", "as_of", "status", "created (UTC)", "secs", "run key", "code"):
+    for col in ("run id", "as_of", "status", "created (UTC)", "secs", "run key"):
         table.add_column(col, no_wrap=True)
     for r in rows:
         table.add_row(
             r["run_id"][:8],
             r["as_of"],
             r["status"],
-            r["created_at"][:19].replace("T", " "),
+            r["created_at"][:16].replace("T", " "),
             f"{r['seconds']:.1f}" if r["seconds"] is not None else "",
             r["run_key"][:12],
-            r["code_version"],
         )
     console.print(table)
 
