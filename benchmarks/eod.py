@@ -1,0 +1,97 @@
+"""EOD pipeline on the demo data: one day, the 60-day backfill, and idempotent re-asks.
+
+Each measurement is a fresh ``riskcap`` process, as a scheduler would start it, so
+the seconds include Python start-up, imports and JIT compilation; peak RSS is that
+child's (``wait4`` rusage; Linux counts the parent's RSS at fork into a child's
+peak, so this script prepares the data in a child too and imports nothing heavy
+before the measurements). Baseline: the cold one-day run measured in the same run;
+the re-ask ratios say how close to free asking again is.
+
+    python benchmarks/eod.py [--days 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PREPARE = (
+    "import sys, pathlib; from rich.console import Console; "
+    "from riskcap.demo import prepare_demo; "
+    "s = prepare_demo(pathlib.Path(sys.argv[1]), Console(quiet=True)); "
+    "print(s.trade_dates[0], s.trade_dates[-1], len(s.trade_dates))"
+)
+
+
+def child(args: list[str]) -> tuple[float, float]:
+    """Run ``riskcap ARGS`` in a new process; return (seconds, peak RSS in MB)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from riskcap.cli import main; main()", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"riskcap {' '.join(args)} failed: {proc.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--days", type=int, default=60)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="riskcap-bench-eod-"))
+    try:
+        base = work / "base"
+        base.mkdir()
+        (base / "riskcap.toml").write_text(f"[demo]\ndays = {args.days}\n")
+        first, last, n = subprocess.run(
+            [sys.executable, "-c", PREPARE, str(base)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        one = work / "one"
+        shutil.copytree(base, one)
+        cfg_one = str(one / "riskcap.toml")
+        day = last
+        t_one, rss_one = child(["eod", "run", "--as-of", day, "-c", cfg_one])
+        t_reask, rss_reask = child(["eod", "run", "--as-of", day, "-c", cfg_one])
+
+        cfg_all = str(base / "riskcap.toml")
+        span = ["--from", first, "--to", last, "-c", cfg_all]
+        t_fill, rss_fill = child(["eod", "backfill", *span])
+        t_refill, _ = child(["eod", "backfill", *span])
+        from _common import report
+
+        days = int(n)
+        report(
+            "eod",
+            days=days,
+            one_day_seconds=round(t_one, 2),
+            one_day_peak_rss_mb=round(rss_one, 1),
+            reask_seconds=round(t_reask, 2),
+            reask_peak_rss_mb=round(rss_reask, 1),
+            reask_vs_one_day=round(t_reask / t_one, 3),
+            backfill_seconds=round(t_fill, 1),
+            backfill_peak_rss_mb=round(rss_fill, 1),
+            backfill_seconds_per_day=round(t_fill / days, 2),
+            backfill_day_vs_one_day=round(t_fill / days / t_one, 3),
+            backfill_reask_seconds=round(t_refill, 1),
+            backfill_reask_seconds_per_day=round(t_refill / days, 3),
+            baseline="cold one-day `riskcap eod run` in the same run",
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
