@@ -139,8 +139,13 @@ def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         return
     url = request.getfixturevalue("pg_schema_url")
     yield url
+    drop_all_tables(url)
+
+
+def drop_all_tables(url: str) -> None:
+    """Empty a PostgreSQL test schema: the next test starts unmigrated."""
     engine = sa.create_engine(url)
-    with engine.begin() as conn:  # each test starts from an empty, unmigrated schema
+    with engine.begin() as conn:
         for table in sa.inspect(conn).get_table_names():
             conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()

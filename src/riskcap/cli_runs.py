@@ -115,11 +115,8 @@ def eod_run(
     """Run the EOD DAG for one date (returns the existing run when nothing changed)."""
     settings = load_settings(config)
     out = run_eod(settings, _date(as_of), force=force, observer=None if as_json else _print_event)
-    catalog = Catalog(settings.catalog_url)
-    try:
+    with Catalog(settings.catalog_url) as catalog:
         figs = figures(catalog, out.run_id)
-    finally:
-        catalog.dispose()
     if as_json:
         console.print_json(
             json.dumps(
@@ -209,11 +206,8 @@ def eod_backfill(
     outcomes = run_backfill(settings, _date(start), _date(end), force)
     if outcomes:
         last = outcomes[-1]
-        catalog = Catalog(settings.catalog_url)
-        try:
+        with Catalog(settings.catalog_url) as catalog:
             figs = figures(catalog, last.run_id)
-        finally:
-            catalog.dispose()
         console.print(
             results_table(
                 figs, f"VaR / ES on {last.as_of} (USD millions)", ("firm", "entity", "desk")
@@ -258,13 +252,10 @@ def runs_list(
 ) -> None:
     """List EOD runs, newest first."""
     settings = load_settings(config)
-    catalog = Catalog(settings.catalog_url)
-    try:
+    with Catalog(settings.catalog_url) as catalog:
         rows = [
             _run_dict(catalog, r) for r in catalog.list_runs(_date(as_of) if as_of else None, limit)
         ]
-    finally:
-        catalog.dispose()
     if as_json:
         console.print_json(json.dumps(rows))
         return
@@ -291,14 +282,11 @@ def runs_show(
 ) -> None:
     """One run: status, tasks (attempts, checksums) and its results."""
     settings = load_settings(config)
-    catalog = Catalog(settings.catalog_url)
-    try:
+    with Catalog(settings.catalog_url) as catalog:
         run = catalog.run(run_id)
         info = _run_dict(catalog, run)
         tasks = catalog.tasks(run.run_id)
         figs = figures(catalog, run.run_id)
-    finally:
-        catalog.dispose()
     task_rows = [
         {
             "task": t.name,
@@ -353,11 +341,8 @@ def lineage(
 ) -> None:
     """A run's lineage manifest: inputs with versions, config, code, device, outputs."""
     settings = load_settings(config)
-    catalog = Catalog(settings.catalog_url)
-    try:
+    with Catalog(settings.catalog_url) as catalog:
         manifest = catalog.lineage(run_id)
-    finally:
-        catalog.dispose()
     if as_json:
         console.print_json(json.dumps(manifest))
         return

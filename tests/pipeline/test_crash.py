@@ -25,6 +25,7 @@ import pytest
 from riskcap.data.lake import Lake
 from riskcap.pipeline.runner import Outcome, run_eod, task_order
 from riskcap.store.catalog import Catalog, QualityResultRecord, SnapshotRecord
+from tests.conftest import drop_all_tables
 from tests.pipeline.conftest import copy_world, run_child, settings_of
 
 BOUNDARIES = [("after", t) for t in task_order()[:-1]]
@@ -104,54 +105,37 @@ def _check_resumed(world: Path, reference: dict[str, Any], killed_after: str | N
         assert all(attempts[t] == 1 for t in done_before), attempts
 
 
+CASES = [(m, t, "sqlite") for m, t in POINTS] + [
+    ("after", "scenarios", "postgresql"),
+    ("mid-revalue", "revalue", "postgresql"),
+]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize(("mode", "task"), POINTS, ids=[f"{m}-{t}" for m, t in POINTS])
+@pytest.mark.parametrize(
+    ("mode", "task", "backend"), CASES, ids=[f"{b}-{m}-{t}" for m, t, b in CASES]
+)
 def test_kill_then_resume_gives_the_uninterrupted_outputs(
     mode: str,
     task: str,
+    backend: str,
     eod_base: tuple[Path, list[dt.date]],
     reference: dict[str, Any],
     tmp_path: Path,
     child_env: dict[str, str],
+    request: pytest.FixtureRequest,
 ) -> None:
     base, days = eod_base
-    world = copy_world(base, tmp_path / "world")
-    _crash(world, days[0], mode, task, child_env)
-    out = run_eod(settings_of(world), days[0])
-    assert out.outcome is Outcome.RESUMED
-    _check_resumed(world, reference, task if mode == "after" else None)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("mode", "task"), [("after", "scenarios"), ("mid-revalue", "revalue")])
-def test_kill_then_resume_on_postgresql(
-    mode: str,
-    task: str,
-    eod_base: tuple[Path, list[dt.date]],
-    reference: dict[str, Any],
-    tmp_path: Path,
-    child_env: dict[str, str],
-    pg_schema_url: str,
-) -> None:
-    base, days = eod_base
-    world = copy_world(base, tmp_path / "world", pg_schema_url)
+    url = request.getfixturevalue("pg_schema_url") if backend == "postgresql" else None
+    world = copy_world(base, tmp_path / "world", url)
     try:
         _crash(world, days[0], mode, task, child_env)
         out = run_eod(settings_of(world), days[0])
         assert out.outcome is Outcome.RESUMED
         _check_resumed(world, reference, task if mode == "after" else None)
     finally:
-        _drop_all(pg_schema_url)
-
-
-def _drop_all(url: str) -> None:
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        for table in sa.inspect(conn).get_table_names():
-            conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
-    engine.dispose()
+        if url is not None:
+            drop_all_tables(url)
 
 
 def _cli(args: list[str], env: dict[str, str]) -> Any:
