@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from riskcap import __version__
+from riskcap.cli_options import AsOfOpt, ConfigOpt, parse_date
 from riskcap.cli_runs import register as register_pipeline_commands
 from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
@@ -43,18 +44,6 @@ register_pipeline_commands(app)
 console = Console()
 err_console = Console(stderr=True)
 
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $RISKCAP_CONFIG or ./riskcap.toml)"),
-]
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
-
 
 def _timestamp(value: str) -> dt.datetime:
     try:
@@ -62,9 +51,6 @@ def _timestamp(value: str) -> dt.datetime:
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not an ISO timestamp") from None
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
-
-
-AsOfOpt = Annotated[str, typer.Option("--as-of", help="Business date, YYYY-MM-DD")]
 
 
 def _settings(config: Path | None) -> Settings:
@@ -144,7 +130,7 @@ def ready(
 ) -> None:
     """Record that an upstream source delivered everything for a business date."""
     settings = _settings(config)
-    day = _date(as_of)
+    day = parse_date(as_of)
     if source not in settings.eod.sources:
         err_console.print(
             f"note: '{source}' is not one of the configured sources "
@@ -164,7 +150,7 @@ def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     result = build_snapshot(
         _lake(settings),
         Catalog(settings.catalog_url),
-        _date(as_of),
+        parse_date(as_of),
         sources=settings.eod.sources,
         zero_tolerance=settings.eod.zero_quantity_tolerance,
     )
@@ -185,7 +171,7 @@ def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     settings = _settings(config)
     catalog = Catalog(settings.catalog_url)
     try:
-        results = run_quality_gate(_lake(settings), catalog, _date(as_of), settings.quality)
+        results = run_quality_gate(_lake(settings), catalog, parse_date(as_of), settings.quality)
     except DataQualityError as exc:
         _print_quality(exc.results)
         raise
@@ -296,7 +282,7 @@ def var(
     )
     if spec.horizon < 1 or spec.lookback < spec.horizon + 1:
         raise typer.BadParameter("need horizon ≥ 1 and lookback > horizon")
-    inputs = load_risk_inputs(_lake(settings), _date(as_of), spec.history_days)
+    inputs = load_risk_inputs(_lake(settings), parse_date(as_of), spec.history_days)
     if len(inputs.dates) < spec.history_days:
         raise RiskcapError(
             f"{spec.lookback}-day lookback needs {spec.history_days} dates of market data "
@@ -371,7 +357,7 @@ def greeks(
     from riskcap.risk.greeks import node_sensitivities, position_sensitivities, summarise
 
     settings = _settings(config)
-    inputs = load_risk_inputs(_lake(settings), _date(as_of), 1)
+    inputs = load_risk_inputs(_lake(settings), parse_date(as_of), 1)
     keep = _node_filter(inputs.hierarchy, node)
     x0 = inputs.market.x0
     masks = (

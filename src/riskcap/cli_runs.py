@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from riskcap.cli_options import AsOfOpt, ConfigOpt, JsonOpt, RunIdArg, parse_date
 from riskcap.config import Settings, load_settings
 from riskcap.data.lake import Lake
 from riskcap.errors import ReproductionMismatch
@@ -37,19 +38,6 @@ err_console = Console(stderr=True)
 
 eod_app = typer.Typer(help="Run the end of day: one date, or a range.", no_args_is_help=True)
 runs_app = typer.Typer(help="EOD runs recorded in the catalog.", no_args_is_help=True)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $RISKCAP_CONFIG or ./riskcap.toml)"),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")]
-
-
-def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
 def figures(catalog: Catalog, run_id: str) -> list[Figure]:
@@ -105,7 +93,7 @@ def _print_event(e: Event) -> None:
 
 @eod_app.command("run")
 def eod_run(
-    as_of: Annotated[str, typer.Option("--as-of", help="Business date, YYYY-MM-DD")],
+    as_of: AsOfOpt,
     config: ConfigOpt = None,
     force: Annotated[
         bool, typer.Option("--force", help="Recompute even if a run with the same key exists")
@@ -114,7 +102,9 @@ def eod_run(
 ) -> None:
     """Run the EOD DAG for one date (returns the existing run when nothing changed)."""
     settings = load_settings(config)
-    out = run_eod(settings, _date(as_of), force=force, observer=None if as_json else _print_event)
+    out = run_eod(
+        settings, parse_date(as_of), force=force, observer=None if as_json else _print_event
+    )
     with Catalog(settings.catalog_url) as catalog:
         figs = figures(catalog, out.run_id)
     if as_json:
@@ -203,7 +193,7 @@ def eod_backfill(
 ) -> None:
     """Run the EOD for every business day in a range, in order (done days are skipped)."""
     settings = load_settings(config)
-    outcomes = run_backfill(settings, _date(start), _date(end), force)
+    outcomes = run_backfill(settings, parse_date(start), parse_date(end), force)
     if outcomes:
         last = outcomes[-1]
         with Catalog(settings.catalog_url) as catalog:
@@ -254,7 +244,8 @@ def runs_list(
     settings = load_settings(config)
     with Catalog(settings.catalog_url) as catalog:
         rows = [
-            _run_dict(catalog, r) for r in catalog.list_runs(_date(as_of) if as_of else None, limit)
+            _run_dict(catalog, r)
+            for r in catalog.list_runs(parse_date(as_of) if as_of else None, limit)
         ]
     if as_json:
         console.print_json(json.dumps(rows))
@@ -276,7 +267,7 @@ def runs_list(
 
 @runs_app.command("show")
 def runs_show(
-    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")],
+    run_id: RunIdArg,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -335,7 +326,7 @@ def runs_show(
 
 
 def lineage(
-    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")],
+    run_id: RunIdArg,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -376,7 +367,7 @@ def lineage(
 
 
 def reproduce(
-    run_id: Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")],
+    run_id: RunIdArg,
     config: ConfigOpt = None,
     scratch: Annotated[
         Path | None,

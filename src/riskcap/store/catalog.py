@@ -523,8 +523,9 @@ class Catalog:
             run.finished_at = _utcnow()
 
     def lineage(self, run_id: str) -> dict[str, Any]:
+        full_id = self.run(run_id).run_id
         with self.session() as s:
-            rec = s.get(Lineage, self.run(run_id).run_id)
+            rec = s.get(Lineage, full_id)
             if rec is None:
                 raise NotFoundError(
                     f"run {run_id} has no lineage manifest yet (it has not been published)"
