@@ -21,6 +21,7 @@ from rich.table import Table
 
 from riskcap import __version__
 from riskcap.cli_options import AsOfOpt, ConfigOpt, parse_date
+from riskcap.cli_risk import register as register_risk_commands
 from riskcap.cli_runs import register as register_pipeline_commands
 from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
@@ -40,6 +41,7 @@ app = typer.Typer(
 lake_app = typer.Typer(help="Inspect lake tables: history and time travel.", no_args_is_help=True)
 app.add_typer(lake_app, name="lake")
 register_pipeline_commands(app)
+register_risk_commands(app)
 
 console = Console()
 err_console = Console(stderr=True)

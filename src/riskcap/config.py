@@ -9,13 +9,14 @@ directory of the config file, or the working directory when no file is used.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import os
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from riskcap.errors import ConfigError
 
@@ -207,6 +208,182 @@ class PipelineConfig(_Section):
     )
 
 
+class BacktestPnl(enum.StrEnum):
+    ACTUAL = "actual"
+    HYPOTHETICAL = "hypothetical"
+    MAX = "max"  # the larger exception count of the two (as FRTB MAR33.9 does)
+
+
+class BacktestConfig(_Section):
+    window: int = Field(
+        250,
+        ge=20,
+        description="Observations of the traffic light (Basel: the last 250 business days).",
+    )
+
+
+class CapitalConfig(_Section):
+    var_method: str = Field(
+        "hs",
+        pattern="^(hs|mc)$",
+        description="VaR model of the capital figures and of the backtest behind the "
+        "multiplier: hs or mc (its horizons must be in pipeline.*_horizons).",
+    )
+    horizon: Horizon = Field(10, description="Holding period of VaR and stressed VaR (days).")
+    confidence: Probability = Field(0.99, description="Confidence of VaR and stressed VaR.")
+    average_days: int = Field(
+        60, ge=1, description="Business days of the VaR and stressed-VaR averages."
+    )
+    multiplier_floor: float = Field(
+        3.0, ge=1.0, description="Minimum multiplication factor m_c = m_s (plus factor added)."
+    )
+    backtest_pnl: BacktestPnl = Field(
+        BacktestPnl.MAX,
+        description="Exceptions counted for the plus factor: actual, hypothetical, or max "
+        "(the larger count of the two).",
+    )
+    stressed_window: int = Field(
+        250, ge=20, description="Daily returns in the stressed period (12 months)."
+    )
+    stressed_from: dt.date | None = Field(
+        None,
+        description="Earliest start of the stressed-period search (omitted = the whole "
+        "history in the lake).",
+    )
+
+
+class HistoricalStress(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    start: dt.date = Field(description="Level date before the move.")
+    end: dt.date = Field(description="Level date after the move.")
+    description: str = ""
+
+
+class FactorShockConfig(_Section):
+    factors: str = Field("*", description="Glob on factor ids, e.g. 'IR.USD.*'.")
+    factor_types: list[str] = Field(
+        default_factory=list, description="Factor types selected (empty = any type)."
+    )
+    relative: float | None = Field(None, gt=-1.0, description="Level × (1 + relative).")
+    multiply: float | None = Field(None, gt=0.0, description="Level × multiply.")
+    absolute: float | None = Field(None, description="Level + absolute (rates: 0.02 = 200 bp).")
+    curve: dict[str, float] | None = Field(
+        None,
+        description="Absolute shift by tenor label ({'2Y' = -0.005, '10Y' = 0.005}); linear "
+        "in tenor between labels, flat outside. Curve factors only.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FactorShockConfig:
+        given = [k for k in ("relative", "multiply", "absolute", "curve") if getattr(self, k)]
+        given += [k for k in ("relative", "absolute") if getattr(self, k) == 0.0]
+        if len(set(given)) != 1:
+            raise ValueError("give exactly one of relative, multiply, absolute, curve")
+        return self
+
+
+class HypotheticalStress(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    shocks: list[FactorShockConfig] = Field(min_length=1)
+
+
+EQUITY_TYPES = ["equity_price", "index_level", "etf_price"]
+
+
+def _default_historical() -> list[HistoricalStress]:
+    return [
+        HistoricalStress(
+            name="ltcm_1998",
+            start=dt.date(1998, 7, 17),
+            end=dt.date(1998, 10, 8),
+            description="Russian default and LTCM: S&P 500 peak of 17 Jul 1998 to the "
+            "trough of 8 Oct 1998",
+        ),
+        HistoricalStress(
+            name="sept11_2001",
+            start=dt.date(2001, 9, 10),
+            end=dt.date(2001, 9, 21),
+            description="11 September 2001: last close before the attacks to the low of "
+            "the week the market reopened",
+        ),
+        HistoricalStress(
+            name="lehman_2008",
+            start=dt.date(2008, 9, 12),
+            end=dt.date(2008, 10, 10),
+            description="Lehman Brothers: last close before the bankruptcy filing to the "
+            "capitulation of 10 Oct 2008",
+        ),
+        HistoricalStress(
+            name="covid_2020",
+            start=dt.date(2020, 2, 19),
+            end=dt.date(2020, 3, 23),
+            description="COVID-19: S&P 500 peak of 19 Feb 2020 to the trough of 23 Mar 2020",
+        ),
+    ]
+
+
+def _default_hypothetical() -> list[HypotheticalStress]:
+    return [
+        HypotheticalStress(
+            name="equity_minus_30",
+            description="All equity prices and indices −30 %",
+            shocks=[FactorShockConfig(factor_types=EQUITY_TYPES, relative=-0.30)],
+        ),
+        HypotheticalStress(
+            name="vol_times_1_5",
+            description="All implied volatilities × 1.5",
+            shocks=[FactorShockConfig(factor_types=["implied_vol"], multiply=1.5)],
+        ),
+        HypotheticalStress(
+            name="rates_plus_200bp",
+            description="Parallel +200 bp on every zero rate",
+            shocks=[FactorShockConfig(factor_types=["zero_rate"], absolute=0.02)],
+        ),
+        HypotheticalStress(
+            name="steepener_2s10s",
+            description="Steepener: −50 bp up to 2Y, +50 bp from 10Y, linear in between",
+            shocks=[
+                FactorShockConfig(factor_types=["zero_rate"], curve={"2Y": -0.005, "10Y": 0.005})
+            ],
+        ),
+    ]
+
+
+class StressConfig(_Section):
+    historical: list[HistoricalStress] = Field(
+        default_factory=_default_historical,
+        description="Historical scenarios: each factor moves as it did between two dates.",
+    )
+    hypothetical: list[HypotheticalStress] = Field(
+        default_factory=_default_hypothetical,
+        description="Hypothetical scenarios: factor shocks by selector.",
+    )
+    reverse_var_multiples: list[Annotated[float, Field(gt=0.0)]] = Field(
+        default_factory=lambda: [3.0],
+        description="Reverse stress targets as multiples of the firm's VaR at "
+        "capital.confidence over reverse_horizon (hs).",
+    )
+    reverse_losses: list[Annotated[float, Field(gt=0.0)]] = Field(
+        default_factory=list,
+        description="Reverse stress targets as losses in the reporting currency.",
+    )
+    reverse_horizon: Horizon = Field(
+        10, description="Days of the covariance the reverse stress move is measured under."
+    )
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> StressConfig:
+        names = [s.name for s in self.historical] + [s.name for s in self.hypothetical]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"stress scenario names must be unique: {', '.join(dupes)}")
+        for s in self.historical:
+            if s.end <= s.start:
+                raise ValueError(f"stress scenario {s.name}: end {s.end} is not after {s.start}")
+        return self
+
+
 class DemoConfig(_Section):
     seed: int = Field(20221228, description="Seed of the demo book and synthetic data.")
     days: int = Field(60, ge=2, description="Business days of trades and snapshots.")
@@ -225,8 +402,30 @@ class Settings(BaseModel):
     engine: EngineConfig = Field(default_factory=EngineConfig)
     risk: RiskConfig = Field(default_factory=RiskConfig)
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    backtest: BacktestConfig = Field(default_factory=BacktestConfig)
+    capital: CapitalConfig = Field(default_factory=CapitalConfig)
+    stress: StressConfig = Field(default_factory=StressConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    @model_validator(mode="after")
+    def _capital_figures_published(self) -> Settings:
+        c, p = self.capital, self.pipeline
+        horizons = p.hs_horizons if c.var_method == "hs" else p.mc_horizons
+        for h in (1, c.horizon):
+            if h not in horizons:
+                raise ValueError(
+                    f"capital needs the {h}-day {c.var_method} VaR: add {h} to "
+                    f"pipeline.{c.var_method}_horizons"
+                )
+        if c.confidence not in p.confidences:
+            raise ValueError(f"capital needs VaR at {c.confidence}: add it to pipeline.confidences")
+        if self.stress.reverse_var_multiples and self.stress.reverse_horizon not in p.hs_horizons:
+            raise ValueError(
+                f"reverse stress targets a multiple of the {self.stress.reverse_horizon}-day hs "
+                "VaR: add that horizon to pipeline.hs_horizons"
+            )
+        return self
 
     @property
     def lake_path(self) -> str:
@@ -297,6 +496,10 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def _toml_value(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "{" + ", ".join(f'"{k}" = {_toml_value(v)}' for k, v in value.items()) + "}"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, enum.Enum):
@@ -313,12 +516,21 @@ def _toml_value(value: Any) -> str:
 def _emit(model: BaseModel, table: str, lines: list[str]) -> None:
     scalars: list[str] = []
     nested: list[tuple[str, BaseModel]] = []
+    tables: list[tuple[str, str, list[BaseModel]]] = []
     for name, field in type(model).model_fields.items():
         if field.exclude:
             continue
         value = getattr(model, name)
         if isinstance(value, BaseModel):
             nested.append((name, value))
+            continue
+        if value is None:
+            if field.description:
+                scalars.append(f"# {field.description}")
+            scalars.append(f"# {name} = (not set)")
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            tables.append((name, field.description or "", value))
             continue
         if field.description:
             scalars.append(f"# {field.description}")
@@ -330,6 +542,34 @@ def _emit(model: BaseModel, table: str, lines: list[str]) -> None:
         lines.append("")
     for name, value in nested:
         _emit(value, f"{table}.{name}" if table else name, lines)
+    for name, description, items in tables:  # arrays of tables: [[stress.historical]]
+        lines.append(f"# {description}")
+        for item in items:
+            lines.append(f"[[{table}.{name}]]" if table else f"[[{name}]]")
+            _emit_inline(item, lines)
+            lines.append("")
+
+
+def _emit_inline(model: BaseModel, lines: list[str]) -> None:
+    """The keys of one array-of-tables entry; lists of models become inline tables."""
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if value is None or value == [] or value == "":
+            continue
+        if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            inline = [
+                "{"
+                + ", ".join(
+                    f"{k} = {_toml_value(v)}"
+                    for k, v in item.model_dump().items()
+                    if v is not None and v != [] and not (k == "factors" and v == "*")
+                )
+                + "}"
+                for item in value
+            ]
+            lines.append(f"{name} = [" + ", ".join(inline) + "]")
+            continue
+        lines.append(f"{name} = {_toml_value(value)}")
 
 
 def default_config_text() -> str:

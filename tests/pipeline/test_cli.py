@@ -28,7 +28,7 @@ def test_eod_commands(
     again = _json(capsys)
     assert isinstance(again, dict) and again["outcome"] == "existing"
     run_id = again["run_id"]
-    assert len(again["results"]) == 19 * 12
+    assert len(again["results"]) == 19 * 16  # HS 1d/10d, MC 1d, stressed 10d × 2 × 2
 
     assert run(["runs", "list", "-c", cfg, "--json"]) == 0
     listed = _json(capsys)
@@ -39,7 +39,7 @@ def test_eod_commands(
 
     assert run(["runs", "show", run_id[:8], "-c", cfg, "--json"]) == 0
     shown = _json(capsys)
-    assert isinstance(shown, dict) and [t["attempts"] for t in shown["tasks"]] == [1] * 8
+    assert isinstance(shown, dict) and [t["attempts"] for t in shown["tasks"]] == [1] * 12
     assert run(["runs", "show", run_id, "-c", cfg]) == 0
     assert "quality_gate" in capsys.readouterr().out
 

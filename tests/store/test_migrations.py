@@ -25,6 +25,9 @@ TABLES = {
     "api_keys",
     "audit_log",
     "backtest_exceptions",
+    "stressed_periods",
+    "capital_results",
+    "stress_results",
 }
 
 

@@ -73,13 +73,22 @@ def _years(later: pd.Series, as_of: dt.date) -> np.ndarray:
 def load_risk_inputs(
     lake: Lake,
     as_of: dt.date,
-    history_days: int,
+    history_days: int | None,
     versions: Mapping[str, int] | None = None,
+    *,
+    positions_as_of: dt.date | None = None,
+    positions: pd.DataFrame | None = None,
 ) -> RiskInputs:
     """Build :class:`RiskInputs` for ``as_of`` with ``history_days`` dates of history.
 
-    ``versions`` pins the table versions read (default: the latest of each); the
-    versions used are returned in :attr:`RiskInputs.versions`.
+    ``history_days = None`` loads the whole history (stressed-period search, historical
+    stress windows). ``versions`` pins the table versions read (default: the latest of
+    each); the versions used are returned in :attr:`RiskInputs.versions`.
+
+    The book is the ``as_of`` positions snapshot, or the snapshot of
+    ``positions_as_of`` valued on ``as_of``'s market (a backtest's hypothetical P&L),
+    or an explicit ``positions`` frame (``book_id, instrument_id, quantity``: a day's
+    trades).
 
     Raises
     ------
@@ -91,11 +100,17 @@ def load_risk_inputs(
     tables = ("positions", "instruments", "books", "factors", "market_data", "vols")
     latest = lake.versions([t for t in tables if t not in (versions or {})])
     versions = {t: (versions or {}).get(t, latest.get(t, -1)) for t in tables}
-    positions = lake.read(
-        "positions", version=versions["positions"], filters=[("as_of", "=", as_of)]
-    ).to_pandas()
-    if positions.empty:
-        raise NotFoundError(f"no positions snapshot for {as_of}: run `riskcap snapshot` first")
+    if positions is None:
+        held_on = positions_as_of or as_of
+        positions = lake.read(
+            "positions", version=versions["positions"], filters=[("as_of", "=", held_on)]
+        ).to_pandas()
+        if positions.empty:
+            raise NotFoundError(
+                f"no positions snapshot for {held_on}: run `riskcap snapshot` first"
+            )
+    elif positions.empty:
+        raise NotFoundError(f"no positions to value on {as_of}")
     instruments = lake.read("instruments", version=versions["instruments"]).to_pandas()
     held = positions.merge(instruments, on="instrument_id", how="left", validate="many_to_one")
     unknown = held.loc[held["instrument_type"].isna(), "instrument_id"].unique()
@@ -162,7 +177,7 @@ def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
 
 
 def _history(
-    lake: Lake, version: int, needed: list[str], as_of: dt.date, days: int
+    lake: Lake, version: int, needed: list[str], as_of: dt.date, days: int | None
 ) -> tuple[tuple[dt.date, ...], np.ndarray]:
     md = lake.read(
         "market_data",
@@ -174,7 +189,9 @@ def _history(
     if as_of not in wide.index or wide.loc[as_of].isna().any():
         missing = needed if as_of not in wide.index else list(wide.columns[wide.loc[as_of].isna()])
         raise RiskcapError(f"market data missing on {as_of} for: {', '.join(missing[:10])}")
-    wide = wide.dropna().tail(days)
+    wide = wide.dropna()
+    if days is not None:
+        wide = wide.tail(days)
     return tuple(wide.index), wide.to_numpy(dtype=np.float64)
 
 

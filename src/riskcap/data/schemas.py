@@ -237,6 +237,27 @@ RESULTS = TableSpec(
     key=("run_id", "node", "method", "measure", "horizon", "confidence"),
 )
 
+BACKTEST = TableSpec(
+    "backtest",
+    pa.schema(
+        [
+            _f("as_of", pa.date32()),  # the day whose P&L is tested
+            _f("run_id", pa.string()),
+            _f("node", pa.string()),
+            _f("method", pa.string()),  # the VaR model tested: hs | mc
+            _f("confidence", pa.float64()),
+            _f("pnl_type", pa.string()),  # hypothetical | actual
+            _f("pnl", pa.float64()),  # profit positive
+            _f("var", pa.float64()),  # 1-day VaR of the previous business day (positive)
+            _f("var_as_of", pa.date32()),
+            _f("var_run_id", pa.string()),
+            _f("exception", pa.bool_()),  # pnl < −var
+        ]
+    ),
+    partition_by=("as_of",),
+    key=("run_id", "node", "method", "confidence", "pnl_type"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -251,5 +272,6 @@ TABLES: dict[str, TableSpec] = {
         QUARANTINE,
         PNL_VECTORS,
         RESULTS,
+        BACKTEST,
     )
 }

@@ -116,7 +116,7 @@ def family_block(n: int) -> int:
     return 1 << max(0, (n - 1).bit_length())
 
 
-def _pad_block(family: Family, start: int, size: int) -> Family:
+def pad_block(family: Family, start: int, size: int) -> Family:
     """Positions ``start .. start+size`` of a family, padded with zero-unit copies."""
     n = int(np.asarray(family.units).shape[0])
     idx = np.arange(start, start + size)
@@ -143,7 +143,7 @@ def revalue_books(
         if n == 0:
             continue
         size = min(max(1, plan.position_block // cells_per_position(f)), family_block(n))
-        blocks.append([_pad_block(f, s, size) for s in range(0, n, size)])
+        blocks.append([pad_block(f, s, size) for s in range(0, n, size)])
     for s0 in range(0, n_scen, sb):
         chunk = shocks[s0 : s0 + sb]
         real = chunk.shape[0]
@@ -176,3 +176,36 @@ def revalue(
     plan = plan or plan_blocks(shocks.shape[0], book.size, memory_gb)
     per_book = revalue_books(book, market, shocks, len(hierarchy.books), plan)
     return hierarchy.membership @ per_book
+
+
+def padded_book(book: Book) -> Book:
+    """Each family padded with zero-unit copies to a power of two positions, so one
+    compiled shape serves books of similar size day after day."""
+    fams = [
+        pad_block(f, 0, family_block(len(f.units))) if len(f.units) else f for f in book.families
+    ]
+    return Book(*fams, book.curve)  # type: ignore[arg-type, call-arg]
+
+
+@jax.jit
+def _position_values(book: Book, x: Array) -> Array:
+    from riskcap.pricing.book import position_values
+
+    return position_values(book, x)
+
+
+def values_by_book(book: Book, x: Float[ArrayLike, " f"], n_books: int) -> Float[np.ndarray, " b"]:
+    """Value of every book on the factor levels ``x`` (a present value, not a P&L).
+
+    Positions are summed into books in position order (``np.bincount``), so the
+    figure is deterministic; used for backtesting P&L, which compares the values of
+    one book on two dates.
+    """
+    from riskcap.pricing.book import position_books
+
+    if book.size == 0:
+        return np.zeros(n_books)
+    padded = jax.tree_util.tree_map(jnp.asarray, padded_book(book))
+    values = np.asarray(_position_values(padded, jnp.asarray(x, jnp.float64)))
+    books = np.asarray(position_books(padded))
+    return np.bincount(books, weights=values, minlength=n_books)

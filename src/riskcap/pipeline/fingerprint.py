@@ -111,6 +111,9 @@ def computation_config(settings: Settings) -> dict[str, Any]:
         "engine": dump["engine"],
         "risk": dump["risk"],
         "pipeline": {k: pipeline[k] for k in ("confidences", "hs_horizons", "mc_horizons")},
+        "backtest": dump["backtest"],
+        "capital": dump["capital"],
+        "stress": dump["stress"],
     }
 
 

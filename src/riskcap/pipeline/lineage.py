@@ -51,6 +51,7 @@ def build_manifest(
     inputs: dict[str, Any],
     tasks: list[dict[str, Any]],
     outputs: dict[str, dict[str, Any]],
+    prior_runs: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     return {
         "run_id": run_id,
@@ -59,6 +60,8 @@ def build_manifest(
         "created_at": created_at,
         "seed": settings.risk.seed,
         "inputs": inputs,
+        # earlier runs of record whose figures the backtest and capital tasks read
+        "prior_runs": dict(prior_runs or {}),
         "config": settings.model_dump(mode="json"),
         "config_hash": config_hash,
         "code": {

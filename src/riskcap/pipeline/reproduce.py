@@ -5,7 +5,10 @@ reproduction copies each table *at that version* (Delta time travel) into a scra
 lake, marks the checklist sources ready in a scratch SQLite catalog, runs the same
 pipeline with the run's recorded configuration, and compares the SHA-256 of every
 output (positions snapshot, quality results, P&L vectors, results) with the
-recorded one. The original lake and catalog are only read.
+recorded one. The earlier runs of record whose figures the backtest and capital read
+(``prior_runs`` in the manifest) are copied too: their rows of the lake ``results``
+and ``backtest`` tables and their run records. The original lake and catalog are
+only read.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from riskcap.config import Settings, settings_for_dir
 from riskcap.data.lake import Lake, WriteMode
+from riskcap.data.schemas import TABLES
 from riskcap.errors import RiskcapError
 from riskcap.pipeline.fingerprint import code_version, table_digest
+from riskcap.pipeline.regulatory import prior_rows
 from riskcap.pipeline.runner import Observer, run_eod
-from riskcap.store.catalog import Catalog
+from riskcap.store.catalog import Catalog, Run
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,30 @@ class Reproduction:
         }
 
 
+def _prior_run_records(settings: Settings, prior: dict[dt.date, str]) -> list[Run]:
+    """Copies of the earlier runs of record, so the scratch run finds the same history."""
+    with Catalog(settings.catalog_url) as catalog:
+        out = []
+        for run_id in prior.values():
+            r = catalog.run(run_id)
+            out.append(
+                Run(
+                    run_id=r.run_id,
+                    run_key=r.run_key,
+                    as_of=r.as_of,
+                    status=r.status,
+                    engine=r.engine,
+                    config_hash=r.config_hash,
+                    seed=r.seed,
+                    code_version=r.code_version,
+                    created_at=r.created_at,
+                    finished_at=r.finished_at,
+                    inputs=r.inputs,
+                )
+            )
+        return out
+
+
 def reproduce_run(
     settings: Settings, run_id: str, scratch: Path, observer: Observer | None = None
 ) -> Reproduction:
@@ -111,6 +142,17 @@ def reproduce_run(
             },
         )
 
+    prior = {dt.date.fromisoformat(d): r for d, r in manifest.get("prior_runs", {}).items()}
+    for table in ("results", "backtest"):  # the history the backtest and capital tasks read
+        rows = prior_rows(source, table, prior, [])
+        if prior:
+            target.write(
+                table,
+                pa.Table.from_pandas(rows, schema=TABLES[table].schema, preserve_index=False),
+                mode=WriteMode.APPEND,
+                metadata={"operation": "reproduce", "source_run": run.run_id},
+            )
+
     config = dict(manifest["config"])
     config["lake"] = {"path": str(scratch / "lake")}
     config["catalog"] = {"url": f"sqlite:///{scratch / 'catalog.db'}"}
@@ -125,6 +167,8 @@ def reproduce_run(
     try:
         for source_name in scratch_settings.eod.sources:
             scratch_catalog.mark_ready(source_name, as_of, recorded_by="reproduce")
+        for earlier in _prior_run_records(settings, prior):
+            scratch_catalog.create_run(earlier)
         outcome = run_eod(scratch_settings, as_of, force=True, observer=observer)
         again = scratch_catalog.lineage(outcome.run_id)
     finally:

@@ -49,6 +49,7 @@ from riskcap.errors import (
     RiskcapError,
     SnapshotNotReady,
 )
+from riskcap.pipeline import regulatory as R
 from riskcap.pipeline import tasks as T
 from riskcap.pipeline.checkpoint import read_checkpoint
 from riskcap.pipeline.fingerprint import (
@@ -73,7 +74,11 @@ TASK_GRAPH: dict[str, set[str]] = {
     "scenarios": {"market_prep"},
     "revalue": {"scenarios"},
     "measures": {"revalue"},
-    "publish": {"measures"},
+    "backtest": {"measures"},
+    "stressed_var": {"backtest"},
+    "capital": {"stressed_var"},
+    "stress": {"capital"},
+    "publish": {"stress"},
 }
 TASKS: dict[str, Callable[[T.RunContext], T.TaskOutput]] = {
     "checklist": T.checklist,
@@ -83,6 +88,10 @@ TASKS: dict[str, Callable[[T.RunContext], T.TaskOutput]] = {
     "scenarios": T.scenarios,
     "revalue": T.revalue_task,
     "measures": T.measures,
+    "backtest": R.backtest,
+    "stressed_var": R.stressed_var_task,
+    "capital": R.capital,
+    "stress": R.stress,
 }
 CHECKPOINTED = ("market_prep", "scenarios")  # tasks whose output is a checkpoint file
 DATA_ERRORS = (
@@ -95,6 +104,11 @@ DATA_ERRORS = (
     CheckpointError,
 )
 TRANSIENT = (OSError, TimeoutError, filelock.Timeout, OperationalError, CommitFailedError)
+
+
+def history_runs(settings: Settings) -> int:
+    """How many earlier runs of record a run reads (backtest window, capital averages)."""
+    return max(settings.backtest.window, settings.capital.average_days)
 
 
 def task_order() -> tuple[str, ...]:
@@ -203,6 +217,8 @@ def run_eod(
             )
             pinned = lake.versions(INPUT_TABLES)
             digests = input_digests(lake, pinned, as_of)
+            prior = catalog.runs_of_record(as_of, history_runs(settings))
+            digests["prior_runs"] = json_digest({d.isoformat(): r for d, r in prior.items()})
             cfg_hash = config_hash(settings)
             code = code_version()
             key = run_key(as_of, cfg_hash, code, settings.risk.seed, digests)
@@ -218,6 +234,10 @@ def run_eod(
             if unfinished is not None and not force:
                 run, outcome = unfinished, Outcome.RESUMED
                 pinned = {t: int(v) for t, v in (run.inputs or {})["versions"].items()}
+                prior = {
+                    dt.date.fromisoformat(d): r
+                    for d, r in (run.inputs or {}).get("prior_runs", {}).items()
+                }
             else:
                 run, outcome = (
                     catalog.create_run(
@@ -230,13 +250,19 @@ def run_eod(
                             config_hash=cfg_hash,
                             seed=settings.risk.seed,
                             code_version=code,
-                            inputs={"versions": pinned, "digests": digests},
+                            inputs={
+                                "versions": pinned,
+                                "digests": digests,
+                                "prior_runs": {d.isoformat(): r for d, r in prior.items()},
+                            },
                         )
                     ),
                     Outcome.COMPUTED,
                 )
             catalog.set_run_status(run.run_id, RunStatus.RUNNING)
-            ctx = T.RunContext(run.run_id, as_of, settings, lake, catalog, pinned, sleep=sleep)
+            ctx = T.RunContext(
+                run.run_id, as_of, settings, lake, catalog, pinned, sleep=sleep, prior_runs=prior
+            )
             skipped = _execute(ctx, run, notify, outcome)
             return RunOutcome(
                 run.run_id, key, as_of, outcome, time.perf_counter() - started, skipped
@@ -339,6 +365,18 @@ def _publish(ctx: T.RunContext, run: Run) -> T.TaskOutput:
             "version": o["measures"].detail["results_version"],
             "rows": o["measures"].detail["rows"],
         },
+        "backtest": {
+            "sha256": o["backtest"].checksum,
+            "version": o["backtest"].detail["backtest_version"],
+            "rows": o["backtest"].detail["rows"],
+        },
+        "stressed_var": {
+            "sha256": o["stressed_var"].checksum,
+            "version": o["stressed_var"].detail["results_version"],
+            "rows": o["stressed_var"].detail["rows"],
+        },
+        "capital": {"sha256": o["capital"].checksum},
+        "stress": {"sha256": o["stress"].checksum},
     }
     records = [t for t in ctx.catalog.tasks(run.run_id) if t.name != "publish"]
     tasks = [{"name": t.name, "checksum": t.checksum, "attempts": t.attempts} for t in records]
@@ -356,6 +394,7 @@ def _publish(ctx: T.RunContext, run: Run) -> T.TaskOutput:
         },
         tasks=tasks,
         outputs=outputs,
+        prior_runs=inputs.get("prior_runs", {}),
     )
     checksum = json_digest(
         {"outputs": outputs, "tasks": [[t["name"], t["checksum"]] for t in tasks]}

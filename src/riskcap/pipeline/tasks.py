@@ -52,7 +52,7 @@ from riskcap.engine.var import (
     monte_carlo_shocks,
     scenario_shocks,
 )
-from riskcap.errors import SnapshotNotReady
+from riskcap.errors import RiskcapError, SnapshotNotReady
 from riskcap.pipeline.checkpoint import (
     read_checkpoint,
     risk_inputs_from_arrays,
@@ -100,6 +100,7 @@ class RunContext:
     catalog: Catalog
     pinned: dict[str, int]
     outputs: dict[str, TaskOutput] = field(default_factory=dict)
+    prior_runs: dict[dt.date, str] = field(default_factory=dict)  # runs of record before as_of
     sleep: Callable[[float], None] = time.sleep
 
     @property
@@ -232,7 +233,14 @@ def quality_gate(ctx: RunContext) -> TaskOutput:
 
 def market_prep(ctx: RunContext) -> TaskOutput:
     spec = ctx.spec()
-    inputs = load_risk_inputs(ctx.lake, ctx.as_of, spec.history_days, versions=ctx.versions())
+    # the whole history: look-backs take their tail; the stressed-period search and
+    # the historical stress windows need all of it
+    inputs = load_risk_inputs(ctx.lake, ctx.as_of, None, versions=ctx.versions())
+    if len(inputs.dates) < spec.history_days:
+        raise RiskcapError(
+            f"EOD {ctx.as_of}: a {spec.lookback}-day look-back needs {spec.history_days} dates "
+            f"of market data for the book's factors; the lake has {len(inputs.dates)}"
+        )
     arrays, meta = risk_inputs_to_arrays(inputs)
     arrays["covariance"] = daily_covariance(inputs, spec)
     sha = write_checkpoint(ctx.checkpoint("market_prep"), arrays, meta)
@@ -324,23 +332,31 @@ def measures(ctx: RunContext) -> TaskOutput:
                         }
                     )
     table = pa.Table.from_pylist([{**r, "run_id": ctx.run_id} for r in rows], schema=RESULTS.schema)
-    version = _replace_run_rows(ctx, "results", table, "measures")
-    ctx.catalog.replace_results(ctx.run_id, rows)
-    written = ctx.lake.read("results", version=version, filters=ctx.run_filter())
+    methods = sorted({s.method.value for s in scenario_sets(ctx.settings)})
+    where = "method IN (" + ", ".join(sql_literal(m) for m in methods) + ")"
+    version = _replace_run_rows(ctx, "results", table, "measures", where)
+    ctx.catalog.replace_results(ctx.run_id, rows, methods=methods)
+    written = ctx.lake.read(
+        "results", version=version, filters=[*ctx.run_filter(), ("method", "in", methods)]
+    )
     return TaskOutput(
         table_digest(written, exclude=("run_id",)),
         {"results_version": version, "rows": written.num_rows},
     )
 
 
-def _replace_run_rows(ctx: RunContext, table: str, data: pa.Table, task: str) -> int:
-    """Write the run's rows of ``table`` in one commit replacing any earlier attempt's."""
+def _replace_run_rows(
+    ctx: RunContext, table: str, data: pa.Table, task: str, where: str | None = None
+) -> int:
+    """Write the run's rows of ``table`` (those matching ``where`` too, if given) in one
+    commit replacing any earlier attempt's."""
+    predicate = ctx.run_predicate() + (f" AND {where}" if where else "")
     with ctx.lake.lock(table):
         return ctx.lake.write(
             table,
             data,
             mode=WriteMode.REPLACE_WHERE,
-            predicate=ctx.run_predicate(),
+            predicate=predicate,
             metadata={
                 "operation": task,
                 "run_id": ctx.run_id,

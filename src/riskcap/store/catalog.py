@@ -249,9 +249,14 @@ class AuditEntry(Base):
 
 
 class BacktestException(Base):
+    """A day whose loss exceeded the previous day's 1-day VaR (one row per exception)."""
+
     __tablename__ = "backtest_exceptions"
     __table_args__ = (
-        UniqueConstraint("node", "date", "pnl_type", "confidence", name="uq_backtest_exception"),
+        UniqueConstraint(
+            "run_id", "node", "method", "pnl_type", "confidence", name="uq_backtest_exception"
+        ),
+        Index("ix_backtest_exceptions_node_date", "node", "date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -263,6 +268,71 @@ class BacktestException(Base):
     var: Mapped[float] = mapped_column(Float)
     confidence: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    method: Mapped[str] = mapped_column(String(20), server_default="hs")
+    var_as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class StressedPeriod(Base):
+    """The stressed window a run chose (¶718(Lxxvi)(i)) and the VaR it gives."""
+
+    __tablename__ = "stressed_periods"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    node: Mapped[str] = mapped_column(String(200))  # the node the search ran on
+    start: Mapped[dt.date] = mapped_column(Date)
+    end: Mapped[dt.date] = mapped_column(Date)
+    window: Mapped[int] = mapped_column(Integer)
+    horizon: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[float] = mapped_column(Float)
+    var: Mapped[float] = mapped_column(Float)
+    windows_searched: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(Text)
+
+
+class CapitalResult(Base):
+    """Basel 2.5 market-risk capital of one node in one run, with its breakdown."""
+
+    __tablename__ = "capital_results"
+    __table_args__ = (UniqueConstraint("run_id", "node", "regime", name="uq_capital_result"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    node: Mapped[str] = mapped_column(String(200))
+    regime: Mapped[str] = mapped_column(String(20))  # basel25
+    capital: Mapped[float] = mapped_column(Float)
+    var_latest: Mapped[float] = mapped_column(Float)
+    var_average: Mapped[float] = mapped_column(Float)
+    var_days: Mapped[int] = mapped_column(Integer)
+    var_term: Mapped[float] = mapped_column(Float)
+    svar_latest: Mapped[float] = mapped_column(Float)
+    svar_average: Mapped[float] = mapped_column(Float)
+    svar_days: Mapped[int] = mapped_column(Integer)
+    svar_term: Mapped[float] = mapped_column(Float)
+    multiplier: Mapped[float] = mapped_column(Float)
+    plus_factor: Mapped[float] = mapped_column(Float)
+    zone: Mapped[str] = mapped_column(String(10))
+    exceptions: Mapped[int] = mapped_column(Integer)
+    observations: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StressResult(Base):
+    """P&L of one node under one stress scenario in one run (profit positive)."""
+
+    __tablename__ = "stress_results"
+    __table_args__ = (UniqueConstraint("run_id", "scenario", "node", name="uq_stress_result"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    scenario: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))  # historical | hypothetical | reverse
+    node: Mapped[str] = mapped_column(String(200))
+    pnl: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 @dataclass(frozen=True)
@@ -493,10 +563,14 @@ class Catalog:
                 task.checksum = None
 
     # -- results and lineage --------------------------------------------------------
-    def replace_results(self, run_id: str, rows: Sequence[dict[str, Any]]) -> None:
-        """The results of ``run_id``, replacing any earlier write (one transaction)."""
+    def replace_results(
+        self, run_id: str, rows: Sequence[dict[str, Any]], methods: Sequence[str]
+    ) -> None:
+        """``run_id``'s results of ``methods``, replacing earlier writes (one transaction)."""
         with self.session() as s:
-            s.execute(delete(Result).where(Result.run_id == run_id))
+            s.execute(
+                delete(Result).where(Result.run_id == run_id, Result.method.in_(list(methods)))
+            )
             s.add_all(Result(run_id=run_id, **row) for row in rows)
 
     def results(self, run_id: str) -> list[Result]:
@@ -504,6 +578,39 @@ class Catalog:
             return list(
                 s.scalars(select(Result).where(Result.run_id == run_id).order_by(Result.id))
             )
+
+    def runs_of_record(self, before: dt.date, limit: int) -> dict[dt.date, str]:
+        """The latest succeeded run of each of the ``limit`` most recent dates before ``before``."""
+        with self.session() as s:
+            rows = s.execute(
+                select(Run.as_of, Run.run_id)
+                .where(Run.as_of < before, Run.status == RunStatus.SUCCEEDED)
+                .order_by(Run.as_of.desc(), Run.created_at.desc(), Run.run_id)
+            ).all()
+        out: dict[dt.date, str] = {}
+        for as_of, run_id in rows:
+            if as_of not in out:
+                if len(out) == limit:
+                    break
+                out[as_of] = run_id
+        return dict(sorted(out.items()))
+
+    def replace_run_rows(
+        self, model: type[Base], run_id: str, rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Replace ``run_id``'s rows of a per-run table in one transaction."""
+        column = model.__table__.c.run_id
+        with self.session() as s:
+            s.execute(delete(model).where(column == run_id))
+            s.add_all(model(run_id=run_id, **row) for row in rows)
+
+    def run_rows(self, model: type[Base], run_id: str) -> list[Any]:
+        table = model.__table__
+        with self.session() as s:
+            q = select(model).where(table.c.run_id == run_id)
+            if "id" in table.c:
+                q = q.order_by(table.c.id)
+            return list(s.scalars(q))
 
     def publish(
         self, run_id: str, manifest: dict[str, Any], checksum: str, detail: dict[str, Any]

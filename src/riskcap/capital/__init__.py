@@ -1,0 +1,1 @@
+"""Regulatory capital formulas over risk measures, each citing its Basel paragraph."""

@@ -1,0 +1,343 @@
+"""CLI commands of the regulatory results: ``backtest``, ``capital`` and ``stress``
+(registered on the main app by :mod:`riskcap.cli`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from riskcap.cli_options import AsOfOpt, ConfigOpt, JsonOpt, parse_date
+from riskcap.config import Settings, load_settings
+from riskcap.data.lake import Lake
+from riskcap.errors import NotFoundError
+from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
+
+console = Console()
+
+NodeOpt = Annotated[str | None, typer.Option(help="Node, e.g. firm:RISKCAP or desk:RATES")]
+
+
+def _run_of_record(catalog: Catalog, as_of: dt.date) -> str:
+    run = catalog.latest_succeeded_run(as_of)
+    if run is None:
+        raise NotFoundError(
+            f"no succeeded EOD run for {as_of}: run `riskcap eod run --as-of {as_of}` first"
+        )
+    return run.run_id
+
+
+# -- backtest --------------------------------------------------------------------------------
+def backtest_observations(
+    settings: Settings, node: str, start: dt.date, end: dt.date, method: str, confidence: float
+) -> pd.DataFrame:
+    """The stored backtest observations of ``node`` from the runs of record in the range."""
+    from riskcap.pipeline.regulatory import prior_rows
+
+    with Catalog(settings.catalog_url) as catalog:
+        runs = catalog.runs_of_record(end + dt.timedelta(days=1), 100_000)
+    runs = {d: r for d, r in runs.items() if d >= start}
+    if not runs:
+        raise NotFoundError(f"no succeeded EOD runs between {start} and {end}")
+    rows = prior_rows(
+        Lake(settings.lake_path),
+        "backtest",
+        runs,
+        [("method", "=", method), ("confidence", "=", confidence)],
+    )
+    if rows.empty:
+        raise NotFoundError(
+            f"no backtest observations of {method} VaR at {confidence} between {start} and "
+            f"{end} (the first day of a history has none: it needs the previous day's VaR)"
+        )
+    mine = rows.loc[rows["node"] == node]
+    if mine.empty:
+        nodes = ", ".join(sorted(rows["node"].unique())[:12])
+        raise NotFoundError(f"no backtest observations for node {node!r}; nodes: {nodes}")
+    return mine.sort_values(["pnl_type", "as_of"]).reset_index(drop=True)
+
+
+def backtest(
+    node: Annotated[str, typer.Option(help="Node, e.g. firm:RISKCAP or desk:RATES")],
+    start: Annotated[str, typer.Option("--from", help="First date, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="Last date, YYYY-MM-DD")],
+    method: Annotated[str, typer.Option(help="VaR model tested: hs or mc")] = "hs",
+    confidence: Annotated[float, typer.Option(help="VaR confidence, e.g. 0.99")] = 0.99,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Backtest a node's 1-day VaR: Kupiec, Christoffersen, traffic light, exceptions."""
+    from riskcap.risk.backtest import backtest_statistics
+
+    settings = load_settings(config)
+    first, last = parse_date(start), parse_date(end)
+    if last < first:
+        raise typer.BadParameter(f"--to {last} is before --from {first}")
+    obs = backtest_observations(settings, node, first, last, method, confidence)
+    stats = {}
+    for pnl_type, group in obs.groupby("pnl_type", sort=True):
+        stats[str(pnl_type)] = backtest_statistics(
+            group["exception"].to_numpy(bool), confidence, settings.backtest.window
+        )
+    exceptions = obs.loc[obs["exception"]]
+    if as_json:
+        doc = {
+            "node": node,
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "method": method,
+            "confidence": confidence,
+            "statistics": {k: v.as_dict() for k, v in stats.items()},
+            "exceptions": [
+                {
+                    "date": r.as_of.isoformat(),
+                    "pnl_type": r.pnl_type,
+                    "pnl": r.pnl,
+                    "var": r.var,
+                    "var_as_of": r.var_as_of.isoformat(),
+                }
+                for r in exceptions.itertuples()
+            ],
+        }
+        typer.echo(json.dumps(doc))
+        return
+    table = Table(
+        title=f"backtest of {node}: 1-day {method} VaR at {confidence:.1%}, {first} .. {last}",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("statistic")
+    for pnl_type in stats:
+        table.add_column(pnl_type, justify="right")
+    lines: list[tuple[str, Any]] = [
+        ("observations", lambda s: str(s.observations)),
+        ("exceptions", lambda s: str(s.exceptions)),
+        ("expected", lambda s: f"{s.expected:.2f}"),
+        ("Kupiec POF LR (p)", lambda s: f"{s.kupiec.statistic:.4f} ({s.kupiec.p_value:.4f})"),
+        (
+            "Christoffersen ind. LR (p)",
+            lambda s: f"{s.independence.statistic:.4f} ({s.independence.p_value:.4f})",
+        ),
+        (
+            "conditional coverage LR (p)",
+            lambda s: f"{s.conditional.statistic:.4f} ({s.conditional.p_value:.4f})",
+        ),
+        (
+            f"traffic light (last {settings.backtest.window})",
+            lambda s: (
+                f"{s.traffic_light.zone.value} {s.traffic_light.exceptions}/"
+                f"{s.traffic_light.observations}, plus {s.traffic_light.plus_factor:.2f}"
+            ),
+        ),
+    ]
+    for label, fmt in lines:
+        table.add_row(label, *(fmt(s) for s in stats.values()))
+    console.print(table)
+    if exceptions.empty:
+        console.print("no exceptions")
+        return
+    ex = Table(title="exceptions (loss beyond the previous day's VaR)", box=box.SIMPLE_HEAD)
+    for col in ("date", "P&L type", "P&L", "VaR (previous day)"):
+        ex.add_column(col, justify="left" if col in ("date", "P&L type") else "right")
+    for r in exceptions.sort_values(["as_of", "pnl_type"]).itertuples():
+        ex.add_row(r.as_of.isoformat(), r.pnl_type, f"{r.pnl:,.0f}", f"{r.var:,.0f}")
+    console.print(ex)
+
+
+# -- capital ---------------------------------------------------------------------------------
+def capital(
+    as_of: AsOfOpt,
+    all_nodes: Annotated[
+        bool, typer.Option("--all", help="Every node (entities and books too)")
+    ] = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Basel 2.5 market-risk capital per firm and desk, with the breakdown."""
+    from riskcap.capital.basel25 import OUT_OF_SCOPE
+
+    settings = load_settings(config)
+    day = parse_date(as_of)
+    with Catalog(settings.catalog_url) as catalog:
+        run_id = _run_of_record(catalog, day)
+        rows = catalog.run_rows(CapitalResult, run_id)
+        periods = catalog.run_rows(StressedPeriod, run_id)
+    if not rows:
+        raise NotFoundError(f"the run of {day} ({run_id[:8]}) has no capital results")
+    shown = [r for r in rows if all_nodes or r.node.split(":")[0] in ("firm", "desk")]
+    shown.sort(
+        key=lambda r: (("firm", "entity", "desk", "book").index(r.node.split(":")[0]), r.node)
+    )
+    period = periods[0] if periods else None
+    if as_json:
+        doc = {
+            "as_of": day.isoformat(),
+            "run_id": run_id,
+            "regime": "basel25",
+            "stressed_period": (
+                {
+                    "start": period.start.isoformat(),
+                    "end": period.end.isoformat(),
+                    "var": period.var,
+                }
+                if period
+                else None
+            ),
+            "out_of_scope": list(OUT_OF_SCOPE),
+            "rows": [
+                {
+                    c: (getattr(r, c).isoformat() if c == "as_of" else getattr(r, c))
+                    for c in CapitalResult.__table__.columns.keys()  # noqa: SIM118
+                    if c not in ("id",)
+                }
+                for r in shown
+            ],
+        }
+        typer.echo(json.dumps(doc))
+        return
+    first = shown[0]
+    ccy = settings.eod.reporting_currency
+    table = Table(
+        title=f"Basel 2.5 market-risk capital on {day} (run {run_id[:8]}), {ccy} millions: "
+        f"max(VaR, m·VaR_avg) + max(sVaR, m·sVaR_avg), {settings.capital.horizon}-day "
+        f"{settings.capital.confidence:.0%} {settings.capital.var_method}",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("node", "VaR t−1", "VaR avg", "m·avg", "sVaR t−1", "sVaR avg", "m·avg ", "capital"):
+        table.add_column(col, justify="left" if col == "node" else "right", no_wrap=True)
+    for r in shown:
+        table.add_row(
+            r.node,
+            *(
+                f"{v / 1e6:,.2f}"
+                for v in (
+                    r.var_latest,
+                    r.var_average,
+                    r.multiplier * r.var_average,
+                    r.svar_latest,
+                    r.svar_average,
+                    r.multiplier * r.svar_average,
+                    r.capital,
+                )
+            ),
+        )
+    console.print(table)
+    console.print(
+        f"multiplier m_c = m_s = {first.multiplier:.2f} "
+        f"({settings.capital.multiplier_floor:g} + plus factor {first.plus_factor:.2f}; "
+        f"traffic light {first.zone}: {first.exceptions} exceptions in "
+        f"{first.observations} observations, {settings.capital.backtest_pnl.value} P&L); "
+        f"averages over {first.var_days} day(s) of {settings.capital.average_days}"
+    )
+    if period is not None:
+        console.print(
+            f"stressed period {period.start} .. {period.end} ({period.window} returns, chosen "
+            f"over {period.windows_searched} windows; firm sVaR {period.var / 1e6:,.2f} m)"
+        )
+    console.print("out of scope: " + "; ".join(OUT_OF_SCOPE))
+
+
+# -- stress ----------------------------------------------------------------------------------
+def stress(
+    as_of: AsOfOpt,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(help="Scenario name (repeat for several; 'reverse' = every reverse test)"),
+    ] = None,
+    node: NodeOpt = None,
+    reverse_loss: Annotated[
+        list[float] | None, typer.Option(help="Extra reverse stress target loss (repeatable)")
+    ] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Stress losses per node: historical windows, hypothetical shocks, reverse stress."""
+    from riskcap.data.risk_inputs import load_risk_inputs
+    from riskcap.engine.stress import scenario_pnl
+    from riskcap.engine.var import VarMethod, VarSpec, compute_var, daily_covariance
+    from riskcap.pipeline.regulatory import stress_scenarios
+
+    settings = load_settings(config)
+    day = parse_date(as_of)
+    if any(x <= 0 for x in reverse_loss or []):
+        raise typer.BadParameter("--reverse-loss must be a positive loss")
+    inputs = load_risk_inputs(Lake(settings.lake_path), day, None)
+    spec = VarSpec.from_config(settings.risk, settings.engine)
+    if len(inputs.dates) < spec.history_days:
+        raise NotFoundError(f"{spec.history_days} dates of market data needed up to {day}")
+    h = inputs.hierarchy
+    head = node or h.nodes[0]
+    try:
+        h.index(head)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    firm_var = None
+    if settings.stress.reverse_var_multiples:
+        firm_spec = VarSpec.from_config(
+            settings.risk,
+            settings.engine,
+            method=VarMethod.HS,
+            horizon=settings.stress.reverse_horizon,
+            confidence=settings.capital.confidence,
+        )
+        firm_var = compute_var(inputs, firm_spec).rows[h.index(head)].var
+    scenarios = stress_scenarios(
+        inputs,
+        daily_covariance(inputs, spec),
+        settings,
+        firm_var,
+        only=scenario,
+        extra_losses=reverse_loss or [],
+        node=head,
+    )
+    pnl = scenario_pnl(inputs, scenarios, settings.engine.memory_gb)
+    keep = h.subtree(h.index(head))
+    if node is None:
+        keep = [i for i in keep if h.nodes[i].split(":")[0] in ("firm", "desk")]
+    if as_json:
+        doc = {
+            "as_of": day.isoformat(),
+            "node": head,
+            "scenarios": [
+                {
+                    "name": s.name,
+                    "kind": s.kind,
+                    "description": s.description,
+                    "detail": s.detail,
+                    "loss": {h.nodes[i]: float(-pnl[i, j]) for i in keep},
+                }
+                for j, s in enumerate(scenarios)
+            ],
+        }
+        typer.echo(json.dumps(doc))
+        return
+    ccy = settings.eod.reporting_currency
+    table = Table(
+        title=f"stress losses on {day} ({ccy} millions, positive = loss)", box=box.SIMPLE_HEAD
+    )
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("kind")
+    for i in keep:
+        table.add_column(h.nodes[i], justify="right", no_wrap=True)
+    for j, s in enumerate(scenarios):
+        table.add_row(s.name, s.kind, *(f"{-pnl[i, j] / 1e6:,.2f}" for i in keep))
+    console.print(table)
+    for s in scenarios:
+        if s.kind == "reverse":
+            moves = s.detail["largest_moves"]
+            assert isinstance(moves, dict)
+            top = ", ".join(f"{k} {v:+.4f}" for k, v in list(moves.items())[:5])
+            console.print(f"{s.name}: {s.description}; largest moves: {top}")
+        else:
+            console.print(f"{s.name}: {s.description}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backtest")(backtest)
+    app.command("capital")(capital)
+    app.command("stress")(stress)
