@@ -200,6 +200,20 @@ def capital(
         }
         typer.echo(json.dumps(doc))
         return
+    print_capital(console, settings, day, run_id, shown, period)
+
+
+def print_capital(
+    out: Console,
+    settings: Settings,
+    day: dt.date,
+    run_id: str,
+    shown: list[CapitalResult],
+    period: StressedPeriod | None,
+) -> None:
+    """The capital table, the multiplier, the stressed period and what is out of scope."""
+    from riskcap.capital.basel25 import OUT_OF_SCOPE
+
     first = shown[0]
     ccy = settings.eod.reporting_currency
     table = Table(
@@ -226,8 +240,8 @@ def capital(
                 )
             ),
         )
-    console.print(table)
-    console.print(
+    out.print(table)
+    out.print(
         f"multiplier m_c = m_s = {first.multiplier:.2f} "
         f"({settings.capital.multiplier_floor:g} + plus factor {first.plus_factor:.2f}; "
         f"traffic light {first.zone}: {first.exceptions} exceptions in "
@@ -235,11 +249,11 @@ def capital(
         f"averages over {first.var_days} day(s) of {settings.capital.average_days}"
     )
     if period is not None:
-        console.print(
+        out.print(
             f"stressed period {period.start} .. {period.end} ({period.window} returns, chosen "
             f"over {period.windows_searched} windows; firm sVaR {period.var / 1e6:,.2f} m)"
         )
-    console.print("out of scope: " + "; ".join(OUT_OF_SCOPE))
+    out.print("out of scope: " + "; ".join(OUT_OF_SCOPE))
 
 
 # -- stress ----------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def run_demo(directory: Path, console: Console) -> None:
             ("firm", "entity", "desk"),
         )
     )
+    _print_capital(console, settings, catalog, last, last_run)
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
@@ -138,10 +139,31 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  last run   riskcap runs show {last_run} -c {config_path}\n"
         f"  lineage    riskcap lineage {last_run[:8]} -c {config_path}\n"
         f"  risk       riskcap var --as-of {last} -c {config_path} [--method mc|parametric]\n"
+        f"  backtest   riskcap backtest --node firm:RISKCAP --from {dates[0]} --to {last} "
+        f"-c {config_path}\n"
+        f"  capital    riskcap capital --as-of {last} -c {config_path}\n"
+        f"  stress     riskcap stress --as-of {last} -c {config_path}\n"
         f"  dashboard  not built yet (the risk service issue)\n"
         f"done in {time.perf_counter() - started:.1f} s"
     )
     catalog.dispose()
+
+
+def _print_capital(
+    console: Console, settings: Settings, catalog: Catalog, day: dt.date, run_id: str
+) -> None:
+    from riskcap.cli_risk import print_capital
+    from riskcap.store.catalog import CapitalResult, StressedPeriod
+
+    rows = [
+        r
+        for r in catalog.run_rows(CapitalResult, run_id)
+        if r.node.split(":")[0] in ("firm", "desk")
+    ]
+    periods = catalog.run_rows(StressedPeriod, run_id)
+    if rows:
+        rows.sort(key=lambda r: (r.node.split(":")[0] != "firm", r.node))
+        print_capital(console, settings, day, run_id, rows, periods[0] if periods else None)
 
 
 def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:

@@ -24,12 +24,22 @@ import pytest
 
 from riskcap.data.lake import Lake
 from riskcap.pipeline.runner import Outcome, run_eod, task_order
-from riskcap.store.catalog import Catalog, QualityResultRecord, SnapshotRecord
+from riskcap.store.catalog import (
+    CapitalResult,
+    Catalog,
+    QualityResultRecord,
+    SnapshotRecord,
+    StressedPeriod,
+    StressResult,
+)
 from tests.conftest import drop_all_tables
 from tests.pipeline.conftest import copy_world, run_child, settings_of
 
 BOUNDARIES = [("after", t) for t in task_order()[:-1]]
-BEFORE_DONE = [("before-done", t) for t in ("snapshot", "quality_gate", "revalue", "publish")]
+BEFORE_DONE = [
+    ("before-done", t)
+    for t in ("snapshot", "quality_gate", "revalue", "stressed_var", "capital", "stress", "publish")
+]
 POINTS = [*BOUNDARIES, *BEFORE_DONE, ("mid-revalue", "revalue")]
 
 
@@ -56,6 +66,9 @@ def _summary(directory: Path, as_of: dt.date) -> dict[str, Any]:
     with cat.session() as s:
         snapshots = s.query(SnapshotRecord).filter(SnapshotRecord.run_id == run.run_id).count()
         quality = s.query(QualityResultRecord).filter_by(run_id=run.run_id).count()
+        capital = s.query(CapitalResult).filter_by(run_id=run.run_id).count()
+        stress = s.query(StressResult).filter_by(run_id=run.run_id).count()
+        periods = s.query(StressedPeriod).filter_by(run_id=run.run_id).count()
     summary = {
         "run": run,
         "manifest": cat.lineage(run.run_id),
@@ -63,6 +76,7 @@ def _summary(directory: Path, as_of: dt.date) -> dict[str, Any]:
         "catalog_results": len(cat.results(run.run_id)),
         "snapshots": snapshots,
         "quality": quality,
+        "regulatory": (capital, stress, periods),
         "pnl_vectors": lake.read("pnl_vectors", filters=[("as_of", "=", as_of)]),
         "results": lake.read("results", filters=[("as_of", "=", as_of)]),
         "positions": lake.read("positions", filters=[("as_of", "=", as_of)]).num_rows,
@@ -94,7 +108,9 @@ def _check_resumed(world: Path, reference: dict[str, Any], killed_after: str | N
     # no duplicates anywhere
     rows = {k: v["rows"] for k, v in ref["outputs"].items() if "rows" in v}
     assert got["pnl_vectors"].num_rows == rows["pnl_vectors"]
-    assert got["results"].num_rows == got["catalog_results"] == rows["results"]
+    published = rows["results"] + rows["stressed_var"]  # measures' figures and stressed VaR
+    assert got["results"].num_rows == got["catalog_results"] == published
+    assert got["regulatory"] == (19, 19 * 9, 1)  # capital per node, 9 scenarios, 1 period
     assert set(got["results"].column("run_id").to_pylist()) == {got["run"].run_id}
     assert got["positions"] == rows["positions"]
     assert (got["snapshots"], got["quality"]) == (1, 7)
