@@ -14,7 +14,7 @@ from riskcap.config import load_settings
 from riskcap.data.lake import Lake
 from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.var import VarSpec, compute_var
-from riskcap.store.catalog import Catalog
+from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod, StressResult
 from tests.conftest import GOLDEN_DIR
 
 
@@ -74,6 +74,7 @@ def test_short_demo_and_rerun_is_idempotent(
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_golden: bool) -> None:
     """The demo EOD's numbers are pinned in tests/golden/demo_eod.json.
 
@@ -87,7 +88,24 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
     lake = Lake(settings.lake_path)
     last = dt.date(2022, 12, 28)
     catalog = Catalog(settings.catalog_url)
-    published = catalog.results(catalog.latest_succeeded_run(last).run_id)  # type: ignore[union-attr]
+    last_run = catalog.latest_succeeded_run(last).run_id  # type: ignore[union-attr]
+    published = catalog.results(last_run)
+    capital = {
+        r.node: {
+            "capital": r.capital,
+            "var_average": r.var_average,
+            "svar_average": r.svar_average,
+            "multiplier": r.multiplier,
+            "exceptions": float(r.exceptions),
+            "observations": float(r.observations),
+        }
+        for r in catalog.run_rows(CapitalResult, last_run)
+    }
+    stress: dict[str, dict[str, float]] = {}
+    for r in catalog.run_rows(StressResult, last_run):
+        if r.node.split(":")[0] in ("firm", "desk"):
+            stress.setdefault(r.node, {})[r.scenario] = r.pnl
+    (period,) = catalog.run_rows(StressedPeriod, last_run)
     catalog.dispose()
     figures: dict[str, dict[str, float]] = {}
     pipeline: dict[str, dict[str, float]] = {}
@@ -110,6 +128,9 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
         "net_quantity": float(positions["quantity"].sum()),
         "hs_99": figures,
         "pipeline": pipeline,
+        "capital": capital,
+        "stress": stress,
+        "stressed_period": [period.start.isoformat(), period.end.isoformat()],
     }
     path = GOLDEN_DIR / "demo_eod.json"
     if update_golden:
@@ -120,7 +141,8 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
     assert golden["positions"] == expected["positions"]
     assert golden["net_quantity"] == expected["net_quantity"]
     assert golden["hs_99"].keys() == expected["hs_99"].keys()
-    for section in ("hs_99", "pipeline"):
+    assert golden["stressed_period"] == expected["stressed_period"]
+    for section in ("hs_99", "pipeline", "capital", "stress"):
         assert golden[section].keys() == expected[section].keys()
         for node, values in expected[section].items():
             assert golden[section][node].keys() == values.keys()

@@ -179,11 +179,10 @@ def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
 def _history(
     lake: Lake, version: int, needed: list[str], as_of: dt.date, days: int | None
 ) -> tuple[tuple[dt.date, ...], np.ndarray]:
-    md = lake.read(
-        "market_data",
-        version=version,
-        filters=[("date", "<=", as_of), ("factor_id", "in", needed)],
-    ).to_pandas()
+    window: list[tuple[str, str, object]] = [("date", "<=", as_of), ("factor_id", "in", needed)]
+    if days is not None:  # read a generous calendar span, not the whole history
+        window.append(("date", ">=", as_of - dt.timedelta(days=int(days * 1.6) + 30)))
+    md = lake.read("market_data", version=version, filters=window).to_pandas()
     wide = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
     wide = wide.reindex(columns=needed).sort_index()
     if as_of not in wide.index or wide.loc[as_of].isna().any():
