@@ -39,6 +39,17 @@ from riskcap.store.catalog import Catalog
 from tests.conftest import write_csv
 from tests.pipeline.conftest import settings_of
 
+OUTPUTS = {
+    "positions",
+    "quality",
+    "pnl_vectors",
+    "results",
+    "backtest",
+    "stressed_var",
+    "capital",
+    "stress",
+}
+
 
 def _append_config(directory: Path, text: str) -> None:
     path = directory / "riskcap.toml"
@@ -94,7 +105,8 @@ def test_eod_run_publishes_the_engines_numbers(eod_dir: Path, days: list[dt.date
             by_node = {r["node"]: np.asarray(r["pnl"]) for r in stored}
             for i, node in enumerate(nodes):
                 np.testing.assert_array_equal(by_node[node], ref.pnl[i])
-    assert len(figures) == len(nodes) * 3 * 2 * 2  # nodes × sets × confidences × (VaR, ES)
+    # nodes × sets (HS 1d, HS 10d, MC 1d, stressed HS 10d) × confidences × (VaR, ES)
+    assert len(figures) == len(nodes) * 4 * 2 * 2
     assert lake.read("pnl_vectors").num_rows == len(nodes) * 3
     assert lake.read("results").num_rows == len(figures)
     assert not (settings.work_path / out.run_id).exists()  # checkpoints removed on publish
@@ -338,7 +350,7 @@ def test_lineage_manifest_records_inputs_config_code_and_outputs(
     assert m["seed"] == settings.risk.seed
     assert m["code"]["jax"] and m["code"]["version"].startswith(m["code"]["package"])
     assert m["device"].startswith(("cpu", "gpu", "cuda"))
-    assert set(m["outputs"]) == {"positions", "quality", "pnl_vectors", "results"}
+    assert set(m["outputs"]) == OUTPUTS
     assert [t["name"] for t in m["tasks"]] == list(task_order())[:-1]
     results = lake.read("results", version=m["outputs"]["results"]["version"])
     assert results.num_rows == m["outputs"]["results"]["rows"]
@@ -352,7 +364,7 @@ def test_reproduce_recomputes_identically_and_reports_a_difference(
     run_eod(settings, days[1])  # later data in the lake must not matter
     rep = reproduce_run(settings, out.run_id[:8], tmp_path / "scratch")
     assert rep.identical and rep.recorded_key == rep.reproduced_key
-    assert {o.name for o in rep.outputs} == {"positions", "quality", "pnl_vectors", "results"}
+    assert {o.name for o in rep.outputs} == OUTPUTS
     assert rep.reproduced_run_id != out.run_id
 
     from riskcap.pipeline import tasks
@@ -361,7 +373,17 @@ def test_reproduce_recomputes_identically_and_reports_a_difference(
     monkeypatch.setattr(tasks, "var_es", lambda pnl, c: tuple(x * 1.000001 for x in real(pnl, c)))
     different = reproduce_run(settings, out.run_id, tmp_path / "scratch2")
     verdict = {o.name: o.identical for o in different.outputs}
-    assert verdict == {"positions": True, "quality": True, "pnl_vectors": True, "results": False}
+    # the VaR moves, and with it the capital and the reverse stress target built on it
+    assert verdict == {
+        "positions": True,
+        "quality": True,
+        "pnl_vectors": True,
+        "results": False,
+        "backtest": True,
+        "stressed_var": True,
+        "capital": False,
+        "stress": False,
+    }
     with pytest.raises(RiskcapError, match="not empty"):
         reproduce_run(settings, out.run_id, tmp_path / "scratch")
 
