@@ -150,6 +150,14 @@ def backtest(
 
 
 # -- capital ---------------------------------------------------------------------------------
+def capital_rows(rows: list[CapitalResult], all_nodes: bool = False) -> list[CapitalResult]:
+    """Capital rows top-down: the firm and its desks, or every node."""
+    from riskcap.pipeline.report import node_sort_key
+
+    kept = [r for r in rows if all_nodes or r.node.split(":")[0] in ("firm", "desk")]
+    return sorted(kept, key=lambda r: node_sort_key(r.node))
+
+
 def capital(
     as_of: AsOfOpt,
     all_nodes: Annotated[

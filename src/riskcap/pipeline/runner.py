@@ -93,6 +93,17 @@ TASKS: dict[str, Callable[[T.RunContext], T.TaskOutput]] = {
     "capital": R.capital,
     "stress": R.stress,
 }
+# manifest output → the task that wrote it and the detail key of its lake version
+PUBLISHED: tuple[tuple[str, str, str | None], ...] = (
+    ("positions", "snapshot", "positions_version"),
+    ("quality", "quality_gate", None),
+    ("pnl_vectors", "revalue", "pnl_vectors_version"),
+    ("results", "measures", "results_version"),
+    ("backtest", "backtest", "backtest_version"),
+    ("stressed_var", "stressed_var", "results_version"),
+    ("capital", "capital", None),
+    ("stress", "stress", None),
+)
 CHECKPOINTED = ("market_prep", "scenarios")  # tasks whose output is a checkpoint file
 DATA_ERRORS = (
     DataQualityError,
@@ -347,37 +358,12 @@ def _attempt(ctx: T.RunContext, run: Run, name: str, notify: Observer) -> T.Task
 
 
 def _publish(ctx: T.RunContext, run: Run) -> T.TaskOutput:
-    o = ctx.outputs
-    outputs: dict[str, dict[str, Any]] = {
-        "positions": {
-            "sha256": o["snapshot"].checksum,
-            "version": o["snapshot"].detail["positions_version"],
-            "rows": o["snapshot"].detail["rows"],
-        },
-        "quality": {"sha256": o["quality_gate"].checksum},
-        "pnl_vectors": {
-            "sha256": o["revalue"].checksum,
-            "version": o["revalue"].detail["pnl_vectors_version"],
-            "rows": o["revalue"].detail["rows"],
-        },
-        "results": {
-            "sha256": o["measures"].checksum,
-            "version": o["measures"].detail["results_version"],
-            "rows": o["measures"].detail["rows"],
-        },
-        "backtest": {
-            "sha256": o["backtest"].checksum,
-            "version": o["backtest"].detail["backtest_version"],
-            "rows": o["backtest"].detail["rows"],
-        },
-        "stressed_var": {
-            "sha256": o["stressed_var"].checksum,
-            "version": o["stressed_var"].detail["results_version"],
-            "rows": o["stressed_var"].detail["rows"],
-        },
-        "capital": {"sha256": o["capital"].checksum},
-        "stress": {"sha256": o["stress"].checksum},
-    }
+    outputs: dict[str, dict[str, Any]] = {}
+    for output, task, version_key in PUBLISHED:
+        out = ctx.outputs[task]
+        outputs[output] = {"sha256": out.checksum}
+        if version_key is not None:
+            outputs[output] |= {"version": out.detail[version_key], "rows": out.detail["rows"]}
     records = [t for t in ctx.catalog.tasks(run.run_id) if t.name != "publish"]
     tasks = [{"name": t.name, "checksum": t.checksum, "attempts": t.attempts} for t in records]
     inputs = run.inputs or {}

@@ -165,11 +165,23 @@ def reverse_stress(
     if target <= 0:
         raise ValueError(f"the target loss must be positive, got {target}")
 
+    last: dict[bytes, tuple[float, np.ndarray]] = {}
+
+    def evaluate(z: np.ndarray) -> tuple[float, np.ndarray]:
+        """One loss-and-gradient call per point (SLSQP asks for both at each point)."""
+        z = np.asarray(z, np.float64)
+        key = z.tobytes()
+        if key not in last:
+            last.clear()
+            loss, grad = loss_and_grad(z)
+            last[key] = (float(loss), np.asarray(grad, np.float64))
+        return last[key]
+
     def value(z: np.ndarray) -> float:  # relative distance to the loss surface
-        return float(loss_and_grad(np.asarray(z, np.float64))[0]) / target - 1.0
+        return evaluate(z)[0] / target - 1.0
 
     def slope(z: np.ndarray) -> np.ndarray:
-        return np.asarray(loss_and_grad(np.asarray(z, np.float64))[1], np.float64) / target
+        return evaluate(z)[1] / target
 
     tried = 0
     best: tuple[float, np.ndarray, int] | None = None
