@@ -363,3 +363,6 @@ def register(app: typer.Typer) -> None:
     app.command("backtest")(backtest)
     app.command("capital")(capital)
     app.command("stress")(stress)
+    from riskcap.cli_frtb import frtb
+
+    app.command("frtb")(frtb)

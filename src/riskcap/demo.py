@@ -72,6 +72,7 @@ def prepare_demo(directory: Path, console: Console) -> DemoSetup:
         (IngestKind.MARKET_DATA, market["market-data"]),
         (IngestKind.CURVES, market["curves"]),
         (IngestKind.VOLS, market["vols"]),
+        (IngestKind.OBSERVATIONS, market["observations"]),
         (IngestKind.BOOKS, book.books),
         (IngestKind.INSTRUMENTS, book.instruments),
         (IngestKind.POSITIONS, book.opening_positions),

@@ -28,6 +28,9 @@ TABLES = {
     "stressed_periods",
     "capital_results",
     "stress_results",
+    "frtb_results",
+    "frtb_desk_tests",
+    "risk_factor_eligibility",
 }
 
 

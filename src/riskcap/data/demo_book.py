@@ -400,9 +400,11 @@ def write_market_files(bundle: MarketBundle, out_dir: Path) -> dict[str, Path]:
         "market-data": out_dir / "market_data.parquet",
         "curves": out_dir / "curves.parquet",
         "vols": out_dir / "vols.parquet",
+        "observations": out_dir / "observations.parquet",
     }
     bundle.factors.to_csv(paths["factors"], index=False)
     bundle.market_data.to_parquet(paths["market-data"], index=False)
     bundle.curves.to_parquet(paths["curves"], index=False)
     bundle.vols.to_parquet(paths["vols"], index=False)
+    bundle.observations.to_parquet(paths["observations"], index=False)
     return paths

@@ -44,6 +44,7 @@ from riskcap.data.schemas import (
     FACTORS,
     INSTRUMENTS,
     MARKET_DATA,
+    OBSERVATIONS,
     POSITIONS,
     QUARANTINE,
     TRADES,
@@ -69,6 +70,7 @@ class IngestKind(enum.StrEnum):
     MARKET_DATA = "market-data"
     CURVES = "curves"
     VOLS = "vols"
+    OBSERVATIONS = "observations"
 
 
 class ColType(enum.StrEnum):
@@ -123,6 +125,7 @@ _KIND_TABLE: dict[IngestKind, TableSpec] = {
     IngestKind.MARKET_DATA: MARKET_DATA,
     IngestKind.CURVES: CURVES,
     IngestKind.VOLS: VOLS,
+    IngestKind.OBSERVATIONS: OBSERVATIONS,
 }
 
 _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
@@ -188,6 +191,11 @@ _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
         Col("underlying", ColType.STR),
         Col("tenor_years", ColType.FLOAT),
         Col("implied_vol", ColType.FLOAT),
+    ),
+    IngestKind.OBSERVATIONS: (
+        Col("date", ColType.DATE),
+        Col("factor_id", ColType.STR),
+        Col("source", ColType.STR),
     ),
 }
 
@@ -421,7 +429,13 @@ class Reference:
             books=ids("books", "book_id") if needs_books else set(),
             instruments=ids("instruments", "instrument_id") if needs_books else set(),
             factors=ids("factors", "factor_id")
-            if kind in (IngestKind.MARKET_DATA, IngestKind.INSTRUMENTS, IngestKind.VOLS)
+            if kind
+            in (
+                IngestKind.MARKET_DATA,
+                IngestKind.INSTRUMENTS,
+                IngestKind.VOLS,
+                IngestKind.OBSERVATIONS,
+            )
             else set(),
             trade_ids=ids("trades", "trade_id") if kind is IngestKind.TRADES else set(),
         )
@@ -476,6 +490,10 @@ def _kind_rules(
         _known(check, typed, "underlying", ref.factors, "factor")
         _positive(check, typed, "tenor_years")
         _positive(check, typed, "implied_vol")
+    elif kind is IngestKind.OBSERVATIONS:
+        _unique(check, typed, ["date", "factor_id", "source"], "duplicate_key")
+        _not_future(check, typed, "date", today)
+        _known(check, typed, "factor_id", ref.factors, "factor")
     elif kind is IngestKind.BOOKS:
         _unique(check, typed, ["book_id"], "duplicate_key")
     elif kind is IngestKind.FACTORS:

@@ -176,22 +176,44 @@ def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
     return needed
 
 
+def factor_history(
+    lake: Lake,
+    version: int,
+    factor_ids: list[str],
+    as_of: dt.date,
+    since: dt.date | None = None,
+) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    """Level history of ``factor_ids`` from ``since`` to ``as_of``, ``(dates, factors)``.
+
+    Every date on which any of the factors has a value, oldest first; NaN where a
+    factor has none (a series that starts later, a holiday of one market). Callers
+    pick the rows where the factors they need are all present.
+    """
+    window: list[tuple[str, str, object]] = [("date", "<=", as_of), ("factor_id", "in", factor_ids)]
+    if since is not None:
+        window.append(("date", ">=", since))
+    md = lake.read("market_data", version=version, filters=window).to_pandas()
+    wide = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
+    wide = wide.reindex(columns=factor_ids).sort_index()
+    return tuple(wide.index), wide.to_numpy(dtype=np.float64)
+
+
 def _history(
     lake: Lake, version: int, needed: list[str], as_of: dt.date, days: int | None
 ) -> tuple[tuple[dt.date, ...], np.ndarray]:
-    window: list[tuple[str, str, object]] = [("date", "<=", as_of), ("factor_id", "in", needed)]
-    if days is not None:  # read a generous calendar span, not the whole history
-        window.append(("date", ">=", as_of - dt.timedelta(days=int(days * 1.6) + 30)))
-    md = lake.read("market_data", version=version, filters=window).to_pandas()
-    wide = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
-    wide = wide.reindex(columns=needed).sort_index()
-    if as_of not in wide.index or wide.loc[as_of].isna().any():
-        missing = needed if as_of not in wide.index else list(wide.columns[wide.loc[as_of].isna()])
+    # with a number of days, read a generous calendar span, not the whole history
+    since = None if days is None else as_of - dt.timedelta(days=int(days * 1.6) + 30)
+    dates, levels = factor_history(lake, version, needed, as_of, since)
+    last = np.isnan(levels[-1]) if dates and dates[-1] == as_of else np.ones(len(needed), bool)
+    if last.any():
+        missing = [f for f, m in zip(needed, last, strict=True) if m]
         raise RiskcapError(f"market data missing on {as_of} for: {', '.join(missing[:10])}")
-    wide = wide.dropna()
+    complete = ~np.isnan(levels).any(axis=1)
+    kept = tuple(d for d, c in zip(dates, complete, strict=True) if c)
+    levels = levels[complete]
     if days is not None:
-        wide = wide.tail(days)
-    return tuple(wide.index), wide.to_numpy(dtype=np.float64)
+        kept, levels = kept[-days:], levels[-days:]
+    return kept, levels
 
 
 def _book(

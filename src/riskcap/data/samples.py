@@ -157,6 +157,47 @@ class MarketBundle:
     vols: pd.DataFrame  # long: date, underlying, tenor_years, implied_vol
     prices: pd.DataFrame  # wide real prices
     zero_curve: pd.DataFrame  # wide synthetic zero curve
+    observations: pd.DataFrame  # long: date, factor_id, source (real-price observations)
+
+
+OBSERVATIONS_FROM = dt.date(2021, 1, 1)
+# synthetic liquidity of single-stock options: daily observation rates drawn
+# log-uniformly in this range (about 10 to 150 quotes a year)
+VOL_OBSERVATION_RATES = (0.04, 0.6)
+
+
+def synthetic_observations(
+    factors: pd.DataFrame, dates: pd.DatetimeIndex, seed: int, since: dt.date = OBSERVATIONS_FROM
+) -> pd.DataFrame:
+    """Real-price observations for the FRTB eligibility test (MAR31.12), long.
+
+    * real prices (stocks, the index, ETFs): one observation per trading day, the
+      exchange close of the bundled data;
+    * the synthetic curve: one dealer quote per day for every pillar;
+    * the synthetic implied vols: the index vol every day, each single-stock vol on a
+      seeded random share of days (rate log-uniform in :data:`VOL_OBSERVATION_RATES`),
+      so that some single-stock vols fail the test, as thinly traded options do.
+
+    Everything synthetic says so in ``source``.
+    """
+    days = [d.date() for d in dates if d.date() >= since]
+    rng = np.random.default_rng([seed, 3])
+    frames = []
+    for r in factors.itertuples():
+        fid, ftype = str(r.factor_id), str(r.factor_type)
+        if ftype == "implied_vol" and fid != "VOL." + INDEX_FACTOR.split(".")[-1]:
+            lo, hi = np.log(VOL_OBSERVATION_RATES[0]), np.log(VOL_OBSERVATION_RATES[1])
+            rate = float(np.exp(rng.uniform(lo, hi)))
+            keep = rng.uniform(size=len(days)) < rate
+            picked = [d for d, k in zip(days, keep, strict=True) if k]
+            source = f"SYNTHETIC option trade (rate {rate:.2f}/day, seed {seed})"
+        elif ftype in ("zero_rate", "implied_vol"):
+            picked, source = days, f"SYNTHETIC dealer quote (seed {seed})"
+        else:
+            picked, source = days, BUNDLED_SOURCE + " exchange close"
+        frames.append(pd.DataFrame({"date": picked, "factor_id": fid, "source": source}))
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["date", "factor_id"], kind="mergesort").reset_index(drop=True)
 
 
 def market_bundle(seed: int) -> MarketBundle:
@@ -262,7 +303,8 @@ def market_bundle(seed: int) -> MarketBundle:
     )
     curves["date"] = pd.to_datetime(curves["date"]).dt.date
     vols = vols.assign(date=pd.to_datetime(vols["date"]).dt.date)
-    return MarketBundle(factors, market_data, curves, vols, prices, zero)
+    observations = synthetic_observations(factors, dates, seed)
+    return MarketBundle(factors, market_data, curves, vols, prices, zero, observations)
 
 
 def business_days(prices: pd.DataFrame, end: dt.date | None, count: int) -> list[dt.date]:

@@ -37,6 +37,9 @@ class FactorType(enum.StrEnum):
     ETF_PRICE = "etf_price"
     ZERO_RATE = "zero_rate"
     IMPLIED_VOL = "implied_vol"
+    FX_RATE = "fx_rate"
+    CREDIT_SPREAD = "credit_spread"
+    COMMODITY_PRICE = "commodity_price"
 
 
 class ShockType(enum.StrEnum):
@@ -184,6 +187,18 @@ VOLS = TableSpec(
     key=("date", "underlying", "tenor_years"),
 )
 
+OBSERVATIONS = TableSpec(
+    "observations",
+    pa.schema(
+        [
+            _f("date", pa.date32()),
+            _f("factor_id", pa.string()),
+            _f("source", pa.string()),  # venue, vendor or trade repository of the price
+        ]
+    ),
+    key=("date", "factor_id", "source"),
+)
+
 QUARANTINE = TableSpec(
     "quarantine",
     pa.schema(
@@ -258,6 +273,22 @@ BACKTEST = TableSpec(
     key=("run_id", "node", "method", "confidence", "pnl_type"),
 )
 
+PNL_ATTRIBUTION = TableSpec(
+    "pnl_attribution",
+    pa.schema(
+        [
+            _f("as_of", pa.date32()),  # the day whose P&L it is
+            _f("run_id", pa.string()),
+            _f("node", pa.string()),
+            _f("hypothetical", pa.float64()),  # HPL: T-1 positions, T's full market
+            _f("risk_theoretical", pa.float64()),  # RTPL: T-1 model, factor moves T-1 → T
+            _f("previous_as_of", pa.date32()),
+        ]
+    ),
+    partition_by=("as_of",),
+    key=("run_id", "node"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -269,9 +300,11 @@ TABLES: dict[str, TableSpec] = {
         MARKET_DATA,
         CURVES,
         VOLS,
+        OBSERVATIONS,
         QUARANTINE,
         PNL_VECTORS,
         RESULTS,
         BACKTEST,
+        PNL_ATTRIBUTION,
     )
 }

@@ -27,6 +27,7 @@ from typing import Any
 import pyarrow as pa
 
 from riskcap import __version__
+from riskcap.capital.rfet import year_before
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
 from riskcap.data.snapshot import previous_as_of, snapshot_dates
@@ -41,6 +42,7 @@ INPUT_TABLES = (
     "market_data",
     "curves",
     "vols",
+    "observations",
 )
 
 
@@ -75,7 +77,8 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
       ``as_of``); ``trades``: those netted into it (after that date, up to ``as_of``);
     * ``instruments``, ``books``, ``factors``: whole tables;
     * ``market_data``: the whole history up to ``as_of`` (look-backs, stress windows);
-    * ``curves``, ``vols``: the ``as_of`` date.
+    * ``curves``, ``vols``: the ``as_of`` date;
+    * ``observations``: the 12 months up to ``as_of`` (the FRTB eligibility test).
     """
     prev = previous_as_of(snapshot_dates(lake, versions["positions"]), as_of)
 
@@ -94,6 +97,9 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
         "market_data": read("market_data", [("date", "<=", as_of)]),
         "curves": read("curves", [("date", "=", as_of)]),
         "vols": read("vols", [("date", "=", as_of)]),
+        "observations": read(
+            "observations", [("date", ">", year_before(as_of)), ("date", "<=", as_of)]
+        ),
     }
 
 
@@ -114,6 +120,7 @@ def computation_config(settings: Settings) -> dict[str, Any]:
         "backtest": dump["backtest"],
         "capital": dump["capital"],
         "stress": dump["stress"],
+        "frtb": dump["frtb"],
     }
 
 

@@ -36,9 +36,9 @@ from riskcap.capital.basel25 import OUT_OF_SCOPE, basel25_capital
 from riskcap.config import BacktestPnl, Settings
 from riskcap.data.lake import Lake, sql_literal
 from riskcap.data.risk_inputs import RiskInputs, load_risk_inputs
-from riskcap.data.schemas import BACKTEST, RESULTS
+from riskcap.data.schemas import BACKTEST, PNL_ATTRIBUTION, RESULTS
 from riskcap.engine.hierarchy import Hierarchy
-from riskcap.engine.local import values_by_book
+from riskcap.engine.local import plan_blocks, revalue_books, values_by_book
 from riskcap.engine.stress import (
     Scenario,
     named_scenarios,
@@ -47,6 +47,7 @@ from riskcap.engine.stress import (
     stressed_var,
 )
 from riskcap.errors import RiskcapError
+from riskcap.market.factors import shocks_between
 from riskcap.pipeline.fingerprint import json_digest, table_digest
 from riskcap.pipeline.tasks import RunContext, TaskOutput, _replace_run_rows, scenario_sets
 from riskcap.risk.backtest import TrafficLight, traffic_light
@@ -88,16 +89,37 @@ class BacktestPnlResult:
     nodes: tuple[str, ...]
     hypothetical: np.ndarray
     actual: np.ndarray
+    risk_theoretical: np.ndarray
     trades: int
 
 
-def _node_values(inputs: RiskInputs, hierarchy: Hierarchy) -> np.ndarray:
-    per_book = values_by_book(inputs.book, inputs.market.x0, len(inputs.hierarchy.books))
+def _roll_up(inputs: RiskInputs, per_book: np.ndarray, hierarchy: Hierarchy) -> np.ndarray:
+    """Figures per book of ``inputs`` onto the nodes of a (wider) ``hierarchy``."""
     index = {b: i for i, b in enumerate(hierarchy.books)}
     full = np.zeros(len(hierarchy.books))
     for b, v in zip(inputs.hierarchy.books, per_book, strict=True):
         full[index[b]] += v
     return hierarchy.membership @ full
+
+
+def _node_values(inputs: RiskInputs, hierarchy: Hierarchy) -> np.ndarray:
+    per_book = values_by_book(inputs.book, inputs.market.x0, len(inputs.hierarchy.books))
+    return _roll_up(inputs, per_book, hierarchy)
+
+
+def _risk_theoretical(before: RiskInputs, after: RiskInputs, hierarchy: Hierarchy) -> np.ndarray:
+    """The risk model's P&L of ``before``'s positions: its factors moved from their
+    ``before`` levels to their ``after`` levels, everything else (times to expiry, the
+    shape of the vol term structure) as the model held it the day before."""
+    if before.factors.ids != after.factors.ids:
+        raise RiskcapError("the risk factors of one book differ between two days")
+    shocks = np.asarray(shocks_between(before.market.x0, after.market.x0, before.factors.is_log))[
+        None, :
+    ]
+    n_books = len(before.hierarchy.books)
+    plan = plan_blocks(1, before.book.size, 1.0)
+    per_book = revalue_books(before.book, before.market, shocks, n_books, plan)[:, 0]
+    return _roll_up(before, per_book, hierarchy)
 
 
 def backtest_pnl(
@@ -110,7 +132,10 @@ def backtest_pnl(
       full revaluation, no trades;
     * actual: hypothetical plus the P&L of the trades netted into ``as_of`` (trade
       dates after ``previous``), each marked from its trade price to the ``as_of``
-      model value: ``quantity × multiplier × (mark − price)``.
+      model value: ``quantity × multiplier × (mark − price)``;
+    * risk-theoretical (FRTB PLA, MAR32.37): the ``previous`` risk model revalued under
+      the factor moves from ``previous`` to ``as_of`` (no time decay, the ``previous``
+      vol term-structure shape): what the ES model says the day's P&L was.
 
     Both roll up books to nodes over the union of books held on ``previous`` and
     traded on ``as_of``.
@@ -128,6 +153,7 @@ def backtest_pnl(
         [(b, books.at[b, "desk"], books.at[b, "legal_entity"], books.at[b, "firm"]) for b in scope]
     )
     hypothetical = _node_values(after, hierarchy) - _node_values(before, hierarchy)
+    risk_theoretical = _risk_theoretical(before, after, hierarchy)
     actual = hypothetical.copy()
     if not trades.empty:
         traded = load_risk_inputs(
@@ -145,7 +171,9 @@ def backtest_pnl(
         for b, v in paid.items():
             cost[index[str(b)]] = float(v)
         actual = actual + _node_values(traded, hierarchy) - hierarchy.membership @ cost
-    return BacktestPnlResult(as_of, previous, hierarchy.nodes, hypothetical, actual, len(trades))
+    return BacktestPnlResult(
+        as_of, previous, hierarchy.nodes, hypothetical, actual, risk_theoretical, len(trades)
+    )
 
 
 def backtest(ctx: RunContext) -> TaskOutput:
@@ -154,6 +182,7 @@ def backtest(ctx: RunContext) -> TaskOutput:
     var_run = ctx.prior_runs.get(previous)
     one_day = sorted({s.method.value for s in scenario_sets(ctx.settings) if s.horizon == 1})
     rows: list[dict[str, Any]] = []
+    attribution: list[dict[str, Any]] = []
     reason = ""
     if var_run is None:
         reason = f"no succeeded run of {previous} to take the VaR from"
@@ -168,6 +197,17 @@ def backtest(ctx: RunContext) -> TaskOutput:
             reason = f"the run of {previous} published no 1-day VaR"
         else:
             pnl = backtest_pnl(ctx.lake, ctx.as_of, previous, ctx.versions())
+            attribution = [
+                {
+                    "as_of": ctx.as_of,
+                    "run_id": ctx.run_id,
+                    "node": node,
+                    "hypothetical": float(pnl.hypothetical[i]),
+                    "risk_theoretical": float(pnl.risk_theoretical[i]),
+                    "previous_as_of": previous,
+                }
+                for i, node in enumerate(pnl.nodes)
+            ]
             where = {n: i for i, n in enumerate(pnl.nodes)}
             for r in prior.sort_values(["node", "method", "confidence"]).itertuples():
                 if r.node not in where:
@@ -209,12 +249,25 @@ def backtest(ctx: RunContext) -> TaskOutput:
         for r in rows
         if r["exception"]
     ]
+    pla_version = _replace_run_rows(
+        ctx,
+        "pnl_attribution",
+        pa.Table.from_pylist(attribution, schema=PNL_ATTRIBUTION.schema),
+        "backtest",
+    )
     ctx.catalog.replace_run_rows(BacktestException, ctx.run_id, exceptions)
     written = ctx.lake.read("backtest", version=version, filters=ctx.run_filter())
+    pla_written = ctx.lake.read("pnl_attribution", version=pla_version, filters=ctx.run_filter())
     return TaskOutput(
-        table_digest(written, exclude=("run_id",)),
+        json_digest(
+            [
+                table_digest(written, exclude=("run_id",)),
+                table_digest(pla_written, exclude=("run_id",)),
+            ]
+        ),
         {
             "backtest_version": version,
+            "pnl_attribution_version": pla_version,
             "rows": written.num_rows,
             "exceptions": len(exceptions),
             "previous_as_of": previous.isoformat(),

@@ -5,10 +5,10 @@ reproduction copies each table *at that version* (Delta time travel) into a scra
 lake, marks the checklist sources ready in a scratch SQLite catalog, runs the same
 pipeline with the run's recorded configuration, and compares the SHA-256 of every
 output (positions snapshot, quality results, P&L vectors, results) with the
-recorded one. The earlier runs of record whose figures the backtest and capital read
-(``prior_runs`` in the manifest) are copied too: their rows of the lake ``results``
-and ``backtest`` tables and their run records. The original lake and catalog are
-only read.
+recorded one. The earlier runs of record whose figures the backtest, capital and
+FRTB tasks read (``prior_runs`` in the manifest) are copied too: their rows of the
+lake ``results``, ``backtest`` and ``pnl_attribution`` tables and their run records.
+The original lake and catalog are only read.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def reproduce_run(
         )
 
     prior = {dt.date.fromisoformat(d): r for d, r in manifest.get("prior_runs", {}).items()}
-    for table in ("results", "backtest"):  # the history the backtest and capital tasks read
+    for table in ("results", "backtest", "pnl_attribution"):  # the history tasks read
         rows = prior_rows(source, table, prior, [])
         if prior:
             target.write(

@@ -60,6 +60,7 @@ from riskcap.pipeline.fingerprint import (
     json_digest,
     run_key,
 )
+from riskcap.pipeline.frtb import frtb as frtb_task
 from riskcap.pipeline.lineage import build_manifest
 from riskcap.store.catalog import Catalog, Run, RunStatus, TaskStatus
 from riskcap.store.locks import RunLock
@@ -77,7 +78,8 @@ TASK_GRAPH: dict[str, set[str]] = {
     "backtest": {"measures"},
     "stressed_var": {"backtest"},
     "capital": {"stressed_var"},
-    "stress": {"capital"},
+    "frtb": {"capital"},
+    "stress": {"frtb"},
     "publish": {"stress"},
 }
 TASKS: dict[str, Callable[[T.RunContext], T.TaskOutput]] = {
@@ -91,6 +93,7 @@ TASKS: dict[str, Callable[[T.RunContext], T.TaskOutput]] = {
     "backtest": R.backtest,
     "stressed_var": R.stressed_var_task,
     "capital": R.capital,
+    "frtb": frtb_task,
     "stress": R.stress,
 }
 # manifest output → the task that wrote it and the detail key of its lake version
@@ -102,6 +105,7 @@ PUBLISHED: tuple[tuple[str, str, str | None], ...] = (
     ("backtest", "backtest", "backtest_version"),
     ("stressed_var", "stressed_var", "results_version"),
     ("capital", "capital", None),
+    ("frtb", "frtb", "results_version"),
     ("stress", "stress", None),
 )
 CHECKPOINTED = ("market_prep", "scenarios")  # tasks whose output is a checkpoint file

@@ -162,6 +162,10 @@ class TrafficLight:
     exceptions: int
     observations: int
     cumulative_probability: float  # P(X ≤ exceptions) under a correct model
+    # the count in 250 days of a 99 % VaR with the same cumulative probability (the
+    # row of BCBS 1996 Table 2 / MAR99 Table 2 that applies); equals ``exceptions``
+    # at 250 × 99 %
+    equivalent: int = 0
 
 
 def traffic_light(
@@ -175,16 +179,16 @@ def traffic_light(
     """
     p = _check(n, x, confidence)
     cum = float(binom.cdf(x, n, p))
-    if x == 0 or cum < GREEN_BOUNDARY:
-        return TrafficLight(Zone.GREEN, 0.0, x, n, cum)
-    if cum >= RED_BOUNDARY:
-        return TrafficLight(Zone.RED, 1.0, x, n, cum)
     if n == BASEL_OBSERVATIONS and math.isclose(p, 1.0 - BASEL_CONFIDENCE):
         equivalent = x
     else:  # the 250 × 99 % count with the same cumulative probability
         equivalent = int(binom.ppf(cum, BASEL_OBSERVATIONS, 1.0 - BASEL_CONFIDENCE))
-        equivalent = min(max(equivalent, min(PLUS_FACTORS_250)), max(PLUS_FACTORS_250))
-    return TrafficLight(Zone.YELLOW, PLUS_FACTORS_250[equivalent], x, n, cum)
+    if x == 0 or cum < GREEN_BOUNDARY:
+        return TrafficLight(Zone.GREEN, 0.0, x, n, cum, min(equivalent, 4))
+    if cum >= RED_BOUNDARY:
+        return TrafficLight(Zone.RED, 1.0, x, n, cum, max(equivalent, 10))
+    equivalent = min(max(equivalent, min(PLUS_FACTORS_250)), max(PLUS_FACTORS_250))
+    return TrafficLight(Zone.YELLOW, PLUS_FACTORS_250[equivalent], x, n, cum, equivalent)
 
 
 @dataclass(frozen=True)

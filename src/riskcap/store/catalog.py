@@ -335,6 +335,79 @@ class StressResult(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class FrtbResult(Base):
+    """FRTB IMA figures and capital of one node in one run (MAR33), with the breakdown."""
+
+    __tablename__ = "frtb_results"
+    __table_args__ = (UniqueConstraint("run_id", "node", name="uq_frtb_result"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    node: Mapped[str] = mapped_column(String(200))
+    capital: Mapped[float] = mapped_column(Float)  # C_A, MAR33.41
+    imcc: Mapped[float] = mapped_column(Float)
+    ses: Mapped[float] = mapped_column(Float)
+    imcc_average: Mapped[float] = mapped_column(Float)
+    ses_average: Mapped[float] = mapped_column(Float)
+    average_days: Mapped[int] = mapped_column(Integer)
+    binding: Mapped[str] = mapped_column(String(10))  # latest | average
+    es: Mapped[float] = mapped_column(Float)  # stress-calibrated unconstrained ES
+    es_fc: Mapped[float] = mapped_column(Float)
+    es_rc: Mapped[float] = mapped_column(Float)
+    es_rs: Mapped[float] = mapped_column(Float)
+    explained: Mapped[float] = mapped_column(Float)  # ES_R,C / ES_F,C today
+    explained_average: Mapped[float] = mapped_column(Float)  # over the last 12 weeks
+    multiplier: Mapped[float] = mapped_column(Float)
+    plus_factor: Mapped[float] = mapped_column(Float)
+    zone: Mapped[str] = mapped_column(String(10))
+    exceptions: Mapped[int] = mapped_column(Integer)
+    observations: Mapped[int] = mapped_column(Integer)
+    stressed_start: Mapped[dt.date] = mapped_column(Date)
+    stressed_end: Mapped[dt.date] = mapped_column(Date)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FrtbDeskTest(Base):
+    """A desk's FRTB eligibility tests in one run: backtesting (MAR32) and PLA."""
+
+    __tablename__ = "frtb_desk_tests"
+    __table_args__ = (UniqueConstraint("run_id", "node", name="uq_frtb_desk_test"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    node: Mapped[str] = mapped_column(String(200))
+    exceptions_99: Mapped[int] = mapped_column(Integer)
+    exceptions_975: Mapped[int] = mapped_column(Integer)
+    backtest_observations: Mapped[int] = mapped_column(Integer)
+    spearman: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ks: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pla_observations: Mapped[int] = mapped_column(Integer)
+    pla_zone: Mapped[str] = mapped_column(String(10))  # green | amber | red | n/a
+    eligible: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class RiskFactorEligibility(Base):
+    """The risk-factor eligibility test (MAR31.12) of one factor in one run."""
+
+    __tablename__ = "risk_factor_eligibility"
+    __table_args__ = (UniqueConstraint("run_id", "factor_id", name="uq_risk_factor_eligibility"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    factor_id: Mapped[str] = mapped_column(String(200))
+    risk_class: Mapped[str] = mapped_column(String(20))
+    liquidity_horizon: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(Text)
+    observations: Mapped[int] = mapped_column(Integer)
+    min_in_90_days: Mapped[int] = mapped_column(Integer)
+    modellable: Mapped[bool] = mapped_column(Boolean)
+    rule: Mapped[str] = mapped_column(Text)
+
+
 @dataclass(frozen=True)
 class ReadyMark:
     source: str

@@ -1,0 +1,168 @@
+"""``riskcap frtb``: the FRTB internal-models report of a day's run of record
+(registered on the main app by :mod:`riskcap.cli_risk`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from riskcap.cli_options import AsOfOpt, ConfigOpt, JsonOpt, parse_date
+from riskcap.config import Settings, load_settings
+from riskcap.errors import NotFoundError
+from riskcap.store.catalog import Catalog, FrtbDeskTest, FrtbResult, RiskFactorEligibility
+
+console = Console()
+
+
+def _plain(row: Any) -> dict[str, Any]:
+    out = {}
+    for c in type(row).__table__.columns.keys():  # noqa: SIM118
+        if c == "id":
+            continue
+        value = getattr(row, c)
+        out[c] = value.isoformat() if isinstance(value, dt.date) else value
+    return out
+
+
+def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
+    """The stored FRTB figures of ``day``'s run of record, as plain data."""
+    from riskcap.capital.frtb_ima import OUT_OF_SCOPE
+    from riskcap.cli_risk import _run_of_record
+    from riskcap.pipeline.report import node_sort_key
+
+    with Catalog(settings.catalog_url) as catalog:
+        run_id = _run_of_record(catalog, day)
+        results = catalog.run_rows(FrtbResult, run_id)
+        desks = catalog.run_rows(FrtbDeskTest, run_id)
+        factors = catalog.run_rows(RiskFactorEligibility, run_id)
+    if not results:
+        raise NotFoundError(
+            f"the run of {day} ({run_id[:8]}) has no FRTB results (frtb.enabled = false, or "
+            "a run from before FRTB was added: rerun it with --force)"
+        )
+    results.sort(key=lambda r: (r.node.startswith("ima:"), node_sort_key(r.node)))
+    return {
+        "as_of": day.isoformat(),
+        "run_id": run_id,
+        "regime": "frtb_ima",
+        "out_of_scope": list(OUT_OF_SCOPE),
+        "results": [_plain(r) for r in results],
+        "desks": [_plain(d) for d in sorted(desks, key=lambda d: d.node)],
+        "risk_factors": [_plain(f) for f in sorted(factors, key=lambda f: f.factor_id)],
+    }
+
+
+def frtb(
+    as_of: AsOfOpt,
+    all_nodes: Annotated[
+        bool, typer.Option("--all", help="Every node (entities and books too)")
+    ] = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """FRTB IMA per desk and firm: ES with liquidity horizons, stressed calibration,
+    IMCC, NMRF stress scenarios, desk eligibility and capital."""
+    settings = load_settings(config)
+    day = parse_date(as_of)
+    report = frtb_report(settings, day)
+    if not all_nodes:
+        report["results"] = [
+            r for r in report["results"] if r["node"].split(":")[0] in ("firm", "desk", "ima")
+        ]
+    if as_json:
+        typer.echo(json.dumps(report, default=str))
+        return
+    print_frtb(console, settings, report)
+
+
+def _m(value: float) -> str:
+    return f"{value / 1e6:,.2f}"
+
+
+def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None:
+    """The capital table, the desks' tests, the NMRFs and what is out of scope."""
+    rows = report["results"]
+    first = rows[0]
+    ccy = settings.eod.reporting_currency
+    table = Table(
+        title=f"FRTB IMA on {report['as_of']} (run {report['run_id'][:8]}), {ccy} millions: "
+        "97.5 % ES, 10-day base, liquidity horizons (MAR33.4)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    cols = ("node", "ES F,C", "ES R,C", "ES R,S", "expl.", "ES", "IMCC", "SES", "C_A")
+    for col in cols:
+        table.add_column(col, justify="left" if col == "node" else "right", no_wrap=True)
+    for r in rows:
+        table.add_row(
+            r["node"],
+            _m(r["es_fc"]),
+            _m(r["es_rc"]),
+            _m(r["es_rs"]),
+            f"{r['explained']:.0%}",
+            _m(r["es"]),
+            _m(r["imcc"]),
+            _m(r["ses"]),
+            _m(r["capital"]),
+        )
+    out.print(table)
+    out.print(
+        "C_A = max(IMCC + SES, m_c·IMCC_avg + SES_avg) (MAR33.41); "
+        f"m_c = {first['multiplier']:.2f} "
+        f"(1.5 + plus factor {first['plus_factor']:.2f}; firm 99 % VaR {first['zone']}: "
+        f"{first['exceptions']} exceptions in {first['observations']} days); averages over "
+        f"{first['average_days']} day(s) of {settings.frtb.average_days}"
+    )
+    out.print(
+        f"stressed period (reduced set, MAR33.5): {first['stressed_start']} .. "
+        f"{first['stressed_end']}; ES = ES_R,S · max(ES_F,C / ES_R,C, 1); reduced set "
+        "must explain ≥ 75 % (expl. = ES_R,C / ES_F,C)"
+    )
+    ima = next((r for r in rows if r["node"].startswith("ima:")), None)
+    if ima is not None:
+        members = ima["detail"].get("eligible_desks", [])
+        out.print(
+            f"IMA capital ({ima['node']}, {len(members)} eligible desk(s)): {_m(ima['capital'])} m"
+        )
+    desks = Table(
+        title="desk eligibility: backtesting (MAR32) and P&L attribution (MAR32.37–45)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for col in ("desk", "exc. 99%", "exc. 97.5%", "days", "Spearman", "KS", "PLA", "IMA"):
+        desks.add_column(col, no_wrap=True)
+    for d in report["desks"]:
+        desks.add_row(
+            d["node"],
+            str(d["exceptions_99"]),
+            str(d["exceptions_975"]),
+            str(d["backtest_observations"]),
+            "—" if d["spearman"] is None else f"{d['spearman']:.3f}",
+            "—" if d["ks"] is None else f"{d['ks']:.3f}",
+            d["pla_zone"],
+            "yes" if d["eligible"] else "no",
+        )
+    out.print(desks)
+    for d in report["desks"]:
+        out.print(f"  {d['node']}: {d['reason']}")
+    nmrf = [f for f in report["risk_factors"] if not f["modellable"]]
+    if nmrf:
+        ses = first["detail"]["nmrf"]
+        out.print(
+            "non-modellable risk factors (MAR31.12): "
+            + "; ".join(
+                f"{f['factor_id']} ({f['rule']}; "
+                f"SES {_m(ses.get(f['factor_id'], {}).get('ses', 0.0))} m)"
+                for f in nmrf
+            )
+        )
+    else:
+        out.print("non-modellable risk factors (MAR31.12): none")
+    out.print("out of scope: " + "; ".join(report["out_of_scope"]))
