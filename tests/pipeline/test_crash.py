@@ -27,7 +27,10 @@ from riskcap.pipeline.runner import Outcome, run_eod, task_order
 from riskcap.store.catalog import (
     CapitalResult,
     Catalog,
+    FrtbDeskTest,
+    FrtbResult,
     QualityResultRecord,
+    RiskFactorEligibility,
     SnapshotRecord,
     StressedPeriod,
     StressResult,
@@ -38,7 +41,16 @@ from tests.pipeline.conftest import copy_world, run_child, settings_of
 BOUNDARIES = [("after", t) for t in task_order()[:-1]]
 BEFORE_DONE = [
     ("before-done", t)
-    for t in ("snapshot", "quality_gate", "revalue", "stressed_var", "capital", "stress", "publish")
+    for t in (
+        "snapshot",
+        "quality_gate",
+        "revalue",
+        "stressed_var",
+        "capital",
+        "frtb",
+        "stress",
+        "publish",
+    )
 ]
 POINTS = [*BOUNDARIES, *BEFORE_DONE, ("mid-revalue", "revalue")]
 
@@ -54,8 +66,9 @@ def reference(
     out = run_eod(settings, days[0])
     cat = Catalog(settings.catalog_url)
     manifest = cat.lineage(out.run_id)
+    factors = len(cat.run_rows(RiskFactorEligibility, out.run_id))
     cat.dispose()
-    return {"as_of": days[0], "manifest": manifest}
+    return {"as_of": days[0], "manifest": manifest, "factors": factors}
 
 
 def _summary(directory: Path, as_of: dt.date) -> dict[str, Any]:
@@ -69,6 +82,9 @@ def _summary(directory: Path, as_of: dt.date) -> dict[str, Any]:
         capital = s.query(CapitalResult).filter_by(run_id=run.run_id).count()
         stress = s.query(StressResult).filter_by(run_id=run.run_id).count()
         periods = s.query(StressedPeriod).filter_by(run_id=run.run_id).count()
+        frtb = s.query(FrtbResult).filter_by(run_id=run.run_id).count()
+        desks = s.query(FrtbDeskTest).filter_by(run_id=run.run_id).count()
+        factors = s.query(RiskFactorEligibility).filter_by(run_id=run.run_id).count()
     summary = {
         "run": run,
         "manifest": cat.lineage(run.run_id),
@@ -77,6 +93,7 @@ def _summary(directory: Path, as_of: dt.date) -> dict[str, Any]:
         "snapshots": snapshots,
         "quality": quality,
         "regulatory": (capital, stress, periods),
+        "frtb": (frtb, desks, factors),
         "pnl_vectors": lake.read("pnl_vectors", filters=[("as_of", "=", as_of)]),
         "results": lake.read("results", filters=[("as_of", "=", as_of)]),
         "positions": lake.read("positions", filters=[("as_of", "=", as_of)]).num_rows,
@@ -108,9 +125,12 @@ def _check_resumed(world: Path, reference: dict[str, Any], killed_after: str | N
     # no duplicates anywhere
     rows = {k: v["rows"] for k, v in ref["outputs"].items() if "rows" in v}
     assert got["pnl_vectors"].num_rows == rows["pnl_vectors"]
-    published = rows["results"] + rows["stressed_var"]  # measures' figures and stressed VaR
+    # measures' figures, stressed VaR and the FRTB figures
+    published = rows["results"] + rows["stressed_var"] + rows["frtb"]
     assert got["results"].num_rows == got["catalog_results"] == published
     assert got["regulatory"] == (19, 19 * 9, 1)  # capital per node, 9 scenarios, 1 period
+    # FRTB: 19 nodes and the IMA aggregate, 4 desks, one eligibility row per factor
+    assert got["frtb"] == (20, 4, reference["factors"])
     assert set(got["results"].column("run_id").to_pylist()) == {got["run"].run_id}
     assert got["positions"] == rows["positions"]
     assert (got["snapshots"], got["quality"]) == (1, 7)
