@@ -14,7 +14,13 @@ from riskcap.config import load_settings
 from riskcap.data.lake import Lake
 from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.var import VarSpec, compute_var
-from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod, StressResult
+from riskcap.store.catalog import (
+    CapitalResult,
+    Catalog,
+    FrtbResult,
+    StressedPeriod,
+    StressResult,
+)
 from tests.conftest import GOLDEN_DIR
 
 
@@ -106,6 +112,22 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
         if r.node.split(":")[0] in ("firm", "desk"):
             stress.setdefault(r.node, {})[r.scenario] = r.pnl
     (period,) = catalog.run_rows(StressedPeriod, last_run)
+    frtb = {
+        r.node: {
+            "capital": r.capital,
+            "imcc": r.imcc,
+            "ses": r.ses,
+            "imcc_average": r.imcc_average,
+            "multiplier": r.multiplier,
+            "explained": r.explained,
+        }
+        for r in catalog.run_rows(FrtbResult, last_run)
+        if r.node.split(":")[0] in ("firm", "desk", "ima")
+    }
+    frtb_period = {
+        r.stressed_start.isoformat() + ".." + r.stressed_end.isoformat()
+        for r in catalog.run_rows(FrtbResult, last_run)
+    }
     catalog.dispose()
     figures: dict[str, dict[str, float]] = {}
     pipeline: dict[str, dict[str, float]] = {}
@@ -131,6 +153,8 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
         "capital": capital,
         "stress": stress,
         "stressed_period": [period.start.isoformat(), period.end.isoformat()],
+        "frtb": frtb,
+        "frtb_stressed_period": sorted(frtb_period),
     }
     path = GOLDEN_DIR / "demo_eod.json"
     if update_golden:
@@ -142,7 +166,8 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
     assert golden["net_quantity"] == expected["net_quantity"]
     assert golden["hs_99"].keys() == expected["hs_99"].keys()
     assert golden["stressed_period"] == expected["stressed_period"]
-    for section in ("hs_99", "pipeline", "capital", "stress"):
+    assert golden["frtb_stressed_period"] == expected["frtb_stressed_period"]
+    for section in ("hs_99", "pipeline", "capital", "stress", "frtb"):
         assert golden[section].keys() == expected[section].keys()
         for node, values in expected[section].items():
             assert golden[section][node].keys() == values.keys()

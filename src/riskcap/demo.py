@@ -128,6 +128,14 @@ def run_demo(directory: Path, console: Console) -> None:
         )
     )
     _print_capital(console, settings, catalog, last, last_run)
+    if settings.frtb.enabled:
+        from riskcap.cli_frtb import frtb_report, print_frtb
+
+        report = frtb_report(settings, last)
+        report["results"] = [
+            r for r in report["results"] if r["node"].split(":")[0] in ("firm", "desk", "ima")
+        ]
+        print_frtb(console, settings, report)
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
@@ -144,6 +152,7 @@ def run_demo(directory: Path, console: Console) -> None:
         f"-c {config_path}\n"
         f"  capital    riskcap capital --as-of {last} -c {config_path}\n"
         f"  stress     riskcap stress --as-of {last} -c {config_path}\n"
+        f"  frtb       riskcap frtb --as-of {last} -c {config_path}\n"
         f"  dashboard  not built yet (the risk service issue)\n"
         f"done in {time.perf_counter() - started:.1f} s"
     )
