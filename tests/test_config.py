@@ -36,6 +36,14 @@ def test_relative_paths_resolve_against_the_file(tmp_path: Path) -> None:
         ("[lake]\npaht = 'x'\n", "key 'lake.paht'"),
         ("[quality.stale_prices]\nseverity = 'fatal'\n", "severity"),
         ("not toml = = =", "not a readable TOML file"),
+        (
+            "[pipeline]\nconfidences = [0.99]\n",
+            "FRTB desk backtesting needs VaR at 99 % and 97.5 %",
+        ),
+        (
+            "[[frtb.factor_classes]]\nrisk_class = 'equity'\nliquidity_horizon = 15\n",
+            "frtb.factor_classes.0.liquidity_horizon",
+        ),
     ],
 )
 def test_invalid_config_is_a_config_error(tmp_path: Path, text: str, fragment: str) -> None:

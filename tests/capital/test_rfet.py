@@ -54,7 +54,7 @@ def test_100_observations_pass_whatever_the_gaps() -> None:
 
 def test_window_edges_and_duplicates() -> None:
     # START itself is outside the 12 months, AS_OF inside; a day counts once (MAR31.13)
-    days = every(15, 23) + [START, AS_OF, AS_OF, AS_OF + dt.timedelta(days=1)]
+    days = [*every(15, 23), START, AS_OF, AS_OF, AS_OF + dt.timedelta(days=1)]
     got = rfet(days, AS_OF)
     assert got.observations == 24 and got.modellable
 

@@ -191,3 +191,29 @@ def test_two_processes_ingesting_the_same_file_land_it_once(ref_lake: Lake, tmp_
     assert sorted(results) == [("ok", False), ("ok", True)]
     ids = ref_lake.read("trades").column("trade_id").to_pylist()
     assert len(ids) == 50 == len(set(ids))
+
+
+def test_observations_are_validated(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    # real-price observations for the FRTB eligibility test: known factor, no future
+    # date, one row per date × factor × source
+    path = write_csv(
+        tmp_path / "observations.csv",
+        "date,factor_id,source",
+        "2022-01-03,EQ.AAPL,NASDAQ close",
+        "2022-01-03,EQ.AAPL,NASDAQ close",
+        "2022-01-03,EQ.NOPE,vendor",
+        "2099-01-03,EQ.MSFT,vendor",
+        "2022-01-04,EQ.MSFT,vendor",
+    )
+    with pytest.raises(IngestRejected, match=r"observations\.csv.*row 2"):
+        ingest("observations", path, max_bad_fraction=0.5)
+    assert ref_lake.read("observations").num_rows == 0  # nothing written
+    result = ingest("observations", path, max_bad_fraction=0.9)
+    assert (result.rows_written, result.rows_quarantined) == (2, 3)
+    q = ref_lake.read("quarantine").to_pandas()
+    assert sorted(zip(q["source_row"], q["rule"], strict=True))[:1] == [(2, "duplicate_key")]
+    assert set(q["source_row"]) == {2, 3, 4}
+    kept = ref_lake.read("observations").to_pandas()
+    assert sorted(kept["factor_id"]) == ["EQ.AAPL", "EQ.MSFT"]
