@@ -85,3 +85,37 @@ def test_replace_where_refuses_rows_outside_its_predicate(lake: Lake) -> None:
     with pytest.raises(LakeError, match="failed validation"):
         lake.write("trades", _trades("C"), mode=WriteMode.REPLACE_WHERE, predicate="trade_id = 'A'")
     assert lake.version("trades") == 1
+
+
+def test_files_are_those_of_the_pinned_version(lake: Lake) -> None:
+    """Engines that read Parquet themselves (Spark) get the exact files of a version."""
+    import pyarrow.parquet as pq
+
+    from riskcap.data.schemas import POSITIONS
+
+    def positions(day: dt.date, qty: float) -> pa.Table:
+        return pa.table(
+            {"as_of": [day], "book_id": ["B1"], "instrument_id": ["X"], "quantity": [qty]},
+            schema=POSITIONS.schema,
+        )
+
+    d1, d2 = dt.date(2024, 1, 2), dt.date(2024, 1, 3)
+    lake.write("positions", positions(d1, 1.0), mode=WriteMode.APPEND)
+    v_old = lake.write("positions", positions(d2, 2.0), mode=WriteMode.APPEND)
+    v_new = lake.write(
+        "positions",
+        positions(d2, 5.0),
+        mode=WriteMode.REPLACE_WHERE,
+        predicate="as_of = '2024-01-03'",
+    )
+    day2 = [("as_of", "=", str(d2))]
+    old, new = (
+        lake.files("positions", version=v_old, partitions=day2),
+        lake.files("positions", version=v_new, partitions=day2),
+    )
+    assert len(old) == len(new) == 1 and old != new
+    assert pq.read_table(old[0]).column("quantity").to_pylist() == [2.0]
+    assert pq.read_table(new[0]).column("quantity").to_pylist() == [5.0]
+    assert len(lake.files("positions", version=v_new)) == 2
+    with pytest.raises(LakeError, match="by partition only"):
+        lake.files("positions", version=v_new, partitions=[("book_id", "=", "B1")])

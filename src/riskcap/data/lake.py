@@ -184,6 +184,31 @@ class Lake:
         result = dtab.to_pyarrow_table(filters=filters or None, columns=columns)
         return result.cast(spec.schema if columns is None else _sub(spec.schema, columns))
 
+    def files(
+        self,
+        table: str,
+        *,
+        version: int,
+        partitions: list[tuple[str, str, Any]] | None = None,
+    ) -> list[str]:
+        """URIs of the Parquet files that make up ``table`` at ``version`` (optionally
+        only the partitions matching ``partitions``), for engines that read Parquet
+        themselves (Spark). Refuses a version with deletion vectors, whose files alone
+        would not be the table."""
+        dtab = self.table(table, version=version)
+        protocol = dtab.protocol()
+        if "deletionVectors" in (protocol.reader_features or []):
+            raise LakeError(
+                f"table '{table}' v{version} uses deletion vectors; read it through the lake"
+            )
+        spec = _spec(table)
+        others = [c for c, _, _ in partitions or [] if c not in spec.partition_by]
+        if others:  # pruning on other columns keeps any file whose statistics may match
+            raise LakeError(
+                f"table '{table}': files can be selected by partition only, not {others}"
+            )
+        return sorted(dtab.file_uris(file_pruning_predicate=partitions or None))
+
     def history(self, table: str) -> list[Commit]:
         """Commits of ``table``, newest first."""
         if not self.exists(table):

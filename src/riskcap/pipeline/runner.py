@@ -366,7 +366,9 @@ def _publish(ctx: T.RunContext, run: Run) -> T.TaskOutput:
     for output, task, version_key in PUBLISHED:
         out = ctx.outputs[task]
         outputs[output] = {"sha256": out.checksum}
-        if version_key is not None:
+        if "skipped" in out.detail:  # a task switched off in the config writes nothing
+            outputs[output] |= {"skipped": out.detail["skipped"]}
+        elif version_key is not None:
             outputs[output] |= {"version": out.detail[version_key], "rows": out.detail["rows"]}
     records = [t for t in ctx.catalog.tasks(run.run_id) if t.name != "publish"]
     tasks = [{"name": t.name, "checksum": t.checksum, "attempts": t.attempts} for t in records]
