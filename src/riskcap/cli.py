@@ -217,6 +217,44 @@ def demo_book(
 
 
 @app.command()
+def generate(
+    positions: Annotated[int, typer.Option("--positions", help="Positions in the book")],
+    factors: Annotated[int, typer.Option("--factors", help="Risk factors (at least 12)")],
+    seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same lake")] = 1,
+    directory: Annotated[
+        Path, typer.Option("--dir", help="New folder for the generated lake")
+    ] = Path("generated"),
+    history: Annotated[int, typer.Option(help="Business days of factor history")] = 520,
+    option_share: Annotated[float, typer.Option(help="Share of positions in options")] = 0.1,
+    memory_gb: Annotated[float, typer.Option(help="engine.memory_gb of its config")] = 2.0,
+) -> None:
+    """Generate a synthetic book and factor history of any size into a separate lake."""
+    import time
+
+    from riskcap.data.generate import prepare_generated
+
+    started = time.perf_counter()
+    made = prepare_generated(
+        directory,
+        positions,
+        factors,
+        seed,
+        history=history,
+        memory_gb=memory_gb,
+        option_share=option_share,
+    )
+    rows = ", ".join(f"{k} {v:,}" for k, v in made.rows.items())
+    console.print(
+        f"generated {made.positions:,} positions in {made.books} books on {made.factors:,} "
+        f"factors (seed {seed}; SYNTHETIC data) in {time.perf_counter() - started:.1f} s\n"
+        f"  ingested   {rows}\n"
+        f"  config     {made.config_path.resolve()}\n"
+        f"  run it     riskcap eod run --as-of {made.as_of} -c {made.config_path} "
+        "[--engine spark --spark-master local[2]]"
+    )
+
+
+@app.command()
 def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Demo folder")] = Path("demo"),
 ) -> None:
