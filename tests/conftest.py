@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -149,3 +151,19 @@ def drop_all_tables(url: str) -> None:
         for table in sa.inspect(conn).get_table_names():
             conn.execute(sa.text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Spark ``local[2]`` for the Spark engine tests: a failure under CI=true when Java
+    or PySpark is missing, a skip elsewhere."""
+    if shutil.which("java") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Java 17 is required for the Spark engine tests under CI=true")
+        pytest.skip("no Java on this machine (required under CI=true)")
+    if os.environ.get("CI") != "true":
+        pytest.importorskip("pyspark")
+    from riskcap.engine.spark import spark_session, stop_sessions
+
+    yield spark_session("local[2]", tmp_path_factory.mktemp("jax-cache"))
+    stop_sessions()

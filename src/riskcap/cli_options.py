@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from riskcap.config import Settings
+
 ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Config file (default: $RISKCAP_CONFIG or ./riskcap.toml)"),
@@ -23,3 +25,31 @@ def parse_date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine", help="Revaluation engine: local or spark (default: engine.name in the config)"
+    ),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master", help="Spark master URL, e.g. local[2] (default: engine.spark_master)"
+    ),
+]
+
+
+def with_engine(settings: Settings, engine: str | None, master: str | None) -> Settings:
+    """``settings`` with the engine chosen on the command line (validated like the file)."""
+    if engine is None and master is None:
+        return settings
+    update = settings.engine.model_dump()
+    if engine is not None:
+        update["name"] = engine
+    if master is not None:
+        update["spark_master"] = master
+    if update["name"] not in ("local", "spark"):
+        raise typer.BadParameter(f"--engine must be local or spark, got {update['name']!r}")
+    return settings.model_copy(update={"engine": type(settings.engine)(**update)})

@@ -16,7 +16,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from riskcap.cli_options import AsOfOpt, ConfigOpt, JsonOpt, RunIdArg, parse_date
+from riskcap.cli_options import (
+    AsOfOpt,
+    ConfigOpt,
+    EngineOpt,
+    JsonOpt,
+    RunIdArg,
+    SparkMasterOpt,
+    parse_date,
+    with_engine,
+)
 from riskcap.config import Settings, load_settings
 from riskcap.data.lake import Lake
 from riskcap.errors import ReproductionMismatch
@@ -99,9 +108,11 @@ def eod_run(
         bool, typer.Option("--force", help="Recompute even if a run with the same key exists")
     ] = False,
     as_json: JsonOpt = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Run the EOD DAG for one date (returns the existing run when nothing changed)."""
-    settings = load_settings(config)
+    settings = with_engine(load_settings(config), engine, spark_master)
     out = run_eod(
         settings, parse_date(as_of), force=force, observer=None if as_json else _print_event
     )
@@ -190,9 +201,11 @@ def eod_backfill(
     end: Annotated[str, typer.Option("--to", help="Last date, YYYY-MM-DD")],
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Recompute every day")] = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Run the EOD for every business day in a range, in order (done days are skipped)."""
-    settings = load_settings(config)
+    settings = with_engine(load_settings(config), engine, spark_master)
     outcomes = run_backfill(settings, parse_date(start), parse_date(end), force)
     if outcomes:
         last = outcomes[-1]

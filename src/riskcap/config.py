@@ -128,6 +128,24 @@ class EngineConfig(_Section):
         description="Working-memory budget of one revaluation block; block sizes are "
         "derived from it so peak memory does not grow with the book.",
     )
+    name: str = Field(
+        "local",
+        pattern="^(local|spark)$",
+        description="Revaluation engine: local (JAX in this process, CPU or GPU) or spark "
+        "(the same kernels on Spark executors; needs the spark extra and Java 17).",
+    )
+    spark_master: str = Field(
+        "local[2]",
+        description="Spark master URL of the spark engine (local[N], spark://host:7077, "
+        "k8s://…). Not part of the run key: results do not depend on it.",
+    )
+    spark_partitions: int = Field(
+        8,
+        ge=1,
+        le=100_000,
+        description="Work parts the spark engine splits positions into; fixes the "
+        "summation order, so it is part of the run key.",
+    )
 
 
 class RiskConfig(_Section):

@@ -133,7 +133,7 @@ def load_risk_inputs(
             if r.book_id in set(held["book_id"])
         ]
     )
-    book, order = _book(held, factor_set, factors, x0, vols, hierarchy, as_of)
+    book, order = build_book(held, factor_set, factors, x0, vols, hierarchy, as_of)
     return RiskInputs(
         as_of=as_of,
         factors=factor_set,
@@ -216,7 +216,7 @@ def _history(
     return kept, levels
 
 
-def _book(
+def build_book(
     held: pd.DataFrame,
     fs: FactorSet,
     factors: pd.DataFrame,

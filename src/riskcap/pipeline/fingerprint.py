@@ -114,7 +114,7 @@ def computation_config(settings: Settings) -> dict[str, Any]:
     return {
         "eod": dump["eod"],
         "quality": dump["quality"],
-        "engine": dump["engine"],
+        "engine": _engine_config(dump["engine"]),
         "risk": dump["risk"],
         "pipeline": {k: pipeline[k] for k in ("confidences", "hs_horizons", "mc_horizons")},
         "backtest": dump["backtest"],
@@ -122,6 +122,13 @@ def computation_config(settings: Settings) -> dict[str, Any]:
         "stress": dump["stress"],
         "frtb": dump["frtb"],
     }
+
+
+def _engine_config(engine: dict[str, Any]) -> dict[str, Any]:
+    """Engine keys that change numbers: the engine, its memory budget (block sizes) and,
+    for Spark, the work parts (summation order) — never the master's address."""
+    keys = ["name", "memory_gb"] + (["spark_partitions"] if engine["name"] == "spark" else [])
+    return {k: engine[k] for k in keys}
 
 
 def config_hash(settings: Settings) -> str:

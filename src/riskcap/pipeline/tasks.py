@@ -275,12 +275,33 @@ def revalue_scenario_set(inputs: RiskInputs, shocks: np.ndarray, memory_gb: floa
     return revalue(inputs.book, inputs.market, shocks, inputs.hierarchy, memory_gb=memory_gb)
 
 
+def revalue_all(ctx: RunContext, inputs: RiskInputs) -> dict[str, np.ndarray]:
+    """P&L ``(nodes, scenarios)`` of every scenario set, on the configured engine."""
+    shocks = ctx.scenarios()
+    engine = ctx.settings.engine
+    names = [s.name for s in scenario_sets(ctx.settings)]
+    if engine.name == "spark":
+        from riskcap.engine.spark import payload_for, revalue_spark, spark_session
+
+        payload = payload_for(
+            ctx.lake, ctx.versions(), inputs, {n: shocks[n] for n in names}, engine.memory_gb
+        )
+        return revalue_spark(
+            spark_session(engine.spark_master, ctx.settings.work_path / "jax-cache"),
+            ctx.lake,
+            ctx.versions(),
+            payload,
+            engine.spark_partitions,
+        )
+    return {n: revalue_scenario_set(inputs, shocks[n], engine.memory_gb) for n in names}
+
+
 def revalue_task(ctx: RunContext) -> TaskOutput:
     inputs, _ = ctx.market()
-    shocks = ctx.scenarios()
+    by_set = revalue_all(ctx, inputs)
     columns: dict[str, list[Any]] = {name: [] for name in PNL_VECTORS.columns}
     for s in scenario_sets(ctx.settings):
-        pnl = revalue_scenario_set(inputs, shocks[s.name], ctx.settings.engine.memory_gb)
+        pnl = by_set[s.name]
         for node, vector in zip(inputs.hierarchy.nodes, pnl, strict=True):
             columns["as_of"].append(ctx.as_of)
             columns["run_id"].append(ctx.run_id)
