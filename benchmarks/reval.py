@@ -102,25 +102,28 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
     return Book(linear, future, option, bond, swap, curve), Market(x0, factors.is_log), hierarchy
 
 
-def numpy_baseline(book: Book, market: Market, shocks: np.ndarray) -> np.ndarray:
+def numpy_baseline(
+    book: Book, market: Market, shocks: np.ndarray, n_books: int = N_BOOKS
+) -> np.ndarray:
     x0, is_log = market.x0, market.is_log
+    tenors = np.asarray(book.curve.tenors)
 
     def values(x: np.ndarray) -> np.ndarray:
         rates = x[book.curve.factors]
         out = [book.linear.units * x[book.linear.spot]]
         f = book.future
-        out.append(f.units * x[f.spot] * np.exp(np.interp(f.t, TENORS, rates) * f.t))
+        out.append(f.units * x[f.spot] * np.exp(np.interp(f.t, tenors, rates) * f.t))
         o = book.option
         s, k, t, v = x[o.spot], o.strike, o.t, x[o.vol] * o.vol_scale
-        r = np.interp(t, TENORS, rates)
+        r = np.interp(t, tenors, rates)
         d1 = (np.log(s / k) + (r + v**2 / 2) * t) / (v * np.sqrt(t))
         d2 = d1 - v * np.sqrt(t)
         call = s * norm.cdf(d1) - k * np.exp(-r * t) * norm.cdf(d2)
         out.append(o.units * np.where(o.is_call, call, call - s + k * np.exp(-r * t)))
         for fam in (book.bond, book.swap):
-            df = np.exp(-np.interp(fam.times, TENORS, rates) * fam.times)
+            df = np.exp(-np.interp(fam.times, tenors, rates) * fam.times)
             ann = np.where(fam.mask, df, 0).sum(axis=1) / fam.frequency
-            last = np.exp(-np.interp(fam.times[:, 0], TENORS, rates) * fam.times[:, 0])
+            last = np.exp(-np.interp(fam.times[:, 0], tenors, rates) * fam.times[:, 0])
             if fam is book.bond:
                 out.append(fam.units * 100 * (fam.coupon * ann + last))
             else:
@@ -130,7 +133,7 @@ def numpy_baseline(book: Book, market: Market, shocks: np.ndarray) -> np.ndarray
 
     books = np.concatenate([f.book for f in book.families])
     base = values(x0)
-    pnl = np.zeros((N_BOOKS, len(shocks)))
+    pnl = np.zeros((n_books, len(shocks)))
     for s, r in enumerate(shocks):
         x = np.where(is_log, x0 * np.exp(r), x0 + r)
         np.add.at(pnl[:, s], books, values(x) - base)
