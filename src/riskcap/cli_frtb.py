@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import AsOfOpt, ConfigOpt, JsonOpt, parse_date
+from riskcap.cli_options import AllNodesOpt, AsOfOpt, ConfigOpt, JsonOpt, parse_date
 from riskcap.config import Settings, load_settings
 from riskcap.errors import NotFoundError
 from riskcap.store.catalog import Catalog, FrtbDeskTest, FrtbResult, RiskFactorEligibility
@@ -60,9 +60,7 @@ def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
 
 def frtb(
     as_of: AsOfOpt,
-    all_nodes: Annotated[
-        bool, typer.Option("--all", help="Every node (entities and books too)")
-    ] = False,
+    all_nodes: AllNodesOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:

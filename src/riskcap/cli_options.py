@@ -15,6 +15,7 @@ ConfigOpt = Annotated[
     typer.Option("--config", "-c", help="Config file (default: $RISKCAP_CONFIG or ./riskcap.toml)"),
 ]
 AsOfOpt = Annotated[str, typer.Option("--as-of", help="Business date, YYYY-MM-DD")]
+AllNodesOpt = Annotated[bool, typer.Option("--all", help="Every node (entities and books too)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables")]
 RunIdArg = Annotated[str, typer.Argument(help="Run id (or a unique prefix of 8+ chars)")]
 

@@ -13,7 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import AsOfOpt, ConfigOpt, JsonOpt, parse_date
+from riskcap.cli_options import AllNodesOpt, AsOfOpt, ConfigOpt, JsonOpt, parse_date
 from riskcap.config import Settings, load_settings
 from riskcap.data.lake import Lake
 from riskcap.errors import NotFoundError
@@ -160,9 +160,7 @@ def capital_rows(rows: list[CapitalResult], all_nodes: bool = False) -> list[Cap
 
 def capital(
     as_of: AsOfOpt,
-    all_nodes: Annotated[
-        bool, typer.Option("--all", help="Every node (entities and books too)")
-    ] = False,
+    all_nodes: AllNodesOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:

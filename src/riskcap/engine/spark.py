@@ -254,6 +254,7 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
     x0 = dict(zip(payload.factor_ids, payload.x0, strict=True))
     market = Market(payload.x0, payload.is_log)
     n_books = len(payload.hierarchy.books)
+    index = {b: i for i, b in enumerate(payload.hierarchy.books)}
     for part, rows in held.groupby("part", sort=True):
         rows = rows.sort_values(["book_id", "instrument_id"], kind="mergesort")
         rows = rows.reset_index(drop=True)
@@ -265,7 +266,6 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
         book, order = build_book(
             rows, fs, payload.factors, x0, payload.vols, payload.hierarchy, payload.as_of
         )
-        index = {b: i for i, b in enumerate(payload.hierarchy.books)}
         held_books = sorted({index[b] for b in order["book_id"]})
         for name, shocks in payload.shocks.items():
             plan = plan_blocks(shocks.shape[0], book.size, payload.memory_gb)
