@@ -23,6 +23,7 @@ from riskcap import __version__
 from riskcap.cli_options import AsOfOpt, ConfigOpt, parse_date
 from riskcap.cli_risk import register as register_risk_commands
 from riskcap.cli_runs import register as register_pipeline_commands
+from riskcap.cli_service import register as register_service_commands
 from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
 from riskcap.data.lake import Lake
@@ -42,6 +43,7 @@ lake_app = typer.Typer(help="Inspect lake tables: history and time travel.", no_
 app.add_typer(lake_app, name="lake")
 register_pipeline_commands(app)
 register_risk_commands(app)
+register_service_commands(app)
 
 console = Console()
 err_console = Console(stderr=True)

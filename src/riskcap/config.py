@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import os
 import tomllib
+import types
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from riskcap.errors import ConfigError
 
 CONFIG_ENV = "RISKCAP_CONFIG"
+ENV_PREFIX = "RISKCAP_"
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
 Horizon = Annotated[int, Field(ge=1, le=250)]
 DEFAULT_CONFIG_NAME = "riskcap.toml"
@@ -542,6 +546,33 @@ class DemoConfig(_Section):
     days: int = Field(60, ge=2, description="Business days of trades and snapshots.")
 
 
+class ServiceConfig(_Section):
+    host: str = Field("127.0.0.1", description="Address `riskcap serve` listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `riskcap serve` listens on.")
+    max_body_bytes: int = Field(
+        65_536, ge=1_024, description="Largest request body accepted (413 above it)."
+    )
+    histogram_bins: int = Field(
+        50, ge=5, le=500, description="Bins of a node's P&L distribution histogram."
+    )
+    whatif_scenario_set: str = Field(
+        "hs_1d",
+        pattern=r"^(hs|mc)_[0-9]+d$",
+        description="Scenario set of the cached P&L vectors what-if requests are priced on.",
+    )
+    whatif_confidence: Probability = Field(0.99, description="Confidence of what-if VaR/ES.")
+    whatif_max_trades: int = Field(100, ge=1, description="Most trades in one what-if request.")
+    webhook_url: str | None = Field(
+        None, description="URL a limit breach alert is POSTed to as JSON (none: no POST)."
+    )
+    webhook_timeout_s: float = Field(5.0, gt=0.0, description="Timeout of the webhook POST.")
+    schedule_at: str = Field(
+        "18:30",
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="Local time `riskcap schedule` starts each business day's EOD (HH:MM).",
+    )
+
+
 class Settings(BaseModel):
     """The whole configuration. ``base_dir`` anchors relative paths."""
 
@@ -560,6 +591,7 @@ class Settings(BaseModel):
     stress: StressConfig = Field(default_factory=StressConfig)
     frtb: FrtbConfig = Field(default_factory=FrtbConfig)
     demo: DemoConfig = Field(default_factory=DemoConfig)
+    service: ServiceConfig = Field(default_factory=ServiceConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     @model_validator(mode="after")
@@ -630,31 +662,110 @@ def settings_for_dir(base_dir: Path, **sections: Any) -> Settings:
         raise ConfigError(f"invalid configuration: {_first_error(exc)}") from exc
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Load the config from ``path``, ``$RISKCAP_CONFIG``, ``./riskcap.toml`` or defaults.
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load the config from ``path``, ``$RISKCAP_CONFIG``, ``./riskcap.toml`` or defaults,
+    then apply ``RISKCAP_<SECTION>__<KEY>`` environment variables (:func:`env_overrides`;
+    ``environ`` defaults to ``os.environ``).
 
     Raises
     ------
     ConfigError
         The named file does not exist, is not valid TOML, or breaks a rule.
     """
-    if path is None and os.environ.get(CONFIG_ENV):
-        path = Path(os.environ[CONFIG_ENV])
+    env = os.environ if environ is None else environ
+    if path is None and env.get(CONFIG_ENV):
+        path = Path(env[CONFIG_ENV])
     if path is None:
         candidate = Path.cwd() / DEFAULT_CONFIG_NAME
-        if not candidate.exists():
-            return Settings(base_dir=Path.cwd())
-        path = candidate
-    if not path.exists():
-        raise ConfigError(f"{path}: config file not found (create one with `riskcap init`)")
+        path = candidate if candidate.exists() else None
+    data: dict[str, Any] = {}
+    base_dir = Path.cwd()
+    where = "defaults"
+    if path is not None:
+        if not path.exists():
+            raise ConfigError(f"{path}: config file not found (create one with `riskcap init`)")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: not a readable TOML file: {exc}") from exc
+        base_dir, where = path.resolve().parent, str(path)
+    overrides = env_overrides(env)
+    for keys, value in overrides:
+        _set_path(data, keys, value)
+    if overrides:
+        where += " with " + ", ".join(_env_name(k) for k, _ in overrides)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable TOML file: {exc}") from exc
-    try:
-        return Settings(base_dir=path.resolve().parent, **data)
+        return Settings(base_dir=base_dir, **data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: {_first_error(exc)}") from exc
+        raise ConfigError(f"{where}: {_first_error(exc)}") from exc
+
+
+def _env_name(keys: tuple[str, ...]) -> str:
+    return ENV_PREFIX + "__".join(k.upper() for k in keys)
+
+
+def env_overrides(environ: Mapping[str, str]) -> list[tuple[tuple[str, ...], Any]]:
+    """Config keys set by environment variables, sorted by variable name.
+
+    ``RISKCAP_<SECTION>__<KEY>`` sets ``[section] key`` (nested sections add more
+    ``__<NAME>`` parts: ``RISKCAP_QUALITY__ROW_COUNT__MAX_CHANGE``). The value is read
+    as JSON when it parses (numbers, booleans, lists such as ``[0.99, 0.975]``), else
+    as a plain string; pydantic then validates it like a value from the file. A
+    variable naming no key is an error, so a typo never goes unnoticed.
+
+    Raises
+    ------
+    ConfigError
+        The variable names no config key.
+    """
+    out: list[tuple[tuple[str, ...], Any]] = []
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or "__" not in name[len(ENV_PREFIX) :]:
+            continue
+        keys = tuple(k.lower() for k in name[len(ENV_PREFIX) :].split("__"))
+        model: type[BaseModel] = Settings
+        for i, key in enumerate(keys):
+            field = model.model_fields.get(key)
+            if field is None or field.exclude:
+                raise ConfigError(
+                    f"environment variable {name}: no config key "
+                    f"{'.'.join(keys[: i + 1])!r} (keys look like RISKCAP_CATALOG__URL)"
+                )
+            sub = field.annotation
+            if i < len(keys) - 1:
+                if not (isinstance(sub, type) and issubclass(sub, BaseModel)):
+                    raise ConfigError(
+                        f"environment variable {name}: {'.'.join(keys[: i + 1])!r} is a "
+                        "value, not a section"
+                    )
+                model = sub
+        raw = environ[name]
+        value: Any = raw
+        if not _is_text(model.model_fields[keys[-1]].annotation):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                value = raw
+        out.append((keys, value))
+    return out
+
+
+def _is_text(annotation: Any) -> bool:
+    """Whether a field holds text (``str`` or ``str | None``): its value is taken as is."""
+    return annotation is str or (
+        isinstance(annotation, types.UnionType) and set(annotation.__args__) <= {str, type(None)}
+    )
+
+
+def _set_path(data: dict[str, Any], keys: tuple[str, ...], value: Any) -> None:
+    node = data
+    for key in keys[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            child = {}
+            node[key] = child
+        node = child
+    node[keys[-1]] = value
 
 
 def _first_error(exc: ValidationError) -> str:

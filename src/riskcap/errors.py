@@ -24,6 +24,8 @@ code  class                       meaning
 10    NotFoundError               a table, version, timestamp or record does not exist
 11    RunLocked                   another EOD run holds the lock for that as_of date
 12    ReproductionMismatch        ``riskcap reproduce`` recomputed different outputs
+13    AuthenticationError         an API key is malformed, unknown or revoked (HTTP 401)
+14    PermissionDenied            the key's role or desks do not allow it (HTTP 403)
 ====  ==========================  ==================================================
 """
 
@@ -126,3 +128,15 @@ class CheckpointError(RiskcapError):
 
     The pipeline recovers by running the task that produced it again.
     """
+
+
+class AuthenticationError(RiskcapError):
+    """An API key is missing, malformed, unknown or revoked (the API answers 401)."""
+
+    exit_code = 13
+
+
+class PermissionDenied(RiskcapError):
+    """The caller's role or desk entitlements do not cover the request (HTTP 403)."""
+
+    exit_code = 14

@@ -17,7 +17,9 @@
    (I/O, lock and database timeouts) up to ``pipeline.max_attempts``, never on
    data errors; its status, attempts, checksum and detail are in the catalog;
 5. ``publish`` stores the lineage manifest and marks the run succeeded in one
-   transaction, then removes the run's checkpoint folder.
+   transaction, then removes the run's checkpoint folder;
+6. the run's figures are compared with the limits (:mod:`riskcap.pipeline.limits`):
+   a breach becomes an alert row, a log line and, if configured, a webhook POST.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from riskcap.pipeline.fingerprint import (
     run_key,
 )
 from riskcap.pipeline.frtb import frtb as frtb_task
+from riskcap.pipeline.limits import check_limits
 from riskcap.pipeline.lineage import build_manifest
 from riskcap.store.catalog import Catalog, Run, RunStatus, TaskStatus
 from riskcap.store.locks import RunLock
@@ -192,8 +195,12 @@ def run_eod(
     force: bool = False,
     observer: Observer | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    run_id: str | None = None,
 ) -> RunOutcome:
     """Run (or return, or resume) the EOD of ``as_of``; see the module docstring.
+
+    ``run_id`` is the id a newly created run gets (the service answers a trigger with
+    it before the run starts); an existing or resumed run keeps its own id.
 
     Raises
     ------
@@ -257,7 +264,7 @@ def run_eod(
                 run, outcome = (
                     catalog.create_run(
                         Run(
-                            run_id=str(uuid.uuid4()),
+                            run_id=run_id or str(uuid.uuid4()),
                             run_key=key,
                             as_of=as_of,
                             status=RunStatus.RUNNING,
@@ -279,6 +286,7 @@ def run_eod(
                 run.run_id, as_of, settings, lake, catalog, pinned, sleep=sleep, prior_runs=prior
             )
             skipped = _execute(ctx, run, notify, outcome)
+            check_limits(catalog, run.run_id, settings.service)
             return RunOutcome(
                 run.run_id, key, as_of, outcome, time.perf_counter() - started, skipped
             )

@@ -198,8 +198,15 @@ class Result(Base):
 
 
 class Limit(Base):
+    """A limit on one published figure of one node: VaR or ES by method, horizon and
+    confidence (``measure`` var | es). A run whose figure exceeds it raises an alert."""
+
     __tablename__ = "limits"
-    __table_args__ = (UniqueConstraint("node", "measure", "horizon", name="uq_limit"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "node", "measure", "method", "horizon", "confidence", name="uq_limit_figure"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     node: Mapped[str] = mapped_column(String(200))
@@ -208,10 +215,16 @@ class Limit(Base):
     limit_value: Mapped[float] = mapped_column(Float)
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    method: Mapped[str] = mapped_column(String(20), server_default="hs")
+    confidence: Mapped[float] = mapped_column(Float, server_default="0.99")
+    description: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class Alert(Base):
+    """A limit breach found after a run (one per run and limit)."""
+
     __tablename__ = "alerts"
+    __table_args__ = (UniqueConstraint("run_id", "limit_id", name="uq_alert_run_limit"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
@@ -222,6 +235,12 @@ class Alert(Base):
     limit_value: Mapped[float] = mapped_column(Float)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
     acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    method: Mapped[str] = mapped_column(String(20), server_default="hs")
+    horizon: Mapped[int] = mapped_column(Integer, server_default="1")
+    confidence: Mapped[float] = mapped_column(Float, server_default="0.99")
+    as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    message: Mapped[str] = mapped_column(Text, server_default="")
+    webhook: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class ApiKey(Base):
@@ -246,6 +265,29 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(200))
     client: Mapped[str | None] = mapped_column(String(100), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class RunRequest(Base):
+    """An EOD run asked for through the API: queued, then running, then done.
+
+    ``request_id`` is the run id the service answered with; a request that found a
+    succeeded run with the same inputs (or resumed an unfinished one) points at that
+    run in ``run_id``.
+    """
+
+    __tablename__ = "run_requests"
+
+    request_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    as_of: Mapped[dt.date] = mapped_column(Date, index=True)
+    force: Mapped[bool] = mapped_column(Boolean)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    client: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # queued | running | succeeded | failed
+    run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class BacktestException(Base):

@@ -1,0 +1,321 @@
+"""Request and response bodies of the API (pydantic), separate from the storage models.
+
+Money is in the reporting currency; VaR, ES and capital are positive numbers for
+losses; P&L is profit positive (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NodeLabel = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=200,
+        pattern=r"^(firm|entity|desk|book|ima):[A-Za-z0-9_.\-]+$",
+        examples=["desk:EQ-CASH"],
+        description="A hierarchy node, level:name",
+    ),
+]
+Identifier = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Measure = Literal["var", "es"]
+Method = Literal["hs", "mc"]
+Money = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Me(_Out):
+    key_id: str
+    role: str
+    desks: list[str]
+    all_desks: bool
+
+
+class TaskOut(_Out):
+    name: str
+    status: str
+    attempts: int
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    seconds: float | None = None
+    error: str | None
+
+
+class RunOut(_Out):
+    run_id: str
+    as_of: dt.date
+    status: str
+    engine: str | None = None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None = None
+    message: str | None = None
+    seconds: float | None = None
+
+
+class RequestOut(_Out):
+    request_id: str
+    as_of: dt.date
+    status: str
+    force: bool
+    requested_by: str
+    run_id: str | None
+    outcome: str | None
+    message: str | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class RunDetail(BaseModel):
+    run_id: str
+    as_of: dt.date
+    status: str = Field(description="queued | running | succeeded | failed")
+    run: RunOut | None = Field(None, description="The run record, once it exists")
+    tasks: list[TaskOut] = []
+    request: RequestOut | None = Field(None, description="The API request, if triggered here")
+    resolved_run_id: str | None = Field(
+        None, description="The run that answered the request when it is not this id"
+    )
+
+
+class TriggerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: dt.date
+    force: bool = Field(False, description="Compute again even if the same inputs were run")
+
+
+class TriggerOut(BaseModel):
+    run_id: str
+    as_of: dt.date
+    status: str
+    status_url: str
+
+
+class ResultOut(_Out):
+    run_id: str
+    as_of: dt.date
+    node: str
+    method: str
+    measure: str
+    horizon: int
+    confidence: float
+    value: float
+    scenarios: int
+
+
+class Histogram(BaseModel):
+    edges: list[float]
+    counts: list[int]
+
+
+class PnlDistribution(BaseModel):
+    run_id: str
+    as_of: dt.date
+    node: str
+    scenario_set: str
+    scenarios: int
+    mean: float
+    std: float
+    min: float
+    max: float
+    quantiles: dict[str, float]
+    var: dict[str, float] = Field(description="VaR by confidence (loss positive)")
+    es: dict[str, float] = Field(description="ES by confidence (loss positive)")
+    histogram: Histogram
+
+
+class ExceptionOut(_Out):
+    node: str
+    date: dt.date
+    pnl_type: str
+    pnl: float
+    var: float
+    confidence: float
+    method: str
+
+
+class ZoneOut(BaseModel):
+    node: str
+    as_of: dt.date
+    zone: str
+    exceptions: int
+    observations: int
+    multiplier: float
+
+
+class Backtests(BaseModel):
+    exceptions: list[ExceptionOut]
+    zones: list[ZoneOut]
+
+
+class CapitalOut(_Out):
+    run_id: str
+    as_of: dt.date
+    node: str
+    regime: str
+    capital: float
+    var_latest: float
+    var_average: float
+    var_term: float
+    svar_latest: float
+    svar_average: float
+    svar_term: float
+    multiplier: float
+    plus_factor: float
+    zone: str
+    exceptions: int
+    observations: int
+
+
+class FrtbOut(_Out):
+    run_id: str
+    as_of: dt.date
+    node: str
+    capital: float
+    imcc: float
+    ses: float
+    binding: str
+    es_fc: float
+    es_rc: float
+    es_rs: float
+    multiplier: float
+    zone: str
+
+
+class Capital(BaseModel):
+    basel25: list[CapitalOut]
+    frtb: list[FrtbOut]
+
+
+class StressOut(_Out):
+    run_id: str
+    as_of: dt.date
+    scenario: str
+    kind: str
+    node: str
+    pnl: float
+    description: str
+
+
+class LimitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    node: NodeLabel
+    measure: Measure = "var"
+    method: Method = "hs"
+    horizon: int = Field(1, ge=1, le=250)
+    confidence: float = Field(0.99, gt=0.0, lt=1.0)
+    limit_value: Money = Field(gt=0.0, le=1e15, description="Limit in the reporting currency")
+    description: str = Field("", max_length=500)
+
+
+class LimitOut(_Out):
+    id: int
+    node: str
+    measure: str
+    method: str
+    horizon: int
+    confidence: float
+    limit_value: float
+    description: str
+    created_by: str
+    created_at: dt.datetime
+    value: float | None = Field(None, description="The figure in the latest run")
+    utilisation: float | None = Field(None, description="value / limit")
+    as_of: dt.date | None = None
+
+
+class AlertOut(_Out):
+    id: int
+    run_id: str
+    limit_id: int
+    as_of: dt.date | None
+    node: str
+    measure: str
+    method: str
+    horizon: int
+    confidence: float
+    value: float
+    limit_value: float
+    message: str
+    acknowledged: bool
+    webhook: str | None
+    created_at: dt.datetime
+
+
+class ReadyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: Identifier
+    as_of: dt.date
+
+
+class ReadyOut(BaseModel):
+    source: str
+    as_of: dt.date
+    recorded_at: dt.datetime
+    newly_recorded: bool
+
+
+class TradeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    book_id: Identifier
+    instrument_id: Identifier
+    quantity: float = Field(allow_inf_nan=False, ge=-1e12, le=1e12)
+
+
+class WhatIfIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trades: list[TradeIn] = Field(min_length=1, max_length=1000)
+
+
+class NodeImpactOut(BaseModel):
+    node: str
+    var_before: float
+    var_after: float
+    incremental_var: float
+    es_before: float
+    es_after: float
+    incremental_es: float
+
+
+class WhatIfOut(BaseModel):
+    run_id: str
+    as_of: dt.date
+    scenario_set: str
+    scenarios: int
+    confidence: float
+    standalone_var: float
+    standalone_es: float
+    nodes: list[NodeImpactOut]
+    milliseconds: float
+
+
+class NodeOut(BaseModel):
+    node: str
+    level: str
+    parent: str | None
+
+
+class AuditOut(_Out):
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    target: str
+    client: str | None
+    detail: dict[str, Any]
+
+
+class ErrorOut(BaseModel):
+    error: str = Field(description="The error class")
+    detail: str = Field(description="What went wrong and what to do")

@@ -1,0 +1,149 @@
+"""``riskcap serve``, ``riskcap keys …`` and ``riskcap schedule``: the service commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from riskcap.cli_options import ConfigOpt, JsonOpt
+from riskcap.config import load_settings
+from riskcap.errors import RiskcapError
+from riskcap.store.catalog import Catalog
+from riskcap.store.service import ALL_DESKS, Role, create_key, list_keys, revoke_key
+
+keys_app = typer.Typer(
+    help="API keys of the risk service (stored as hashes).", no_args_is_help=True
+)
+console = Console()
+log = logging.getLogger("riskcap.schedule")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option("--role", help="viewer, risk_manager or admin")],
+    desks: Annotated[
+        str, typer.Option("--desks", help="Comma-separated desks, or '*' for every desk")
+    ] = ALL_DESKS,
+    description: Annotated[str, typer.Option("--description", help="Who the key is for")] = "",
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API key; it is printed once and only its hash is stored."""
+    settings = load_settings(config)
+    with Catalog(settings.catalog_url) as catalog:
+        key = create_key(catalog, role, desks.split(","), description)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "key_id": key.key_id,
+                    "key": key.token,
+                    "role": key.role.value,
+                    "desks": list(key.desks),
+                }
+            )
+        )
+        return
+    console.print(f"key id {key.key_id}: {key.role.value} on {', '.join(key.desks)}")
+    console.print("the key (shown once, store it now):")
+    print(key.token)
+
+
+@keys_app.command("list")
+def keys_list(config: ConfigOpt = None) -> None:
+    """Keys with their role, desks and state (never the secret)."""
+    settings = load_settings(config)
+    with Catalog(settings.catalog_url) as catalog:
+        rows = list_keys(catalog)
+    table = Table("key id", "role", "desks", "created", "revoked", "description")
+    for k in rows:
+        table.add_row(
+            k.key_id,
+            k.role,
+            ", ".join(k.desks),
+            f"{k.created_at:%Y-%m-%d %H:%M}",
+            f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "",
+            k.description or "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key id (not the key)")],
+    config: ConfigOpt = None,
+) -> None:
+    """Revoke a key (requests with it get 401 within a few seconds)."""
+    settings = load_settings(config)
+    with Catalog(settings.catalog_url) as catalog:
+        row = revoke_key(catalog, key_id)
+    console.print(f"key {row.key_id} revoked")
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address (default: service.host)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: service.port)")] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the risk service (API under /v1, dashboard at /, metrics at /metrics)."""
+    import uvicorn
+
+    from riskcap.api.app import create_app
+
+    settings = load_settings(config)
+    app = create_app(settings)
+    host = host or settings.service.host
+    port = port or settings.service.port
+    console.print(f"riskcap service on http://{host}:{port}/ (API docs at /docs)")
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+def next_business_run(now: dt.datetime, at: dt.time) -> dt.datetime:
+    """The next weekday at ``at`` strictly after ``now`` (local, naive times)."""
+    candidate = dt.datetime.combine(now.date(), at)
+    if candidate <= now:
+        candidate += dt.timedelta(days=1)
+    while candidate.weekday() >= 5:
+        candidate += dt.timedelta(days=1)
+    return candidate
+
+
+def schedule(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the next EOD, then exit (else: every day)")
+    ] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Run the EOD every business day at service.schedule_at (the scheduler container)."""
+    from riskcap.pipeline.runner import run_eod
+
+    settings = load_settings(config)
+    at = dt.time.fromisoformat(settings.service.schedule_at)
+    while True:
+        due = next_business_run(dt.datetime.now(), at)
+        console.print(f"next EOD {due.date()} at {due:%H:%M}")
+        while (wait := (due - dt.datetime.now()).total_seconds()) > 0:
+            time.sleep(min(wait, 60.0))
+        try:
+            outcome = run_eod(settings, due.date())
+            console.print(f"EOD {due.date()}: run {outcome.run_id} {outcome.outcome.value}")
+        except RiskcapError as exc:  # logged; tomorrow's run (or a retry) goes on
+            log.error("EOD %s failed: %s", due.date(), exc)
+            console.print(f"EOD {due.date()} failed: {exc}")
+            if once:
+                raise
+        if once:
+            return
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(keys_app, name="keys")
+    app.command("serve")(serve)
+    app.command("schedule")(schedule)

@@ -1,0 +1,306 @@
+"""Catalog records of the risk service: API keys, audit log, limits, alerts, run requests.
+
+API keys are ``rk_<key id>_<secret>``; only the SHA-256 of the whole key is stored
+(the secret is 256 random bits, so a plain hash is as strong as a slow one and
+costs microseconds per request). A key carries a role and the desks it may see;
+``*`` means every desk and is the only way to see entity and firm figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from riskcap.errors import AuthenticationError, CatalogError, NotFoundError, RiskcapError
+from riskcap.store.catalog import (
+    Alert,
+    ApiKey,
+    AuditEntry,
+    Catalog,
+    Limit,
+    Run,
+    RunRequest,
+    RunStatus,
+    _utcnow,
+)
+
+ALL_DESKS = "*"
+KEY_PREFIX = "rk"
+
+
+class Role(enum.StrEnum):
+    """What a key may do: ``viewer`` reads, ``risk_manager`` also writes (limits,
+    alerts, ready events, EOD triggers), ``admin`` does everything on every desk."""
+
+    VIEWER = "viewer"
+    RISK_MANAGER = "risk_manager"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key id, role and desk entitlements."""
+
+    key_id: str
+    role: Role
+    desks: tuple[str, ...]
+
+    @property
+    def all_desks(self) -> bool:
+        return self.role is Role.ADMIN or ALL_DESKS in self.desks
+
+    def may_write(self) -> bool:
+        return self.role in (Role.RISK_MANAGER, Role.ADMIN)
+
+    def sees_desk(self, desk: str) -> bool:
+        return self.all_desks or desk in self.desks
+
+
+@dataclass(frozen=True)
+class NewKey:
+    key_id: str
+    token: str  # shown once; only its hash is stored
+    role: Role
+    desks: tuple[str, ...]
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_key(catalog: Catalog, role: Role, desks: Sequence[str], description: str = "") -> NewKey:
+    """Create a key for ``role`` on ``desks`` (``["*"]``: every desk) and store its hash."""
+    desks = tuple(sorted({d.strip() for d in desks if d.strip()}))
+    if not desks:
+        raise RiskcapError("a key needs at least one desk (or '*' for every desk)")
+    key_id = secrets.token_hex(6)
+    token = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
+    with catalog.session() as s:
+        s.add(
+            ApiKey(
+                key_id=key_id,
+                key_hash=_hash(token),
+                role=role.value,
+                desks=list(desks),
+                description=description or None,
+            )
+        )
+    return NewKey(key_id, token, role, desks)
+
+
+def verify_key(catalog: Catalog, token: str) -> Principal:
+    """The principal of ``token``.
+
+    Raises
+    ------
+    AuthenticationError
+        Malformed, unknown or revoked key (the message never echoes the key).
+    """
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        raise AuthenticationError("malformed API key (keys look like rk_<id>_<secret>)")
+    with catalog.session() as s:
+        row = s.get(ApiKey, parts[1])
+    if row is None or not hmac.compare_digest(row.key_hash, _hash(token)):
+        raise AuthenticationError("unknown API key")
+    if row.revoked_at is not None:
+        raise AuthenticationError(f"API key {row.key_id} was revoked on {row.revoked_at:%Y-%m-%d}")
+    return Principal(row.key_id, Role(row.role), tuple(row.desks))
+
+
+def list_keys(catalog: Catalog) -> list[ApiKey]:
+    with catalog.session() as s:
+        return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.key_id)))
+
+
+def revoke_key(catalog: Catalog, key_id: str) -> ApiKey:
+    with catalog.session() as s:
+        row = s.get(ApiKey, key_id)
+        if row is None:
+            raise NotFoundError(f"no API key {key_id!r}")
+        if row.revoked_at is None:
+            row.revoked_at = _utcnow()
+        return row
+
+
+# -- audit -------------------------------------------------------------------------
+def audit(
+    catalog: Catalog,
+    actor: str,
+    action: str,
+    target: str,
+    client: str | None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Append who did what to which object, when and from where."""
+    with catalog.session() as s:
+        s.add(
+            AuditEntry(
+                actor=actor[:100],
+                action=action[:100],
+                target=target[:200],
+                client=(client or "")[:100] or None,
+                detail=detail or {},
+            )
+        )
+
+
+def audit_log(catalog: Catalog, limit: int = 100) -> list[AuditEntry]:
+    with catalog.session() as s:
+        return list(s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)))
+
+
+# -- limits and alerts -------------------------------------------------------------
+def list_limits(catalog: Catalog) -> list[Limit]:
+    with catalog.session() as s:
+        return list(s.scalars(select(Limit).order_by(Limit.node, Limit.measure, Limit.id)))
+
+
+def get_limit(catalog: Catalog, limit_id: int) -> Limit:
+    with catalog.session() as s:
+        row = s.get(Limit, limit_id)
+        if row is None:
+            raise NotFoundError(f"no limit {limit_id}")
+        return row
+
+
+def save_limit(catalog: Catalog, values: dict[str, Any], limit_id: int | None = None) -> Limit:
+    """Create a limit (``limit_id`` None) or replace one's fields.
+
+    Raises
+    ------
+    CatalogError
+        Another limit already covers that node and figure (a conflict).
+    NotFoundError
+        ``limit_id`` does not exist.
+    """
+    try:
+        with catalog.session() as s:
+            if limit_id is None:
+                row = Limit(**values)
+                s.add(row)
+            else:
+                found = s.get(Limit, limit_id)
+                if found is None:
+                    raise NotFoundError(f"no limit {limit_id}")
+                row = found
+                for k, v in values.items():
+                    setattr(row, k, v)
+            s.flush()
+            return row
+    except CatalogError as exc:
+        if isinstance(exc.__cause__, IntegrityError):
+            raise LimitConflict(
+                f"a limit on {values.get('node')} {values.get('method')} "
+                f"{values.get('measure')} {values.get('horizon')}d "
+                f"{values.get('confidence')} exists already; update it instead"
+            ) from None
+        raise
+
+
+class LimitConflict(CatalogError):
+    """A second limit on the same node and figure (the API answers 409)."""
+
+
+def delete_limit(catalog: Catalog, limit_id: int) -> Limit:
+    """Delete a limit; its past alerts stay (they keep the figures they were raised on)."""
+    with catalog.session() as s:
+        row = s.get(Limit, limit_id)
+        if row is None:
+            raise NotFoundError(f"no limit {limit_id}")
+        has_alerts = s.scalar(select(func.count()).where(Alert.limit_id == limit_id))
+        if has_alerts:  # keep the row for the alerts' foreign key; mark it retired
+            row.limit_value = float("inf")
+            row.description = (row.description + " [deleted]").strip()
+        else:
+            s.delete(row)
+        return row
+
+
+def list_alerts(catalog: Catalog, run_id: str | None = None, limit: int = 200) -> list[Alert]:
+    with catalog.session() as s:
+        q = select(Alert).order_by(Alert.id.desc()).limit(limit)
+        if run_id is not None:
+            q = q.where(Alert.run_id == run_id)
+        return list(s.scalars(q))
+
+
+def acknowledge_alert(catalog: Catalog, alert_id: int) -> Alert:
+    with catalog.session() as s:
+        row = s.get(Alert, alert_id)
+        if row is None:
+            raise NotFoundError(f"no alert {alert_id}")
+        row.acknowledged = True
+        return row
+
+
+def latest_published_run(catalog: Catalog, as_of: dt.date | None = None) -> Run | None:
+    """The newest succeeded run of the latest date (of ``as_of`` when given)."""
+    with catalog.session() as s:
+        q = select(Run).where(Run.status == RunStatus.SUCCEEDED)
+        if as_of is not None:
+            q = q.where(Run.as_of == as_of)
+        return s.scalar(q.order_by(Run.as_of.desc(), Run.created_at.desc()).limit(1))
+
+
+def runs_of_record(
+    catalog: Catalog, start: dt.date | None = None, end: dt.date | None = None
+) -> dict[dt.date, str]:
+    """The run of record (newest succeeded run) of every date in ``[start, end]``."""
+    with catalog.session() as s:
+        q = select(Run.as_of, Run.run_id).where(Run.status == RunStatus.SUCCEEDED)
+        if start is not None:
+            q = q.where(Run.as_of >= start)
+        if end is not None:
+            q = q.where(Run.as_of <= end)
+        rows = s.execute(q.order_by(Run.as_of, Run.created_at.desc(), Run.run_id)).all()
+    out: dict[dt.date, str] = {}
+    for as_of, run_id in rows:
+        out.setdefault(as_of, run_id)
+    return out
+
+
+# -- EOD requests ------------------------------------------------------------------
+def create_request(
+    catalog: Catalog, as_of: dt.date, force: bool, requested_by: str, client: str | None
+) -> RunRequest:
+    req = RunRequest(
+        request_id=str(uuid.uuid4()),
+        as_of=as_of,
+        force=force,
+        requested_by=requested_by,
+        client=client,
+        status="queued",
+    )
+    with catalog.session() as s:
+        s.add(req)
+    return req
+
+
+def get_request(catalog: Catalog, request_id: str) -> RunRequest | None:
+    with catalog.session() as s:
+        return s.get(RunRequest, request_id)
+
+
+def update_request(catalog: Catalog, request_id: str, **values: Any) -> None:
+    if values.get("status") in ("succeeded", "failed"):
+        values["finished_at"] = _utcnow()
+    with catalog.session() as s:
+        s.execute(update(RunRequest).where(RunRequest.request_id == request_id).values(**values))
+
+
+def list_requests(catalog: Catalog, limit: int = 50) -> list[RunRequest]:
+    with catalog.session() as s:
+        return list(
+            s.scalars(select(RunRequest).order_by(RunRequest.created_at.desc()).limit(limit))
+        )
