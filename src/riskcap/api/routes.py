@@ -65,6 +65,7 @@ DateQuery = Annotated[dt.date | None, Query(description="Business date (default:
 RunQuery = Annotated[
     str | None, Query(min_length=8, max_length=36, description="A run id (default: run of record)")
 ]
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A row id")]
 QUANTILES = (0.001, 0.01, 0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 HISTORY_LIMIT = 2000
 
@@ -452,7 +453,7 @@ def _own_limit(st: ServiceState, caller: Principal, limit_id: int) -> Any:
 
 
 @router.get("/limits/{limit_id}", response_model=S.LimitOut, tags=["limits"])
-def show_limit(limit_id: int, st: State, caller: Caller) -> S.LimitOut:
+def show_limit(limit_id: RowId, st: State, caller: Caller) -> S.LimitOut:
     row = _own_limit(st, caller, limit_id)
     figures, as_of = _latest_figures(st)
     return _limit_out(st, row, figures, as_of)
@@ -465,7 +466,7 @@ def show_limit(limit_id: int, st: State, caller: Caller) -> S.LimitOut:
     responses={409: {"model": S.ErrorOut}},
 )
 def update_limit(
-    limit_id: int, body: S.LimitIn, request: Request, st: State, caller: Writer
+    limit_id: RowId, body: S.LimitIn, request: Request, st: State, caller: Writer
 ) -> S.LimitOut:
     """Replace a limit's figure and value."""
     before = _own_limit(st, caller, limit_id)
@@ -484,7 +485,7 @@ def update_limit(
 
 
 @router.delete("/limits/{limit_id}", status_code=204, tags=["limits"])
-def remove_limit(limit_id: int, request: Request, st: State, caller: Writer) -> Response:
+def remove_limit(limit_id: RowId, request: Request, st: State, caller: Writer) -> Response:
     _own_limit(st, caller, limit_id)
     row = delete_limit(st.catalog, limit_id)
     _audit(
@@ -508,7 +509,7 @@ def alerts(
 
 
 @router.post("/alerts/{alert_id}/ack", response_model=S.AlertOut, tags=["limits"])
-def acknowledge(alert_id: int, request: Request, st: State, caller: Writer) -> S.AlertOut:
+def acknowledge(alert_id: RowId, request: Request, st: State, caller: Writer) -> S.AlertOut:
     """Mark an alert as seen."""
     row = next((a for a in list_alerts(st.catalog, limit=100_000) if a.id == alert_id), None)
     if row is None:

@@ -1,0 +1,275 @@
+"""The auth matrix of every route: no key 401, wrong desk 403, viewer write 403, admin ok.
+
+``ROUTES`` lists every operation of the app; a test fails when the app has a route
+the matrix does not cover, so a new route cannot skip its access checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from riskcap.pipeline.limits import check_limits
+from riskcap.store.catalog import Catalog
+from riskcap.store.service import save_limit
+from tests.api.conftest import DESK, OTHER_DESK, World, auth
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    route: str  # the route template
+    path: str  # a concrete path for an allowed call
+    body: dict[str, Any] | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    write: bool = False
+    # a request for another desk's object (403 for desk-scoped keys), or None when
+    # the route has no desk-scoped object
+    other_desk: tuple[str, dict[str, Any] | None, dict[str, Any]] | None = None
+    firm_wide: bool = False  # needs a key entitled to every desk
+    ok: int = 200
+
+
+def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
+    run_id = world.run_ids[world.days[-1]]
+    last = world.days[-1].isoformat()
+    limit = {"node": f"desk:{DESK}", "limit_value": 1e9, "horizon": 10}
+    other_limit = {"node": f"desk:{OTHER_DESK}", "limit_value": 1e9, "horizon": 10}
+    trade = {"book_id": ids["book"], "instrument_id": ids["instrument"], "quantity": 10}
+    other_trade = {**trade, "book_id": ids["other_book"]}
+    return [
+        Case("GET", "/v1/me", "/v1/me"),
+        Case("GET", "/v1/nodes", "/v1/nodes"),
+        Case("GET", "/v1/runs", "/v1/runs"),
+        Case("POST", "/v1/runs", "/v1/runs", {"as_of": last}, write=True, ok=202),
+        Case("GET", "/v1/runs/{run_id}", f"/v1/runs/{run_id}"),
+        Case("GET", "/v1/runs/{run_id}/lineage", f"/v1/runs/{run_id}/lineage"),
+        Case(
+            "GET",
+            "/v1/results",
+            "/v1/results",
+            params={"node": f"desk:{DESK}"},
+            other_desk=("/v1/results", None, {"node": f"desk:{OTHER_DESK}"}),
+        ),
+        Case(
+            "GET",
+            "/v1/pnl/{node}",
+            f"/v1/pnl/desk:{DESK}",
+            other_desk=(f"/v1/pnl/desk:{OTHER_DESK}", None, {}),
+        ),
+        Case(
+            "GET",
+            "/v1/backtests",
+            "/v1/backtests",
+            params={"node": f"desk:{DESK}"},
+            other_desk=("/v1/backtests", None, {"node": f"desk:{OTHER_DESK}"}),
+        ),
+        Case(
+            "GET",
+            "/v1/capital",
+            "/v1/capital",
+            params={"node": f"desk:{DESK}"},
+            other_desk=("/v1/capital", None, {"node": f"desk:{OTHER_DESK}"}),
+        ),
+        Case(
+            "GET",
+            "/v1/stress",
+            "/v1/stress",
+            params={"node": f"desk:{DESK}"},
+            other_desk=("/v1/stress", None, {"node": f"desk:{OTHER_DESK}"}),
+        ),
+        Case(
+            "GET",
+            "/v1/limits",
+            "/v1/limits",
+            params={"node": f"desk:{DESK}"},
+            other_desk=("/v1/limits", None, {"node": f"desk:{OTHER_DESK}"}),
+        ),
+        Case(
+            "POST",
+            "/v1/limits",
+            "/v1/limits",
+            limit,
+            write=True,
+            ok=201,
+            other_desk=("/v1/limits", other_limit, {}),
+        ),
+        Case(
+            "GET",
+            "/v1/limits/{limit_id}",
+            f"/v1/limits/{ids['limit']}",
+            other_desk=(f"/v1/limits/{ids['other_limit']}", None, {}),
+        ),
+        Case(
+            "PUT",
+            "/v1/limits/{limit_id}",
+            f"/v1/limits/{ids['limit']}",
+            {**limit, "horizon": 1, "limit_value": 2e9},
+            write=True,
+            other_desk=(f"/v1/limits/{ids['other_limit']}", other_limit, {}),
+        ),
+        Case(
+            "DELETE",
+            "/v1/limits/{limit_id}",
+            f"/v1/limits/{ids['spare_limit']}",
+            write=True,
+            ok=204,
+            other_desk=(f"/v1/limits/{ids['other_limit']}", None, {}),
+        ),
+        Case(
+            "GET",
+            "/v1/alerts",
+            "/v1/alerts",
+            params={"node": f"desk:{DESK}"},
+            other_desk=("/v1/alerts", None, {"node": f"desk:{OTHER_DESK}"}),
+        ),
+        Case(
+            "POST",
+            "/v1/alerts/{alert_id}/ack",
+            f"/v1/alerts/{ids['alert']}/ack",
+            write=True,
+            other_desk=(f"/v1/alerts/{ids['other_alert']}/ack", None, {}),
+        ),
+        Case(
+            "POST",
+            "/v1/ready-events",
+            "/v1/ready-events",
+            {"source": "positions", "as_of": last},
+            write=True,
+            ok=201,
+        ),
+        Case("GET", "/v1/ready-events", "/v1/ready-events", params={"as_of": last}),
+        Case(
+            "POST",
+            "/v1/whatif",
+            "/v1/whatif",
+            {"trades": [trade]},
+            other_desk=("/v1/whatif", {"trades": [other_trade]}, {}),
+        ),
+        Case("GET", "/v1/audit", "/v1/audit", firm_wide=True),
+        Case("GET", "/metrics", "/metrics", firm_wide=True),
+    ]
+
+
+@pytest.fixture(scope="module")
+def ids(world: World) -> dict[str, Any]:
+    """Objects the matrix acts on: limits and alerts on both desks, a book of each."""
+    from riskcap.data.lake import Lake
+
+    lake = Lake(world.settings.lake_path)
+    books = lake.read("books").to_pylist()
+    book = next(b["book_id"] for b in books if b["desk"] == DESK)
+    other_book = next(b["book_id"] for b in books if b["desk"] == OTHER_DESK)
+    positions = lake.read("positions", filters=[("as_of", "=", world.days[-1])]).to_pylist()
+    instrument = next(p["instrument_id"] for p in positions if p["book_id"] == book)
+    with Catalog(world.settings.catalog_url) as catalog:
+
+        def limit(node: str, value: float, horizon: int = 1) -> int:
+            return save_limit(
+                catalog,
+                {
+                    "node": node,
+                    "measure": "var",
+                    "method": "hs",
+                    "horizon": horizon,
+                    "confidence": 0.99,
+                    "limit_value": value,
+                    "created_by": "test",
+                },
+            ).id
+
+        out = {
+            "limit": limit(f"desk:{DESK}", 1.0),
+            "other_limit": limit(f"desk:{OTHER_DESK}", 1.0),
+            "spare_limit": limit(f"desk:{DESK}", 1e9, horizon=10),
+        }
+        run_id = world.run_ids[world.days[-1]]
+        breaches = check_limits(catalog, run_id, world.settings.service)
+    by_node = {b.node: b.alert_id for b in breaches}
+    return {
+        **out,
+        "alert": by_node[f"desk:{DESK}"],
+        "other_alert": by_node[f"desk:{OTHER_DESK}"],
+        "book": book,
+        "other_book": other_book,
+        "instrument": instrument,
+    }
+
+
+@pytest.fixture(scope="module")
+def cases(world: World, ids: dict[str, Any]) -> list[Case]:
+    return _cases(world, ids)
+
+
+def _call(
+    c: TestClient, method: str, path: str, key: str | None, body: Any = None, params: Any = None
+) -> Any:
+    headers = auth(key) if key else {}
+    return c.request(method, path, headers=headers, json=body, params=params or {})
+
+
+def test_matrix_covers_every_route(app: FastAPI, cases: list[Case]) -> None:
+    routes = {
+        (method.upper(), path)
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith("/v1") or path == "/metrics"
+        for method in operations
+    }
+    assert routes == {(c.method, c.route) for c in cases}
+
+
+def test_no_or_bad_key_is_401(client: TestClient, world: World, cases: list[Case]) -> None:
+    for case in cases:
+        for key in (None, "nonsense", "rk_000000000000_x", world.keys.revoked):
+            r = _call(client, case.method, case.path, key, case.body, case.params)
+            assert r.status_code == 401, (case.route, key, r.text)
+            assert r.json()["error"] == "AuthenticationError"
+
+
+def test_viewers_may_not_write(client: TestClient, world: World, cases: list[Case]) -> None:
+    for case in (c for c in cases if c.write):
+        for key in (world.keys.desk_viewer, world.keys.all_viewer):
+            r = _call(client, case.method, case.path, key, case.body, case.params)
+            assert r.status_code == 403, (case.route, r.text)
+
+
+def test_wrong_desk_is_403(client: TestClient, world: World, cases: list[Case]) -> None:
+    for case in cases:
+        if case.other_desk is not None:
+            path, body, params = case.other_desk
+            key = world.keys.desk_manager if case.write else world.keys.desk_viewer
+            r = _call(client, case.method, path, key, body, params)
+            assert r.status_code == 403, (case.route, r.text)
+        if case.firm_wide:
+            for key in (world.keys.desk_viewer, world.keys.desk_manager):
+                r = _call(client, case.method, case.path, key, case.body, case.params)
+                assert r.status_code == 403, (case.route, r.text)
+
+
+def test_entitled_keys_are_allowed(client: TestClient, world: World, cases: list[Case]) -> None:
+    """Desk keys on their own desk (reads; writes for the risk manager), then the admin
+    on everything; a firm-wide viewer reads firm-wide routes."""
+    for case in cases:
+        if case.firm_wide:
+            r = _call(client, case.method, case.path, world.keys.all_viewer, None, case.params)
+            assert r.status_code == 200, (case.route, r.text)
+            continue
+        if case.method == "DELETE":
+            continue  # the admin deletes it below
+        key = world.keys.desk_manager if case.write else world.keys.desk_viewer
+        if case.route == "/v1/limits" and case.method == "POST":
+            body = {**(case.body or {}), "horizon": 5}
+        else:
+            body = case.body
+        r = _call(client, case.method, case.path, key, body, case.params)
+        assert r.status_code == case.ok, (case.route, r.text)
+    for case in cases:
+        body = case.body
+        if case.route == "/v1/limits" and case.method == "POST":
+            body = {**(case.body or {}), "horizon": 20}
+        r = _call(client, case.method, case.path, world.keys.admin, body, case.params)
+        assert r.status_code == case.ok, (case.route, r.text)
