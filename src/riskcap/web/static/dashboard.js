@@ -138,7 +138,9 @@ async function backtest(node) {
   Plotly.react("backtest", ["hypothetical", "actual"].map((t) => ({
     x: series(t).map((r) => r.date), y: series(t).map((r) => -r.pnl), name: `${t} loss`,
     mode: "markers", type: "scatter",
-  })), { margin: { t: 10, r: 10, b: 40, l: 80 }, yaxis: { title: "loss beyond VaR" } },
+  })), { margin: { t: 10, r: 10, b: 40, l: 80 }, yaxis: { title: "loss beyond VaR" },
+    annotations: ex.length ? [] : [{ text: "no exceptions", showarrow: false, xref: "paper",
+      yref: "paper", x: 0.5, y: 0.5 }] },
   { displaylogo: false, responsive: true });
   const z = b.zones.find((r) => r.node === node);
   const badge = $("zone");
@@ -198,6 +200,14 @@ async function lineage() {
     cell(r, task.seconds === null ? "–" : task.seconds.toFixed(2), "num");
   }
   box.append(t);
+  if (run.status !== "succeeded") return;
+  const m = await api(`/v1/runs/${run.run_id}/lineage`);
+  const facts = document.createElement("p");
+  facts.className = "muted";
+  const inputs = Object.entries(m.inputs || {}).map(([k, v]) => `${k} v${v.version}`).join(", ");
+  facts.textContent = `inputs: ${inputs} · config ${String(m.config_hash).slice(0, 12)} · ` +
+    `code ${m.code.version} (${m.code.git_commit || "no git"}) · seed ${m.seed} · ${m.device}`;
+  box.append(facts);
 }
 
 $("login-form").addEventListener("submit", (ev) => {

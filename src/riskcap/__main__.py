@@ -1,0 +1,5 @@
+"""``python -m riskcap``: the command line."""
+
+from riskcap.cli import main
+
+main()
