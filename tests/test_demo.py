@@ -68,7 +68,8 @@ def test_short_demo_and_rerun_is_idempotent(
     assert "positions and market value per desk" in out and "EQ-DERIV" in out
     assert "data-quality gate" in out and "where things are" in out
     assert "VaR / ES per desk" in out and "desk:RATES" in out
-    assert "3 computed" in out
+    assert "3 computed" in out and "api-key.txt" in out
+    key = (tmp_path / "api-key.txt").read_text().strip()
     _check_demo(tmp_path, 3)
     lake = Lake(load_settings(tmp_path / "riskcap.toml").lake_path)
     versions = lake.versions(["trades", "positions", "results"])
@@ -76,6 +77,8 @@ def test_short_demo_and_rerun_is_idempotent(
     again = capsys.readouterr().out
     assert "already ingested" in again and "3 already done" in again
     assert lake.versions(["trades", "positions", "results"]) == versions  # nothing redone
+    assert (tmp_path / "api-key.txt").read_text().strip() == key  # the same demo key
+    assert (tmp_path / "api-key.txt").stat().st_mode & 0o077 == 0
     _check_demo(tmp_path, 3)
 
 

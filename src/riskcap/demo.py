@@ -153,10 +153,30 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  capital    riskcap capital --as-of {last} -c {config_path}\n"
         f"  stress     riskcap stress --as-of {last} -c {config_path}\n"
         f"  frtb       riskcap frtb --as-of {last} -c {config_path}\n"
-        f"  dashboard  not built yet (the risk service issue)\n"
+        f"  dashboard  riskcap serve -c {config_path}  then open "
+        f"http://{settings.service.host}:{settings.service.port}/ with the admin key in "
+        f"{demo_key(directory, catalog)}\n"
         f"done in {time.perf_counter() - started:.1f} s"
     )
     catalog.dispose()
+
+
+def demo_key(directory: Path, catalog: Catalog) -> Path:
+    """The demo's admin API key, created once and kept in ``api-key.txt`` (mode 600)."""
+    from riskcap.errors import AuthenticationError
+    from riskcap.store.service import Role, create_key, verify_key
+
+    path = directory / "api-key.txt"
+    if path.exists():
+        try:
+            verify_key(catalog, path.read_text().strip())
+            return path.resolve()
+        except AuthenticationError:
+            pass
+    key = create_key(catalog, Role.ADMIN, ["*"], "demo dashboard key")
+    path.write_text(key.token + "\n")
+    path.chmod(0o600)
+    return path.resolve()
 
 
 def _print_capital(

@@ -82,7 +82,9 @@ def test_serve_answers_on_its_port(world: World) -> None:
             except (urllib.error.URLError, ConnectionError):
                 if child.poll() is not None:
                     out = child.stdout.read() if child.stdout else ""
-                    raise AssertionError(f"riskcap serve exited {child.returncode}: {out!r}")
+                    raise AssertionError(
+                        f"riskcap serve exited {child.returncode}: {out!r}"
+                    ) from None
                 assert time.monotonic() < deadline, "riskcap serve did not come up"
                 time.sleep(0.5)
         req = urllib.request.Request(base + "/v1/me", headers={"X-API-Key": world.keys.admin})

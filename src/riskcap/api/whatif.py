@@ -41,7 +41,7 @@ from riskcap.engine.var import (
     scenario_shocks,
 )
 from riskcap.errors import NotFoundError, RiskcapError
-from riskcap.risk.measures import var_es
+from riskcap.risk.measures import tail_count
 from riskcap.store.catalog import Catalog, Run
 from riskcap.store.service import latest_published_run
 
@@ -87,6 +87,19 @@ class WhatIfResult:
     standalone_es: float
     nodes: list[NodeImpact]
     seconds: float
+
+
+def tail_var_es(pnl: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Empirical VaR and ES of each row, as :func:`riskcap.risk.measures.var_es` defines
+    them (the ``k = ⌈(1 − α)·n⌉`` worst scenarios), by selection instead of a full sort.
+
+    ``np.partition`` puts the ``k`` smallest P&Ls first in O(n): VaR is minus the
+    largest of them (the k-th smallest, the same number the sort picks) and ES minus
+    their mean. A what-if request is dominated by this step at 10⁴ scenarios.
+    """
+    k = tail_count(pnl.shape[-1], confidence)
+    tail = np.partition(pnl, k - 1, axis=-1)[..., :k]
+    return -tail.max(axis=-1), -tail.mean(axis=-1)
 
 
 class WhatIfModel:
@@ -218,7 +231,7 @@ class WhatIfModel:
         # the trades' own P&L is the same on every node above them: take the widest
         standalone = delta[touched[0]] if touched else np.zeros((self.shocks.shape[0],))
         stacked = np.concatenate([before, before + delta[touched], standalone[None, :]])
-        var, es = (np.asarray(a) for a in var_es(stacked, confidence))
+        var, es = tail_var_es(stacked, confidence)
         k = len(touched)
         impacts = [
             NodeImpact(nodes[i], float(var[j]), float(var[k + j]), float(es[j]), float(es[k + j]))
