@@ -563,7 +563,9 @@ class ServiceConfig(_Section):
     whatif_confidence: Probability = Field(0.99, description="Confidence of what-if VaR/ES.")
     whatif_max_trades: int = Field(100, ge=1, description="Most trades in one what-if request.")
     webhook_url: str | None = Field(
-        None, description="URL a limit breach alert is POSTed to as JSON (none: no POST)."
+        None,
+        pattern=r"^https?://",
+        description="http(s) URL a limit breach alert is POSTed to as JSON (none: no POST).",
     )
     webhook_timeout_s: float = Field(5.0, gt=0.0, description="Timeout of the webhook POST.")
     schedule_at: str = Field(

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from riskcap.api.app import create_app
 from riskcap.data.lake import Lake
+from riskcap.pipeline.limits import check_limits
 from riskcap.store.catalog import Catalog, Result
 from riskcap.store.service import audit_log
 from tests.api.conftest import DESK, World, auth
@@ -181,6 +182,15 @@ def test_errors_are_clean(client: TestClient, world: World) -> None:
     h = auth(world.keys.admin)
     big = client.post("/v1/whatif", content=b"{" + b" " * 70_000 + b"}", headers=h)
     assert big.status_code == 413 and big.json()["error"] == "PayloadTooLarge"
+
+    def streamed() -> Any:  # no Content-Length: chunked, counted as it arrives
+        for _ in range(100):
+            yield b" " * 1000
+
+    chunked = client.post(
+        "/v1/whatif", content=streamed(), headers={**h, "Content-Type": "application/json"}
+    )
+    assert chunked.status_code == 413 and chunked.json()["error"] == "PayloadTooLarge"
     missing = client.get("/v1/runs/00000000-dead-beef", headers=h)
     assert missing.status_code == 404 and "Traceback" not in missing.text
     assert client.get("/v1/pnl/desk:NOPE", headers=h).status_code == 404
@@ -295,3 +305,24 @@ def test_trigger_run_breach_alert_webhook(
     assert hook["event"] == "limit_breach" and hook["node"] == "firm:RISKCAP"
     assert hook["value"] == alerts[0]["value"] and hook["limit"] == 1.0
     time.sleep(0)  # the server thread is a daemon
+
+
+def test_deleting_a_limit_keeps_its_alerts(client: TestClient, world: World) -> None:
+    h = auth(world.keys.admin)
+    made = client.post(
+        "/v1/limits", json={"node": "desk:MACRO", "measure": "es", "limit_value": 1.0}, headers=h
+    ).json()
+    run_id = world.run_ids[world.days[-1]]
+    with Catalog(world.settings.catalog_url) as catalog:
+        (breach,) = [
+            b
+            for b in check_limits(catalog, run_id, world.settings.service)
+            if b.node == "desk:MACRO"
+        ]
+        assert check_limits(catalog, run_id, world.settings.service) == []  # once per run
+    assert breach.measure == "es" and breach.value > 1.0
+    assert client.delete(f"/v1/limits/{made['id']}", headers=h).status_code == 204
+    alerts = client.get("/v1/alerts", params={"node": "desk:MACRO"}, headers=h).json()
+    (alert,) = [a for a in alerts if a["id"] == breach.alert_id]
+    assert alert["limit_id"] is None and alert["limit_value"] == 1.0
+    assert all(lim["id"] != made["id"] for lim in client.get("/v1/limits", headers=h).json())

@@ -46,6 +46,7 @@ from riskcap.store.service import (
     audit_log,
     create_request,
     delete_limit,
+    get_alert,
     get_limit,
     get_request,
     latest_published_run,
@@ -211,13 +212,10 @@ def show_run(
         if t.started_at and t.finished_at:
             out.seconds = (t.finished_at - t.started_at).total_seconds()
         tasks.append(out)
-    state = run.status
-    if req is not None and req.status in ("queued", "running", "failed") and run.status != "failed":
-        state = req.status if req.status != "failed" else run.status
     return S.RunDetail(
         run_id=run_id if req is not None else run.run_id,
         as_of=run.as_of,
-        status=state,
+        status=run.status,
         run=_run_out(run),
         tasks=tasks,
         request=S.RequestOut.model_validate(req) if req is not None else None,
@@ -511,10 +509,7 @@ def alerts(
 @router.post("/alerts/{alert_id}/ack", response_model=S.AlertOut, tags=["limits"])
 def acknowledge(alert_id: RowId, request: Request, st: State, caller: Writer) -> S.AlertOut:
     """Mark an alert as seen."""
-    row = next((a for a in list_alerts(st.catalog, limit=100_000) if a.id == alert_id), None)
-    if row is None:
-        raise NotFoundError(f"no alert {alert_id}")
-    check_node(st, caller, row.node)
+    check_node(st, caller, get_alert(st.catalog, alert_id).node)
     row = acknowledge_alert(st.catalog, alert_id)
     _audit(st, request, caller, "alert.ack", f"alert:{alert_id}", {"node": row.node})
     return S.AlertOut.model_validate(row)

@@ -235,7 +235,7 @@ class LimitOut(_Out):
 class AlertOut(_Out):
     id: int
     run_id: str
-    limit_id: int
+    limit_id: int | None = Field(description="None once the limit was deleted")
     as_of: dt.date | None
     node: str
     measure: str

@@ -228,7 +228,7 @@ class Alert(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
-    limit_id: Mapped[int] = mapped_column(ForeignKey("limits.id"))
+    limit_id: Mapped[int | None] = mapped_column(ForeignKey("limits.id"), nullable=True)
     node: Mapped[str] = mapped_column(String(200))
     measure: Mapped[str] = mapped_column(String(50))
     value: Mapped[float] = mapped_column(Float)

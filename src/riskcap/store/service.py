@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from riskcap.errors import AuthenticationError, CatalogError, NotFoundError, RiskcapError
@@ -213,17 +213,13 @@ class LimitConflict(CatalogError):
 
 
 def delete_limit(catalog: Catalog, limit_id: int) -> Limit:
-    """Delete a limit; its past alerts stay (they keep the figures they were raised on)."""
+    """Delete a limit; its alerts stay (they carry the node, figure and limit value)."""
     with catalog.session() as s:
         row = s.get(Limit, limit_id)
         if row is None:
             raise NotFoundError(f"no limit {limit_id}")
-        has_alerts = s.scalar(select(func.count()).where(Alert.limit_id == limit_id))
-        if has_alerts:  # keep the row for the alerts' foreign key; mark it retired
-            row.limit_value = float("inf")
-            row.description = (row.description + " [deleted]").strip()
-        else:
-            s.delete(row)
+        s.execute(update(Alert).where(Alert.limit_id == limit_id).values(limit_id=None))
+        s.delete(row)
         return row
 
 
@@ -233,6 +229,14 @@ def list_alerts(catalog: Catalog, run_id: str | None = None, limit: int = 200) -
         if run_id is not None:
             q = q.where(Alert.run_id == run_id)
         return list(s.scalars(q))
+
+
+def get_alert(catalog: Catalog, alert_id: int) -> Alert:
+    with catalog.session() as s:
+        row = s.get(Alert, alert_id)
+        if row is None:
+            raise NotFoundError(f"no alert {alert_id}")
+        return row
 
 
 def acknowledge_alert(catalog: Catalog, alert_id: int) -> Alert:

@@ -36,6 +36,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("as_of", sa.Date(), nullable=True))
         batch.add_column(sa.Column("message", sa.Text(), server_default="", nullable=False))
         batch.add_column(sa.Column("webhook", sa.String(length=200), nullable=True))
+        # a deleted limit leaves its alerts (they carry the figures) with no limit
+        batch.alter_column("limit_id", existing_type=sa.Integer(), nullable=True)
         batch.create_unique_constraint("uq_alert_run_limit", ["run_id", "limit_id"])
     op.create_table(
         "run_requests",
@@ -60,6 +62,7 @@ def downgrade() -> None:
     op.drop_table("run_requests")
     with op.batch_alter_table("alerts") as batch:
         batch.drop_constraint("uq_alert_run_limit", type_="unique")
+        batch.alter_column("limit_id", existing_type=sa.Integer(), nullable=False)
         for column in ("webhook", "message", "as_of", "confidence", "horizon", "method"):
             batch.drop_column(column)
     with op.batch_alter_table("limits") as batch:
