@@ -32,6 +32,7 @@ OTHER_DESK = "RATES"
 class Keys:
     admin: str
     all_viewer: str  # viewer of every desk: firm totals, no writes
+    firm_manager: str  # risk_manager of every desk: firm-wide writes
     desk_manager: str  # risk_manager of EQ-CASH
     desk_viewer: str  # viewer of EQ-CASH
     revoked: str
@@ -64,6 +65,7 @@ def api_base(
         keys = Keys(
             admin=create_key(catalog, Role.ADMIN, ["*"], "tests").token,
             all_viewer=create_key(catalog, Role.VIEWER, ["*"]).token,
+            firm_manager=create_key(catalog, Role.RISK_MANAGER, ["*"]).token,
             desk_manager=create_key(catalog, Role.RISK_MANAGER, [DESK]).token,
             desk_viewer=create_key(catalog, Role.VIEWER, [DESK]).token,
             revoked=revoked.token,

@@ -167,7 +167,14 @@ def test_limits_crud_is_audited(client: TestClient, world: World) -> None:
 
 
 def test_ready_events(client: TestClient, world: World) -> None:
-    h = auth(world.keys.desk_manager)
+    h = auth(world.keys.firm_manager)
+    desk_only = {"source": "murex", "as_of": "2030-01-02"}
+    assert (
+        client.post(
+            "/v1/ready-events", json=desk_only, headers=auth(world.keys.desk_manager)
+        ).status_code
+        == 403
+    )
     day = "2030-01-02"
     first = client.post("/v1/ready-events", json={"source": "murex", "as_of": day}, headers=h)
     again = client.post("/v1/ready-events", json={"source": "murex", "as_of": day}, headers=h)

@@ -45,7 +45,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
         Case("GET", "/v1/me", "/v1/me"),
         Case("GET", "/v1/nodes", "/v1/nodes"),
         Case("GET", "/v1/runs", "/v1/runs"),
-        Case("POST", "/v1/runs", "/v1/runs", {"as_of": last}, write=True, ok=202),
+        Case("POST", "/v1/runs", "/v1/runs", {"as_of": last}, write=True, ok=202, firm_wide=True),
         Case("GET", "/v1/runs/{run_id}", f"/v1/runs/{run_id}"),
         Case("GET", "/v1/runs/{run_id}/lineage", f"/v1/runs/{run_id}/lineage"),
         Case(
@@ -141,6 +141,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             {"source": "positions", "as_of": last},
             write=True,
             ok=201,
+            firm_wide=True,
         ),
         Case("GET", "/v1/ready-events", "/v1/ready-events", params={"as_of": last}),
         Case(
@@ -251,12 +252,13 @@ def test_wrong_desk_is_403(client: TestClient, world: World, cases: list[Case]) 
 
 
 def test_entitled_keys_are_allowed(client: TestClient, world: World, cases: list[Case]) -> None:
-    """Desk keys on their own desk (reads; writes for the risk manager), then the admin
-    on everything; a firm-wide viewer reads firm-wide routes."""
+    """Desk keys on their own desk (reads; writes for the risk manager), firm-wide keys
+    on firm-wide routes (the firm-wide risk manager writes), then the admin on all."""
     for case in cases:
         if case.firm_wide:
-            r = _call(client, case.method, case.path, world.keys.all_viewer, None, case.params)
-            assert r.status_code == 200, (case.route, r.text)
+            key = world.keys.firm_manager if case.write else world.keys.all_viewer
+            r = _call(client, case.method, case.path, key, case.body, case.params)
+            assert r.status_code == case.ok, (case.route, r.text)
             continue
         if case.method == "DELETE":
             continue  # the admin deletes it below

@@ -141,6 +141,14 @@ def firm_wide(caller: Caller) -> Principal:
 FirmWide = Annotated[Principal, Depends(firm_wide)]
 
 
+def firm_writer(caller: Writer) -> Principal:
+    """A writer entitled to every desk: firm-wide actions (EOD triggers, ready events)."""
+    return firm_wide(caller)
+
+
+FirmWriter = Annotated[Principal, Depends(firm_writer)]
+
+
 def may_see(st: ServiceState, caller: Principal, node: str) -> bool:
     if caller.all_desks:
         return True

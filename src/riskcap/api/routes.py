@@ -3,7 +3,8 @@
 Reads take the **run of record** of a date (its newest succeeded run) unless a
 ``run_id`` is given. Every route depends on the caller's key (401 without one);
 node-level figures are filtered to, or checked against, the key's desks (403).
-Writes need ``risk_manager`` or ``admin`` and are written to the audit log.
+Writes need ``risk_manager`` or ``admin`` and are written to the audit log; the
+firm-wide ones (EOD triggers, ready events) need a key for every desk too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from riskcap.api import schemas as S
 from riskcap.api.deps import (
     Caller,
     FirmWide,
+    FirmWriter,
     ServiceState,
     State,
     Writer,
@@ -163,7 +165,7 @@ def list_runs(
     tags=["runs"],
     responses={422: {"model": S.ErrorOut}},
 )
-def trigger_run(body: S.TriggerIn, request: Request, st: State, caller: Writer) -> S.TriggerOut:
+def trigger_run(body: S.TriggerIn, request: Request, st: State, caller: FirmWriter) -> S.TriggerOut:
     """Queue the EOD of ``as_of``; answers at once with the run id to poll."""
     today = dt.date.today()
     if body.as_of > today:
@@ -517,7 +519,7 @@ def acknowledge(alert_id: RowId, request: Request, st: State, caller: Writer) ->
 
 # -- ready events ------------------------------------------------------------------
 @router.post("/ready-events", response_model=S.ReadyOut, status_code=201, tags=["runs"])
-def post_ready(body: S.ReadyIn, request: Request, st: State, caller: Writer) -> S.ReadyOut:
+def post_ready(body: S.ReadyIn, request: Request, st: State, caller: FirmWriter) -> S.ReadyOut:
     """An upstream system declares its data for ``as_of`` complete (idempotent)."""
     mark = st.catalog.mark_ready(body.source, body.as_of, recorded_by=f"api:{caller.key_id}")
     _audit(
