@@ -37,7 +37,7 @@ def test_keys_create_list_revoke(
         p = verify_key(catalog, token)
         assert (p.key_id, p.role.value, p.desks) == (made["key_id"], "viewer", ("EQ-CASH", "RATES"))
     # stored only as a hash: the secret is nowhere in the database file
-    assert token.split("_")[2].encode() not in (tmp_path / "catalog.db").read_bytes()
+    assert token.split("_", 2)[2].encode() not in (tmp_path / "catalog.db").read_bytes()
     assert run(["keys", "list"]) == 0
     listed = capsys.readouterr().out
     assert made["key_id"] in listed and token not in listed
