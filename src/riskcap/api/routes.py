@@ -401,33 +401,32 @@ def stress(
 
 
 # -- limits and alerts -------------------------------------------------------------
-def _limit_out(
-    st: ServiceState, row: Any, figures: dict[tuple[Any, ...], float], as_of: dt.date | None
-) -> S.LimitOut:
-    out = S.LimitOut.model_validate(row)
-    value = figures.get((row.node, row.measure, row.method, row.horizon, row.confidence))
-    if value is not None:
-        out.value, out.as_of = value, as_of
-        out.utilisation = value / row.limit_value
-    return out
-
-
-def _latest_figures(st: ServiceState) -> tuple[dict[tuple[Any, ...], float], dt.date | None]:
+def _with_usage(st: ServiceState, rows: list[Any]) -> list[S.LimitOut]:
+    """Limits with their figure and utilisation in the latest published run."""
     run = latest_published_run(st.catalog)
-    if run is None:
-        return {}, None
-    return {
-        (r.node, r.measure, r.method, r.horizon, r.confidence): r.value
-        for r in st.catalog.results(run.run_id)
-    }, run.as_of
+    figures = (
+        {}
+        if run is None
+        else {
+            (r.node, r.measure, r.method, r.horizon, r.confidence): r.value
+            for r in st.catalog.results(run.run_id)
+        }
+    )
+    out = []
+    for row in rows:
+        limit = S.LimitOut.model_validate(row)
+        value = figures.get((row.node, row.measure, row.method, row.horizon, row.confidence))
+        if run is not None and value is not None:
+            limit.value, limit.as_of = value, run.as_of
+            limit.utilisation = value / row.limit_value
+        out.append(limit)
+    return out
 
 
 @router.get("/limits", response_model=list[S.LimitOut], tags=["limits"])
 def get_limits(st: State, caller: Caller, node: NodeQuery = None) -> list[S.LimitOut]:
     """Limits you may see, with their utilisation in the latest run."""
-    rows = _visible_rows(st, caller, list_limits(st.catalog), node)
-    figures, as_of = _latest_figures(st)
-    return [_limit_out(st, r, figures, as_of) for r in rows]
+    return _with_usage(st, _visible_rows(st, caller, list_limits(st.catalog), node))
 
 
 @router.post(
@@ -442,8 +441,7 @@ def create_limit(body: S.LimitIn, request: Request, st: State, caller: Writer) -
     check_node(st, caller, body.node)
     row = save_limit(st.catalog, {**body.model_dump(), "created_by": caller.key_id})
     _audit(st, request, caller, "limit.create", f"limit:{row.id}", body.model_dump())
-    figures, as_of = _latest_figures(st)
-    return _limit_out(st, row, figures, as_of)
+    return _with_usage(st, [row])[0]
 
 
 def _own_limit(st: ServiceState, caller: Principal, limit_id: int) -> Any:
@@ -455,8 +453,7 @@ def _own_limit(st: ServiceState, caller: Principal, limit_id: int) -> Any:
 @router.get("/limits/{limit_id}", response_model=S.LimitOut, tags=["limits"])
 def show_limit(limit_id: RowId, st: State, caller: Caller) -> S.LimitOut:
     row = _own_limit(st, caller, limit_id)
-    figures, as_of = _latest_figures(st)
-    return _limit_out(st, row, figures, as_of)
+    return _with_usage(st, [row])[0]
 
 
 @router.put(
@@ -480,8 +477,7 @@ def update_limit(
         f"limit:{limit_id}",
         {"before": before.limit_value, **body.model_dump()},
     )
-    figures, as_of = _latest_figures(st)
-    return _limit_out(st, row, figures, as_of)
+    return _with_usage(st, [row])[0]
 
 
 @router.delete("/limits/{limit_id}", status_code=204, tags=["limits"])
@@ -565,28 +561,7 @@ def whatif(body: S.WhatIfIn, st: State, caller: Caller) -> S.WhatIfOut:
         cfg.whatif_confidence,
         visible(st, caller, model.inputs.hierarchy.nodes),
     )
-    return S.WhatIfOut(
-        run_id=result.run_id,
-        as_of=result.as_of,
-        scenario_set=result.scenario_set,
-        scenarios=result.scenarios,
-        confidence=result.confidence,
-        standalone_var=result.standalone_var,
-        standalone_es=result.standalone_es,
-        nodes=[
-            S.NodeImpactOut(
-                node=n.node,
-                var_before=n.var_before,
-                var_after=n.var_after,
-                incremental_var=n.incremental_var,
-                es_before=n.es_before,
-                es_after=n.es_after,
-                incremental_es=n.incremental_es,
-            )
-            for n in result.nodes
-        ],
-        milliseconds=result.seconds * 1000.0,
-    )
+    return S.WhatIfOut.model_validate(result)
 
 
 # -- audit -------------------------------------------------------------------------

@@ -278,7 +278,7 @@ class WhatIfIn(BaseModel):
     trades: list[TradeIn] = Field(min_length=1, max_length=1000)
 
 
-class NodeImpactOut(BaseModel):
+class NodeImpactOut(_Out):
     node: str
     var_before: float
     var_after: float
@@ -288,7 +288,7 @@ class NodeImpactOut(BaseModel):
     incremental_es: float
 
 
-class WhatIfOut(BaseModel):
+class WhatIfOut(_Out):
     run_id: str
     as_of: dt.date
     scenario_set: str

@@ -24,7 +24,6 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -86,7 +85,7 @@ class WhatIfResult:
     standalone_var: float
     standalone_es: float
     nodes: list[NodeImpact]
-    seconds: float
+    milliseconds: float
 
 
 def tail_var_es(pnl: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +105,13 @@ class WhatIfModel:
     """The cached state of one run for what-if requests (see the module docstring)."""
 
     def __init__(
-        self, run: Run, inputs: RiskInputs, shocks: np.ndarray, pnl: np.ndarray, scenario_set: str
+        self,
+        run: Run,
+        inputs: RiskInputs,
+        shocks: np.ndarray,
+        pnl: np.ndarray,
+        scenario_set: str,
+        reference: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
     ) -> None:
         self.run_id = run.run_id
         self.as_of = run.as_of
@@ -114,12 +119,16 @@ class WhatIfModel:
         self.inputs = inputs
         self.shocks = shocks  # (scenarios, factors)
         self.pnl = pnl  # (nodes, scenarios), rows in inputs.hierarchy.nodes order
+        # the run's instruments, factors (indexed by factor_id) and as-of vols
+        self._instruments, self._factors, self._vols = reference
+        self._x0 = dict(zip(inputs.factors.ids, np.asarray(inputs.levels[-1]), strict=True))
         self._factor_ids = set(inputs.factors.ids)
-        self._books = {b: i for i, b in enumerate(inputs.hierarchy.books)}
+        self._books = set(inputs.hierarchy.books)
 
     @classmethod
     def load(cls, lake: Lake, catalog: Catalog, run: Run, scenario_set: str) -> WhatIfModel:
-        """Rebuild ``run``'s shocks of ``scenario_set`` and read its node P&L vectors.
+        """Rebuild ``run``'s shocks of ``scenario_set``, read its node P&L vectors and the
+        reference data (instruments, factors, vols) at its pinned versions.
 
         Raises
         ------
@@ -163,10 +172,17 @@ class WhatIfModel:
                 f"run {run.run_id}: {pnl.shape[1]} cached scenarios but {shocks.shape[0]} "
                 "rebuilt shocks; the run's inputs are no longer readable as recorded"
             )
-        return cls(run, inputs, np.ascontiguousarray(shocks), pnl, scenario_set)
+        reference = (
+            lake.read("instruments", version=versions["instruments"]).to_pandas(),
+            lake.read("factors", version=versions["factors"]).to_pandas().set_index("factor_id"),
+            lake.read(
+                "vols", version=versions["vols"], filters=[("date", "=", run.as_of)]
+            ).to_pandas(),
+        )
+        return cls(run, inputs, np.ascontiguousarray(shocks), pnl, scenario_set, reference)
 
     def trade_pnl(self, trades: Sequence[ProposedTrade]) -> np.ndarray:
-        """P&L of the proposed trades per node and scenario, ``(nodes, scenarios)``."""
+        """P&L of the proposed trades per book and scenario, ``(books, scenarios)``."""
         frame = pd.DataFrame(
             {
                 "book_id": [t.book_id for t in trades],
@@ -208,29 +224,25 @@ class WhatIfModel:
             raise WhatIfRejected(f"cannot value the proposed trades: {exc}") from None
         n_scen = self.shocks.shape[0]
         plan = BlockPlan(max(2, n_scen), WHATIF_POSITION_BLOCK)
-        per_book = revalue_books(
-            book, inputs.market, self.shocks, len(inputs.hierarchy.books), plan
-        )
-        return inputs.hierarchy.membership @ per_book
+        return revalue_books(book, inputs.market, self.shocks, len(inputs.hierarchy.books), plan)
 
     def evaluate(
         self, trades: Sequence[ProposedTrade], confidence: float, visible: Sequence[str]
     ) -> WhatIfResult:
         """Incremental VaR/ES of ``trades`` on every node in ``visible`` they touch."""
         started = time.perf_counter()
-        delta = self.trade_pnl(trades)
-        nodes = self.inputs.hierarchy.nodes
+        per_book = self.trade_pnl(trades)
+        hierarchy = self.inputs.hierarchy
+        nodes = hierarchy.nodes
+        books = [hierarchy.books.index(b) for b in sorted({t.book_id for t in trades})]
         allowed = set(visible)
-        touched = [i for i, n in enumerate(nodes) if n in allowed and np.any(delta[i] != 0.0)]
-        touched_books = {f"book:{t.book_id}" for t in trades}
-        touched += [
-            i for i, n in enumerate(nodes) if n in touched_books & allowed and i not in touched
-        ]
-        touched.sort()
+        # the trades' books and every node above them, top-down, that the caller may see
+        above = np.asarray(hierarchy.membership[:, books].any(axis=1))
+        touched = [i for i, n in enumerate(nodes) if above[i] and n in allowed]
         before = self.pnl[touched]
-        # the trades' own P&L is the same on every node above them: take the widest
-        standalone = delta[touched[0]] if touched else np.zeros((self.shocks.shape[0],))
-        stacked = np.concatenate([before, before + delta[touched], standalone[None, :]])
+        after = before + hierarchy.membership[touched] @ per_book
+        standalone = per_book.sum(axis=0)  # the trades alone, whatever their books
+        stacked = np.concatenate([before, after, standalone[None, :]])
         var, es = tail_var_es(stacked, confidence)
         k = len(touched)
         impacts = [
@@ -246,32 +258,8 @@ class WhatIfModel:
             standalone_var=float(var[-1]),
             standalone_es=float(es[-1]),
             nodes=impacts,
-            seconds=time.perf_counter() - started,
+            milliseconds=(time.perf_counter() - started) * 1000.0,
         )
-
-    # reference data of the run, read once (lazily: the first request pays for it)
-    def attach_reference(
-        self, instruments: pd.DataFrame, factors: pd.DataFrame, vols: pd.DataFrame
-    ) -> None:
-        self._instruments = instruments
-        self._factors = factors
-        self._vols = vols
-        self._x0 = dict(
-            zip(self.inputs.factors.ids, np.asarray(self.inputs.levels[-1]), strict=True)
-        )
-
-
-def load_model(lake: Lake, catalog: Catalog, run: Run, scenario_set: str) -> WhatIfModel:
-    """:meth:`WhatIfModel.load` plus the run's instruments, factors and vols."""
-    model = WhatIfModel.load(lake, catalog, run, scenario_set)
-    versions = model.inputs.versions
-    instruments = lake.read("instruments", version=versions["instruments"]).to_pandas()
-    factors = lake.read("factors", version=versions["factors"]).to_pandas().set_index("factor_id")
-    vols = lake.read(
-        "vols", version=versions["vols"], filters=[("date", "=", run.as_of)]
-    ).to_pandas()
-    model.attach_reference(instruments, factors, vols)
-    return model
 
 
 class WhatIfCache:
@@ -289,14 +277,10 @@ class WhatIfCache:
             raise NotFoundError("no succeeded run yet: what-if needs a published run")
         with self._lock:
             if self._model is None or self._model.run_id != run.run_id:
-                self._model = load_model(
+                self._model = WhatIfModel.load(
                     Lake(self.settings.lake_path),
                     self.catalog,
                     run,
                     self.settings.service.whatif_scenario_set,
                 )
             return self._model
-
-    def status(self) -> dict[str, Any]:
-        m = self._model
-        return {} if m is None else {"run_id": m.run_id, "scenarios": int(m.shocks.shape[0])}

@@ -16,10 +16,11 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from riskcap.errors import AuthenticationError, CatalogError, NotFoundError, RiskcapError
 from riskcap.store.catalog import (
@@ -34,6 +35,7 @@ from riskcap.store.catalog import (
     _utcnow,
 )
 
+T = TypeVar("T")
 ALL_DESKS = "*"
 KEY_PREFIX = "rk"
 
@@ -118,6 +120,14 @@ def verify_key(catalog: Catalog, token: str) -> Principal:
     return Principal(row.key_id, Role(row.role), tuple(row.desks))
 
 
+def _existing(session: Session, model: type[T], key: object, what: str) -> T:
+    """The row of ``model`` with primary key ``key``, or NotFoundError naming it."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFoundError(f"no {what} {key!r}")
+    return row
+
+
 def list_keys(catalog: Catalog) -> list[ApiKey]:
     with catalog.session() as s:
         return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.key_id)))
@@ -125,9 +135,7 @@ def list_keys(catalog: Catalog) -> list[ApiKey]:
 
 def revoke_key(catalog: Catalog, key_id: str) -> ApiKey:
     with catalog.session() as s:
-        row = s.get(ApiKey, key_id)
-        if row is None:
-            raise NotFoundError(f"no API key {key_id!r}")
+        row = _existing(s, ApiKey, key_id, "API key")
         if row.revoked_at is None:
             row.revoked_at = _utcnow()
         return row
@@ -168,9 +176,7 @@ def list_limits(catalog: Catalog) -> list[Limit]:
 
 def get_limit(catalog: Catalog, limit_id: int) -> Limit:
     with catalog.session() as s:
-        row = s.get(Limit, limit_id)
-        if row is None:
-            raise NotFoundError(f"no limit {limit_id}")
+        row = _existing(s, Limit, limit_id, "limit")
         return row
 
 
@@ -190,10 +196,7 @@ def save_limit(catalog: Catalog, values: dict[str, Any], limit_id: int | None = 
                 row = Limit(**values)
                 s.add(row)
             else:
-                found = s.get(Limit, limit_id)
-                if found is None:
-                    raise NotFoundError(f"no limit {limit_id}")
-                row = found
+                row = _existing(s, Limit, limit_id, "limit")
                 for k, v in values.items():
                     setattr(row, k, v)
             s.flush()
@@ -215,9 +218,7 @@ class LimitConflict(CatalogError):
 def delete_limit(catalog: Catalog, limit_id: int) -> Limit:
     """Delete a limit; its alerts stay (they carry the node, figure and limit value)."""
     with catalog.session() as s:
-        row = s.get(Limit, limit_id)
-        if row is None:
-            raise NotFoundError(f"no limit {limit_id}")
+        row = _existing(s, Limit, limit_id, "limit")
         s.execute(update(Alert).where(Alert.limit_id == limit_id).values(limit_id=None))
         s.delete(row)
         return row
@@ -233,17 +234,13 @@ def list_alerts(catalog: Catalog, run_id: str | None = None, limit: int = 200) -
 
 def get_alert(catalog: Catalog, alert_id: int) -> Alert:
     with catalog.session() as s:
-        row = s.get(Alert, alert_id)
-        if row is None:
-            raise NotFoundError(f"no alert {alert_id}")
+        row = _existing(s, Alert, alert_id, "alert")
         return row
 
 
 def acknowledge_alert(catalog: Catalog, alert_id: int) -> Alert:
     with catalog.session() as s:
-        row = s.get(Alert, alert_id)
-        if row is None:
-            raise NotFoundError(f"no alert {alert_id}")
+        row = _existing(s, Alert, alert_id, "alert")
         row.acknowledged = True
         return row
 
