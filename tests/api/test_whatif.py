@@ -25,6 +25,8 @@ from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.local import revalue
 from riskcap.engine.var import VarMethod, VarSpec, scenario_shocks
 from riskcap.risk.measures import var_es
+from riskcap.store.catalog import Catalog
+from riskcap.store.service import Role, create_key
 from tests.api.conftest import World, auth
 
 
@@ -174,3 +176,38 @@ def test_selection_var_es_equals_the_sorted_one(pnl: np.ndarray, confidence: flo
     assert np.array_equal(var, core_var)
     assert np.allclose(es, core_es, rtol=1e-12, atol=1e-3)
     assert np.all(es >= var - 1e-6)  # ES ≥ VaR
+
+
+def test_standalone_covers_trades_in_several_desks(
+    client: TestClient, world: World, positions: list[dict]
+) -> None:
+    """Trades in two desks, asked by a key for just those two desks (no firm node to
+    read the sum from): the stand-alone VaR/ES are those of the summed P&L, revalued
+    independently by the EOD engine (NumPy VaR/ES)."""
+    with Catalog(world.settings.catalog_url) as catalog:
+        key = create_key(catalog, Role.VIEWER, ["EQ-CASH", "RATES"]).token
+    lake = Lake(world.settings.lake_path)
+    desk_of = {b["book_id"]: b["desk"] for b in lake.read("books").to_pylist()}
+    picked = [
+        next(p for p in positions if desk_of[p["book_id"]] == d) for d in ("EQ-CASH", "RATES")
+    ]
+    frame = pd.DataFrame(
+        {
+            "book_id": [p["book_id"] for p in picked],
+            "instrument_id": [p["instrument_id"] for p in picked],
+            "quantity": [2.0 * p["quantity"] for p in picked],
+        }
+    )
+    out = client.post("/v1/whatif", json={"trades": frame.to_dict("records")}, headers=auth(key))
+    assert out.status_code == 200, out.text
+    got = out.json()
+    assert {n["node"].split(":")[0] for n in got["nodes"]} == {"desk", "book"}
+    assert {"desk:EQ-CASH", "desk:RATES"} <= {n["node"] for n in got["nodes"]}
+    alone = load_risk_inputs(lake, world.days[-1], None, positions=frame)
+    spec = VarSpec.from_config(
+        world.settings.risk, world.settings.engine, method=VarMethod.HS, horizon=1
+    )
+    pnl = revalue(alone.book, alone.market, scenario_shocks(alone, spec), alone.hierarchy)[0]
+    var, es = numpy_var_es(pnl, 0.99)
+    assert got["standalone_var"] == pytest.approx(var, rel=1e-9)
+    assert got["standalone_es"] == pytest.approx(es, rel=1e-9)
