@@ -131,3 +131,56 @@ def test_quality_gate_failure_prints_every_check_and_exits_7(
     captured = capsys.readouterr()
     assert "FAIL" in captured.out and "null_keys" in captured.out and "row_count" in captured.out
     assert "check 'incomplete_hierarchy' (blocking)" in captured.err
+
+
+def test_lake_and_catalog_are_private_unless_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new lake folder is 0700 and a new SQLite catalog 0600 (issue 26, item 15);
+    ``lake.dir_mode`` / ``catalog.file_mode`` choose others; existing ones are kept."""
+    import os
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    os.umask(0o022)  # the usual umask would have made them 0755 / 0644
+    assert run(["init"]) == 0
+    books = write_csv(tmp_path / "books.csv", "book_id,desk,legal_entity,firm", "B1,D1,E1,F")
+    assert run(["ingest", "books", str(books)]) == 0
+    assert run(["ready", "books", "--as-of", "2022-01-03"]) == 0
+    assert stat.S_IMODE((tmp_path / "lake").stat().st_mode) == 0o700
+    assert stat.S_IMODE((tmp_path / "catalog.db").stat().st_mode) == 0o600
+
+    other = tmp_path / "shared"
+    other.mkdir()
+    (other / "riskcap.toml").write_text(
+        '[lake]\ndir_mode = "0750"\n[catalog]\nfile_mode = "0640"\n', encoding="utf-8"
+    )
+    config = str(other / "riskcap.toml")
+    assert run(["ingest", "books", str(books), "--config", config]) == 0
+    assert run(["ready", "books", "--as-of", "2022-01-03", "--config", config]) == 0
+    assert stat.S_IMODE((other / "lake").stat().st_mode) == 0o750
+    assert stat.S_IMODE((other / "catalog.db").stat().st_mode) == 0o640
+
+
+def test_a_rejected_ingest_always_exits_with_its_code(workdir: Path) -> None:
+    """The process leaves with the error's exit code every time, never an abort (134)
+    from runtime threads at interpreter teardown (issue 26, item 16)."""
+    import subprocess
+    import sys
+
+    from riskcap.errors import IngestRejected
+
+    bad = write_csv(
+        workdir / "bad_books.csv", "book_id,desk,legal_entity,firm", "<b>,D1,E1,F", "=x,D,E,F"
+    )
+    for _ in range(5):
+        proc = subprocess.run(
+            [sys.executable, "-m", "riskcap", "ingest", "books", str(bad)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=workdir,
+        )
+        assert proc.returncode == IngestRejected.exit_code, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "invalid_identifier" in lines[0], proc.stderr

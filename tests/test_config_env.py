@@ -60,7 +60,7 @@ def _candidates(default: Any) -> list[Any]:
         return [default * 0.9, default * 1.1, default + 1.0, 0.5]
     if isinstance(default, str):
         words = ["spark", "sqrt_time", "student_t", "cornish_fisher", "fail", "mc", "hs"]
-        return [default + "x", "mc_10d", "07:15", *words, "sqlite:///other.db"]
+        return [default + "x", "mc_10d", "07:15", "0750", *words, "sqlite:///other.db"]
     if isinstance(default, list):
         dumped = [x.model_dump(mode="json") if isinstance(x, BaseModel) else x for x in default]
         return [dumped[:1], dumped[::-1], [0.975], [10], ["positions"]]

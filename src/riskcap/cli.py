@@ -7,9 +7,11 @@ user can cause.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,7 +64,7 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _lake(settings: Settings) -> Lake:
-    return Lake(settings.lake_path)
+    return Lake.of(settings)
 
 
 @app.callback()
@@ -140,7 +142,7 @@ def ready(
             f"note: '{source}' is not one of the configured sources "
             f"({', '.join(settings.eod.sources)}); recorded anyway"
         )
-    mark = Catalog(settings.catalog_url).mark_ready(source, day)
+    mark = Catalog.of(settings).mark_ready(source, day)
     state = "ready" if mark.newly_recorded else "already ready"
     console.print(f"{source} {state} for {day} (recorded {mark.recorded_at:%Y-%m-%d %H:%M:%S}Z)")
 
@@ -153,7 +155,7 @@ def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     settings = _settings(config)
     result = build_snapshot(
         _lake(settings),
-        Catalog(settings.catalog_url),
+        Catalog.of(settings),
         parse_date(as_of),
         sources=settings.eod.sources,
         zero_tolerance=settings.eod.zero_quantity_tolerance,
@@ -173,7 +175,7 @@ def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     from riskcap.errors import DataQualityError
 
     settings = _settings(config)
-    catalog = Catalog(settings.catalog_url)
+    catalog = Catalog.of(settings)
     try:
         results = run_quality_gate(_lake(settings), catalog, parse_date(as_of), settings.quality)
     except DataQualityError as exc:
@@ -556,4 +558,19 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    """The ``riskcap`` command: run, then leave with exactly ``run``'s exit code.
+
+    The process ends with ``os._exit`` after the atexit handlers have run and every
+    stream is flushed, skipping the interpreter's teardown: native threads still alive
+    then (delta-rs's Tokio pool, XLA's) could abort the process with status 134 after
+    the correct message had been printed, which made a rejected ingest's exit code
+    depend on timing.
+    """
+    code = run()
+    try:
+        atexit._run_exitfuncs()
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        os._exit(code)

@@ -36,7 +36,7 @@ def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
     from riskcap.cli_risk import _run_of_record
     from riskcap.pipeline.report import node_sort_key
 
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         run_id = _run_of_record(catalog, day)
         results = catalog.run_rows(FrtbResult, run_id)
         desks = catalog.run_rows(FrtbDeskTest, run_id)

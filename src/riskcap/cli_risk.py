@@ -40,13 +40,13 @@ def backtest_observations(
     """The stored backtest observations of ``node`` from the runs of record in the range."""
     from riskcap.pipeline.regulatory import prior_rows
 
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         runs = catalog.runs_of_record(end + dt.timedelta(days=1), 100_000)
     runs = {d: r for d, r in runs.items() if d >= start}
     if not runs:
         raise NotFoundError(f"no succeeded EOD runs between {start} and {end}")
     rows = prior_rows(
-        Lake(settings.lake_path),
+        Lake.of(settings),
         "backtest",
         runs,
         [("method", "=", method), ("confidence", "=", confidence)],
@@ -169,7 +169,7 @@ def capital(
 
     settings = load_settings(config)
     day = parse_date(as_of)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         run_id = _run_of_record(catalog, day)
         rows = catalog.run_rows(CapitalResult, run_id)
         periods = catalog.run_rows(StressedPeriod, run_id)
@@ -286,7 +286,7 @@ def stress(
     day = parse_date(as_of)
     if any(x <= 0 for x in reverse_loss or []):
         raise typer.BadParameter("--reverse-loss must be a positive loss")
-    inputs = load_risk_inputs(Lake(settings.lake_path), day, None)
+    inputs = load_risk_inputs(Lake.of(settings), day, None)
     spec = VarSpec.from_config(settings.risk, settings.engine)
     if len(inputs.dates) < spec.history_days:
         raise NotFoundError(f"{spec.history_days} dates of market data needed up to {day}")

@@ -116,7 +116,7 @@ def eod_run(
     out = run_eod(
         settings, parse_date(as_of), force=force, observer=None if as_json else _print_event
     )
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         figs = figures(catalog, out.run_id)
     if as_json:
         console.print_json(
@@ -150,7 +150,7 @@ def run_backfill(
     console: Console = console,
 ) -> list[RunOutcome]:
     """The backfill with a rich progress bar (also used by ``riskcap demo``)."""
-    days, skipped = business_days(Lake(settings.lake_path), start, end)
+    days, skipped = business_days(Lake.of(settings), start, end)
     if skipped:
         console.print(
             f"  no market data on {len(skipped)} weekday(s), skipped as holidays: "
@@ -209,7 +209,7 @@ def eod_backfill(
     outcomes = run_backfill(settings, parse_date(start), parse_date(end), force)
     if outcomes:
         last = outcomes[-1]
-        with Catalog(settings.catalog_url) as catalog:
+        with Catalog.of(settings) as catalog:
             figs = figures(catalog, last.run_id)
         console.print(
             results_table(
@@ -255,7 +255,7 @@ def runs_list(
 ) -> None:
     """List EOD runs, newest first."""
     settings = load_settings(config)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         rows = [
             _run_dict(catalog, r)
             for r in catalog.list_runs(parse_date(as_of) if as_of else None, limit)
@@ -286,7 +286,7 @@ def runs_show(
 ) -> None:
     """One run: status, tasks (attempts, checksums) and its results."""
     settings = load_settings(config)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         run = catalog.run(run_id)
         info = _run_dict(catalog, run)
         tasks = catalog.tasks(run.run_id)
@@ -345,7 +345,7 @@ def lineage(
 ) -> None:
     """A run's lineage manifest: inputs with versions, config, code, device, outputs."""
     settings = load_settings(config)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         manifest = catalog.lineage(run_id)
     if as_json:
         console.print_json(json.dumps(manifest))

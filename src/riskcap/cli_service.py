@@ -14,6 +14,7 @@ from rich.table import Table
 
 from riskcap.cli_options import ConfigOpt, JsonOpt
 from riskcap.config import load_settings
+from riskcap.data.lake import Lake
 from riskcap.errors import RiskcapError
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import ALL_DESKS, Role, create_key, list_keys, revoke_key
@@ -35,10 +36,16 @@ def keys_create(
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Create an API key; it is printed once and only its hash is stored."""
+    """Create an API key; it is printed once and only its hash is stored.
+
+    An admin key is firm-wide (``--desks '*'``); named desks must exist in the lake's
+    books.
+    """
     settings = load_settings(config)
-    with Catalog(settings.catalog_url) as catalog:
-        key = create_key(catalog, role, desks.split(","), description)
+    books = Lake.of(settings).read("books", columns=["desk"]).column("desk")
+    known = {d for d in books.to_pylist() if d}
+    with Catalog.of(settings) as catalog:
+        key = create_key(catalog, role, desks.split(","), description, known_desks=known)
     if as_json:
         print(
             json.dumps(
@@ -60,7 +67,7 @@ def keys_create(
 def keys_list(config: ConfigOpt = None) -> None:
     """Keys with their role, desks and state (never the secret)."""
     settings = load_settings(config)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         rows = list_keys(catalog)
     table = Table("key id", "role", "desks", "created", "revoked", "description")
     for k in rows:
@@ -82,7 +89,7 @@ def keys_revoke(
 ) -> None:
     """Revoke a key (requests with it get 401 within a few seconds)."""
     settings = load_settings(config)
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         row = revoke_key(catalog, key_id)
     console.print(f"key {row.key_id} revoked")
 
@@ -96,13 +103,15 @@ def serve(
     import uvicorn
 
     from riskcap.api.app import create_app
+    from riskcap.api.server import server_options
 
     settings = load_settings(config)
     app = create_app(settings)
-    host = host or settings.service.host
-    port = port or settings.service.port
-    console.print(f"riskcap service on http://{host}:{port}/ (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    options = server_options(settings, host, port)
+    console.print(
+        f"riskcap service on http://{options['host']}:{options['port']}/ (API docs at /docs)"
+    )
+    uvicorn.run(app, **options)
 
 
 def next_business_run(now: dt.datetime, at: dt.time) -> dt.datetime:

@@ -18,6 +18,7 @@ import types
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -41,11 +42,26 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+FileMode = Annotated[
+    str,
+    Field(pattern=r"^0?[0-7]{3}$", description="Unix permission bits in octal, e.g. 0700."),
+]
+
+
 class LakeConfig(_Section):
     path: str = Field(
         "lake",
         description="Folder (or object-store URI) holding the Delta tables.",
     )
+    dir_mode: FileMode = Field(
+        "0700",
+        description="Permissions a local lake folder is created with (owner only by "
+        "default; an existing folder is left as it is).",
+    )
+
+    @property
+    def dir_permissions(self) -> int:
+        return int(self.dir_mode, 8)
 
 
 class CatalogConfig(_Section):
@@ -54,6 +70,15 @@ class CatalogConfig(_Section):
         description="SQLAlchemy URL of the catalog; a relative SQLite path is resolved "
         "against this file's folder. PostgreSQL: postgresql+psycopg://user@host/db",
     )
+    file_mode: FileMode = Field(
+        "0600",
+        description="Permissions a SQLite catalog file is created with (owner only by "
+        "default; an existing file is left as it is).",
+    )
+
+    @property
+    def file_permissions(self) -> int:
+        return int(self.file_mode, 8)
 
 
 class IngestConfig(_Section):
@@ -568,6 +593,26 @@ class ServiceConfig(_Section):
         description="http(s) URL a limit breach alert is POSTed to as JSON (none: no POST).",
     )
     webhook_timeout_s: float = Field(5.0, gt=0.0, description="Timeout of the webhook POST.")
+    read_timeout_s: float = Field(
+        10.0,
+        gt=0.0,
+        description="Seconds a client has to send a whole request (headers and body) from "
+        "connecting or starting it; slower connections are closed.",
+    )
+    keep_alive_s: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_connections: int = Field(
+        256,
+        ge=1,
+        description="Open connections and requests at once; above it new requests get 503.",
+    )
+    auth_failures_per_minute: int = Field(
+        30,
+        ge=1,
+        description="Failed authentications allowed per client address and minute; past it "
+        "that address gets 429 for keys not verified recently.",
+    )
     schedule_at: str = Field(
         "18:30",
         pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
@@ -654,6 +699,59 @@ class Settings(BaseModel):
             if not path.is_absolute():
                 return prefix + str((self.base_dir / path).resolve())
         return url
+
+
+# -- secrets -------------------------------------------------------------------------
+# Sections that describe where riskcap runs, not what it computes (never in a run key;
+# served to firm-wide admin keys only).
+INFRASTRUCTURE_SECTIONS = ("lake", "catalog", "service")
+REDACTED = "***"
+
+
+def redact_credentials(url: str) -> str:
+    """``url`` with its password and query values replaced by ``***``.
+
+    ``postgresql+psycopg://risk:s3cret@db/riskcap`` → ``postgresql+psycopg://risk:***@db/riskcap``.
+    Text that is not a URL comes back unchanged.
+    """
+    if "://" not in url:
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        netloc = f"{user}:{REDACTED}@{host}" if ":" in creds else f"{REDACTED}@{host}"
+    query = "&".join(
+        f"{kv.split('=', 1)[0]}={REDACTED}" if "=" in kv else REDACTED
+        for kv in parts.query.split("&")
+        if kv
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_endpoint(url: str) -> str:
+    """Only the scheme and host of ``url``: webhook paths and queries carry tokens
+    (``https://hooks.example/services/T0/B0/XXXX`` → ``https://hooks.example/***``)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    rest = "/" + REDACTED if (parts.path.strip("/") or parts.query or "@" in parts.netloc) else ""
+    return f"{parts.scheme}://{host}{rest}"
+
+
+def redacted_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON config dump (``Settings.model_dump(mode="json")``, or one stored in a
+    lineage manifest) with every secret redacted: URL credentials of the lake and
+    catalog, the webhook URL's path and query."""
+    out = json.loads(json.dumps(config))
+    for section, key in (("lake", "path"), ("catalog", "url")):
+        value = out.get(section, {}).get(key)
+        if isinstance(value, str):
+            out[section][key] = redact_credentials(value)
+    hook = out.get("service", {}).get("webhook_url")
+    if isinstance(hook, str):
+        out["service"]["webhook_url"] = redact_endpoint(hook)
+    return out
 
 
 def settings_for_dir(base_dir: Path, **sections: Any) -> Settings:

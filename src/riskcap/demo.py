@@ -57,9 +57,9 @@ def prepare_demo(directory: Path, console: Console) -> DemoSetup:
     if not config_path.exists():
         config_path.write_text(default_config_text(), encoding="utf-8")
     settings = load_settings(config_path)
-    lake = Lake(settings.lake_path)
+    lake = Lake.of(settings)
     lake.create_all()
-    catalog = Catalog(settings.catalog_url)
+    catalog = Catalog.of(settings)
     limit = settings.ingest.max_bad_fraction
     seed, days = settings.demo.seed, settings.demo.days
 
@@ -107,8 +107,8 @@ def run_demo(directory: Path, console: Console) -> None:
     setup = prepare_demo(directory, console)
     settings, config_path, dates = setup.settings, setup.config_path, setup.trade_dates
     outcomes = run_backfill(settings, dates[0], dates[-1], force=False, console=console)
-    lake = Lake(settings.lake_path)
-    catalog = Catalog(settings.catalog_url)
+    lake = Lake.of(settings)
+    catalog = Catalog.of(settings)
 
     last = dates[-1]
     positions = lake.read("positions", filters=[("as_of", "=", last)]).to_pandas()

@@ -26,7 +26,13 @@ code  class                       meaning
 12    ReproductionMismatch        ``riskcap reproduce`` recomputed different outputs
 13    AuthenticationError         an API key is malformed, unknown or revoked (HTTP 401)
 14    PermissionDenied            the key's role or desks do not allow it (HTTP 403)
+15    InvalidInput                a request or command argument breaks a rule (HTTP 422)
+16    TooManyRequests             too many failed authentications (HTTP 429)
 ====  ==========================  ==================================================
+
+Each class also carries the HTTP status the API answers it with (``http_status``;
+422 unless a class says otherwise; 503 for storage trouble, whose message is logged
+and never sent).
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class RiskcapError(Exception):
     """Base class of every error riskcap raises on purpose."""
 
     exit_code: int = 1
+    http_status: int = 422
 
 
 class ConfigError(RiskcapError):
@@ -97,24 +104,28 @@ class LakeError(RiskcapError):
     """A Delta table could not be read or written."""
 
     exit_code = 8
+    http_status = 503
 
 
 class CatalogError(RiskcapError):
     """The catalog database could not be read or written."""
 
     exit_code = 9
+    http_status = 503
 
 
 class NotFoundError(RiskcapError):
     """A table, version, timestamp or catalog record does not exist."""
 
     exit_code = 10
+    http_status = 404
 
 
 class RunLocked(RiskcapError):
     """Another process holds the EOD lock of that as_of date (and ``lock = "fail"``)."""
 
     exit_code = 11
+    http_status = 409
 
 
 class ReproductionMismatch(RiskcapError):
@@ -134,9 +145,33 @@ class AuthenticationError(RiskcapError):
     """An API key is missing, malformed, unknown or revoked (the API answers 401)."""
 
     exit_code = 13
+    http_status = 401
+
+    def __init__(self, message: str, reason: str = "unknown") -> None:
+        super().__init__(message)
+        self.reason = reason  # missing | malformed | unknown | revoked (a metrics label)
 
 
 class PermissionDenied(RiskcapError):
     """The caller's role or desk entitlements do not cover the request (HTTP 403)."""
 
     exit_code = 14
+    http_status = 403
+
+
+class InvalidInput(RiskcapError):
+    """A request or command argument breaks a rule (a date outside the calendar, a
+    name that is not an identifier, a desk that does not exist) — HTTP 422."""
+
+    exit_code = 15
+
+
+class TooManyRequests(RiskcapError):
+    """Too many failed authentications from one client address (HTTP 429)."""
+
+    exit_code = 16
+    http_status = 429
+
+    def __init__(self, message: str, retry_after_s: float = 60.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -56,7 +56,13 @@ def api_base(
     target = tmp_path_factory.mktemp("api") / "world"
     shutil.copytree(base, target, ignore=shutil.ignore_patterns("input"))
     config = target / "riskcap.toml"
-    config.write_text(config.read_text() + "\n[pipeline]\nchecklist_timeout_s = 0\n")
+    # the auth matrix sends hundreds of bad keys from one address: no throttle here
+    # (tests/api/test_security.py tests the throttle on a world of its own)
+    config.write_text(
+        config.read_text()
+        + "\n[pipeline]\nchecklist_timeout_s = 0\n"
+        + "\n[service]\nauth_failures_per_minute = 1000000\n"
+    )
     settings = load_settings(config)
     run_ids = {d: run_eod(settings, d).run_id for d in days}
     with Catalog(settings.catalog_url) as catalog:

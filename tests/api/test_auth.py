@@ -1,4 +1,5 @@
-"""The auth matrix of every route: no key 401, wrong desk 403, viewer write 403, admin ok.
+"""The auth matrix of every route: no key 401, wrong desk 404 (exactly like an object
+that does not exist), viewer write 403, admin ok.
 
 ``ROUTES`` lists every operation of the app; a test fails when the app has a route
 the matrix does not cover, so a new route cannot skip its access checks.
@@ -27,9 +28,11 @@ class Case:
     body: dict[str, Any] | None = None
     params: dict[str, Any] = field(default_factory=dict)
     write: bool = False
-    # a request for another desk's object (403 for desk-scoped keys), or None when
+    # a request for another desk's object (404 for desk-scoped keys), or None when
     # the route has no desk-scoped object
     other_desk: tuple[str, dict[str, Any] | None, dict[str, Any]] | None = None
+    # the same request for an object that does not exist: the answer must be the same
+    missing: tuple[str, dict[str, Any] | None, dict[str, Any]] | None = None
     firm_wide: bool = False  # needs a key entitled to every desk
     ok: int = 200
 
@@ -54,12 +57,14 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             "/v1/results",
             params={"node": f"desk:{DESK}"},
             other_desk=("/v1/results", None, {"node": f"desk:{OTHER_DESK}"}),
+            missing=("/v1/results", None, {"node": "desk:NO-SUCH-DESK"}),
         ),
         Case(
             "GET",
             "/v1/pnl/{node}",
             f"/v1/pnl/desk:{DESK}",
             other_desk=(f"/v1/pnl/desk:{OTHER_DESK}", None, {}),
+            missing=("/v1/pnl/desk:NO-SUCH-DESK", None, {}),
         ),
         Case(
             "GET",
@@ -97,12 +102,14 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             write=True,
             ok=201,
             other_desk=("/v1/limits", other_limit, {}),
+            missing=("/v1/limits", {**other_limit, "node": "desk:NO-SUCH-DESK"}, {}),
         ),
         Case(
             "GET",
             "/v1/limits/{limit_id}",
             f"/v1/limits/{ids['limit']}",
             other_desk=(f"/v1/limits/{ids['other_limit']}", None, {}),
+            missing=(f"/v1/limits/{ids['missing']}", None, {}),
         ),
         Case(
             "PUT",
@@ -111,6 +118,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             {**limit, "horizon": 1, "limit_value": 2e9},
             write=True,
             other_desk=(f"/v1/limits/{ids['other_limit']}", other_limit, {}),
+            missing=(f"/v1/limits/{ids['missing']}", other_limit, {}),
         ),
         Case(
             "DELETE",
@@ -119,6 +127,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             write=True,
             ok=204,
             other_desk=(f"/v1/limits/{ids['other_limit']}", None, {}),
+            missing=(f"/v1/limits/{ids['missing']}", None, {}),
         ),
         Case(
             "GET",
@@ -133,6 +142,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             f"/v1/alerts/{ids['alert']}/ack",
             write=True,
             other_desk=(f"/v1/alerts/{ids['other_alert']}/ack", None, {}),
+            missing=(f"/v1/alerts/{ids['missing']}/ack", None, {}),
         ),
         Case(
             "POST",
@@ -150,6 +160,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             "/v1/whatif",
             {"trades": [trade]},
             other_desk=("/v1/whatif", {"trades": [other_trade]}, {}),
+            missing=("/v1/whatif", {"trades": [{**trade, "book_id": "NO-SUCH-BOOK"}]}, {}),
         ),
         Case("GET", "/v1/audit", "/v1/audit", firm_wide=True),
         Case("GET", "/metrics", "/metrics", firm_wide=True),
@@ -198,6 +209,7 @@ def ids(world: World) -> dict[str, Any]:
         "book": book,
         "other_book": other_book,
         "instrument": instrument,
+        "missing": 2**31 - 2,  # a row id no limit or alert has
     }
 
 
@@ -238,17 +250,50 @@ def test_viewers_may_not_write(client: TestClient, world: World, cases: list[Cas
             assert r.status_code == 403, (case.route, r.text)
 
 
-def test_wrong_desk_is_403(client: TestClient, world: World, cases: list[Case]) -> None:
+def test_wrong_desk_is_404_like_a_missing_object(
+    client: TestClient, world: World, cases: list[Case]
+) -> None:
+    """Another desk's object answers exactly like one that does not exist: the same
+    status and body for a foreign node, limit, alert or book and a made-up one, so
+    walking ids or names maps nothing (issue 26, item 2)."""
     for case in cases:
         if case.other_desk is not None:
-            path, body, params = case.other_desk
             key = world.keys.desk_manager if case.write else world.keys.desk_viewer
-            r = _call(client, case.method, path, key, body, params)
-            assert r.status_code == 403, (case.route, r.text)
+            path, body, params = case.other_desk
+            foreign = _call(client, case.method, path, key, body, params)
+            assert foreign.status_code == 404, (case.route, foreign.text)
+            if OTHER_DESK not in str(case.other_desk):  # nothing the caller did not name
+                assert OTHER_DESK not in foreign.text, (case.route, foreign.text)
+            if case.missing is not None:
+                path, body, params = case.missing
+                missing = _call(client, case.method, path, key, body, params)
+                assert missing.status_code == 404, (case.route, missing.text)
+                assert foreign.json()["error"] == missing.json()["error"], case.route
+                shape = foreign.json()["detail"].replace(str(ids_of(case.other_desk)), "X")
+                assert shape == missing.json()["detail"].replace(str(ids_of(case.missing)), "X"), (
+                    case.route,
+                    foreign.text,
+                    missing.text,
+                )
         if case.firm_wide:
             for key in (world.keys.desk_viewer, world.keys.desk_manager):
                 r = _call(client, case.method, case.path, key, case.body, case.params)
                 assert r.status_code == 403, (case.route, r.text)
+
+
+def ids_of(request: tuple[str, dict[str, Any] | None, dict[str, Any]]) -> str:
+    """The object a request names (row id, node or book), for comparing messages."""
+    path, body, params = request
+    last = [p for p in path.split("/") if p and p != "ack"][-1]
+    if last.isdigit():
+        return last
+    if "node" in params:
+        return str(params["node"])
+    if body and "trades" in body:
+        return f"book:{body['trades'][0]['book_id']}"
+    if body and "node" in body:
+        return str(body["node"])
+    return last
 
 
 def test_entitled_keys_are_allowed(client: TestClient, world: World, cases: list[Case]) -> None:

@@ -17,9 +17,10 @@ from riskcap.cli import run
 from riskcap.cli_service import next_business_run
 from riskcap.errors import AuthenticationError
 from riskcap.store.catalog import Catalog
-from riskcap.store.service import verify_key
+from riskcap.store.service import list_keys, verify_key
 from tests.api.conftest import World
 from tests.api.test_dashboard import _free_port
+from tests.conftest import write_csv
 
 
 def test_keys_create_list_revoke(
@@ -27,7 +28,26 @@ def test_keys_create_list_revoke(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert run(["init"]) == 0
+    # desks of a key must exist in the lake's books (issue 26, item 7)
+    assert run(["keys", "create", "--role", "viewer", "--desks", "EQ-CASH"]) == 15
+    assert "none yet (ingest books first)" in capsys.readouterr().err
+    books = write_csv(
+        tmp_path / "books.csv",
+        "book_id,desk,legal_entity,firm",
+        "B1,EQ-CASH,E1,F",
+        "B2,RATES,E1,F",
+        "B3,MACRO,E1,F",
+    )
+    assert run(["ingest", "books", str(books)]) == 0
     capsys.readouterr()
+    assert run(["keys", "create", "--role", "viewer", "--desks", "EQ-CASH,EQ-DERIV"]) == 15
+    err = capsys.readouterr().err
+    assert "no desk EQ-DERIV" in err and "known desks: EQ-CASH, MACRO, RATES" in err
+    # an admin key is firm-wide: desks with admin are refused, not silently ignored
+    assert run(["keys", "create", "--role", "admin", "--desks", "EQ-CASH"]) == 15
+    assert "--desks '*'" in capsys.readouterr().err
+    with Catalog(f"sqlite:///{tmp_path / 'catalog.db'}") as catalog:
+        assert list_keys(catalog) == []  # nothing was created by the refused calls
     code = run(["keys", "create", "--role", "viewer", "--desks", "EQ-CASH,RATES", "--json"])
     assert code == 0
     made = json.loads(capsys.readouterr().out)
@@ -48,7 +68,7 @@ def test_keys_create_list_revoke(
     ):
         verify_key(catalog, token)
     assert run(["keys", "create", "--role", "owner"]) == 2  # not a role
-    assert run(["keys", "create", "--role", "admin", "--desks", " , "]) == 1
+    assert run(["keys", "create", "--role", "admin", "--desks", " , "]) == 15
     assert run(["keys", "revoke", "nope"]) == 10
 
 

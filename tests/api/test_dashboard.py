@@ -14,12 +14,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
 import uvicorn
 
 from riskcap.api.app import create_app
+from riskcap.api.server import server_options
 from riskcap.store.catalog import Catalog, Result
 from tests.api.conftest import DESK, World
 
@@ -46,9 +48,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(world: World) -> Iterator[str]:
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(world.settings), host="127.0.0.1", port=port, log_level="warning"
-    )
+    options = {**server_options(world.settings, "127.0.0.1", port), "log_level": "warning"}
+    config = uvicorn.Config(create_app(world.settings), **options)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -99,9 +100,17 @@ def _chart(page: object, element: str) -> dict[str, list[object]]:
     return {t["name"]: t for t in data}
 
 
-def _open(browser: object, server: str, key: str, hosts: set[str]) -> object:
-    page = browser.new_page(viewport={"width": 1400, "height": 1600})  # type: ignore[attr-defined]
+def _watch(page: Any, hosts: set[str], errors: list[str]) -> None:
+    """Record every host the page asks and every console error (a CSP violation is one)."""
     page.on("request", lambda req: hosts.add(urlparse(req.url).netloc))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+
+def _open(
+    browser: object, server: str, key: str, hosts: set[str], errors: list[str] | None = None
+) -> object:
+    page = browser.new_page(viewport={"width": 1400, "height": 1600})  # type: ignore[attr-defined]
+    _watch(page, hosts, errors if errors is not None else [])
     page.goto(server + "/")
     page.wait_for_selector("#login:not([hidden])")
     page.fill("#key", key)
@@ -115,7 +124,8 @@ def test_dashboard_shows_the_runs_numbers_and_drills_down(
 ) -> None:
     OUTPUT.mkdir(exist_ok=True)
     hosts: set[str] = set()
-    page = _open(browser, server, world.keys.admin, hosts)
+    errors: list[str] = []
+    page = _open(browser, server, world.keys.admin, hosts, errors)
     assert page.get_attribute("body", "data-node") == "firm:RISKCAP"  # type: ignore[attr-defined]
     firm = _var_series(world, "firm:RISKCAP")
     var = _chart(page, "var-trend")["VaR"]
@@ -141,6 +151,25 @@ def test_dashboard_shows_the_runs_numbers_and_drills_down(
     assert "firm:RISKCAP" in crumbs and f"desk:{DESK}" in crumbs
     page.screenshot(path=str(OUTPUT / "dashboard-desk.png"), full_page=True)  # type: ignore[attr-defined]
     assert hosts == {urlparse(server).netloc}  # offline: nothing from any other host
+    # the page works under the service's Content-Security-Policy (nothing refused)
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+
+
+def test_api_docs_load_from_the_service_itself(browser: object, server: str) -> None:
+    """/docs is Swagger UI from the installed package: every request on the service's
+    origin, no CSP violation, and the operations of the OpenAPI document are listed."""
+    hosts: set[str] = set()
+    errors: list[str] = []
+    page: Any = browser.new_page()  # type: ignore[attr-defined]
+    _watch(page, hosts, errors)
+    response = page.goto(server + "/docs")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector(".opblock-summary-path", timeout=60_000)
+    paths = page.eval_on_selector_all(".opblock-summary-path", "els => els.map(e => e.textContent)")
+    assert any("/v1/results" in p for p in paths), paths
+    assert hosts == {urlparse(server).netloc}
+    assert not [e for e in errors if "Content Security Policy" in e], errors
+    page.screenshot(path=str(OUTPUT / "api-docs.png"))
 
 
 def test_desk_key_sees_its_desk_only(browser: object, server: str, world: World) -> None:

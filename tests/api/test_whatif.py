@@ -145,12 +145,13 @@ def test_closing_a_book_leaves_no_risk(
 def test_bad_trades_are_422(client: TestClient, world: World, positions: list[dict]) -> None:
     h = auth(world.keys.admin)
     book = next(p["book_id"] for p in positions if p["book_id"].startswith("EQC"))
-    for trade, words in (
-        ({"book_id": book, "instrument_id": "NOPE", "quantity": 1}, "unknown instrument"),
-        ({"book_id": "NO-BOOK", "instrument_id": "AAPL", "quantity": 1}, "not in run"),
+    for trade, words, status in (
+        ({"book_id": book, "instrument_id": "NOPE", "quantity": 1}, "unknown instrument", 422),
+        # an unknown book answers like a book outside the key's desks (issue 26, item 2)
+        ({"book_id": "NO-BOOK", "instrument_id": "AAPL", "quantity": 1}, "no node", 404),
     ):
         r = client.post("/v1/whatif", json={"trades": [trade]}, headers=h)
-        assert r.status_code == 422 and words in r.json()["detail"], r.text
+        assert r.status_code == status and words in r.json()["detail"], r.text
     r = client.post("/v1/whatif", json={"trades": []}, headers=h)
     assert r.status_code == 422
     r = client.post(

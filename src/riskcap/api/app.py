@@ -1,16 +1,22 @@
 """The risk service: ``create_app(settings)`` builds the FastAPI app.
 
 * ``/v1/...`` the API (:mod:`riskcap.api.routes`), OpenAPI at ``/openapi.json`` and
-  ``/docs``;
+  ``/docs`` (Swagger UI from the installed ``fastapi-offline`` package; no ReDoc);
 * ``/metrics`` Prometheus (a key entitled to every desk);
 * ``/`` the dashboard (:mod:`riskcap.web`), ``/static/...`` its scripts (Plotly from
   the installed ``plotly`` package: no CDN, works offline);
-* ``/healthz`` liveness (no key).
+* ``/healthz`` liveness (no key; the version only for an admin key).
 
-Errors are JSON ``{"error": class, "detail": message}``: 401 bad or missing key,
-403 role or desk, 404 unknown object, 409 conflict, 413 body too large, 422 invalid
-input, 503 storage unavailable; an unexpected error is a bare 500 with a request id
-(the traceback goes to the log only; no stack trace or SQL ever reaches a client).
+Errors are JSON ``{"error": class, "detail": message}`` — unmatched routes, wrong
+methods and unparsable bodies too: 401 bad or missing key, 403 role, 404 unknown
+object *or one outside the key's desks* (the same answer), 405 method, 409
+conflict, 413 body too large, 422 invalid input, 429 too many failed
+authentications, 503 storage unavailable; an unexpected error is a bare 500 with a
+request id (the traceback goes to the log only; no stack trace, SQL, path or URL
+ever reaches a client). Every answer carries a Content-Security-Policy that allows
+the service's own origin only, ``nosniff``, ``X-Frame-Options: DENY``,
+``Referrer-Policy: no-referrer`` and, off the static assets, ``Cache-Control:
+no-store``; there is no ``Server`` header.
 """
 
 from __future__ import annotations
@@ -27,28 +33,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from riskcap import __version__
-from riskcap.api.deps import BookMap, FirmWide, ServiceState
+from riskcap.api.deps import AuthThrottle, BookMap, FirmWide, MaybeCaller, ServiceState
 from riskcap.api.metrics import ServiceMetrics
 from riskcap.api.routes import router
 from riskcap.api.runs import RunQueue
-from riskcap.api.whatif import WhatIfCache, WhatIfRejected
-from riskcap.config import Settings
+from riskcap.api.whatif import WhatIfCache
+from riskcap.config import Settings, redact_credentials
 from riskcap.data.lake import Lake
-from riskcap.errors import (
-    AuthenticationError,
-    CatalogError,
-    ConfigError,
-    LakeError,
-    NotFoundError,
-    PermissionDenied,
-    RiskcapError,
-    RunLocked,
-)
+from riskcap.errors import RiskcapError, TooManyRequests
 from riskcap.store.catalog import Catalog
-from riskcap.store.service import LimitConflict
-from riskcap.web import dashboard_html, plotly_js, static_dir
+from riskcap.store.service import Role
+from riskcap.web import dashboard_html, docs_assets_dir, docs_html, plotly_js, static_dir
 
 log = logging.getLogger("riskcap.api")
 
@@ -58,25 +56,63 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-STATUS: tuple[tuple[type[RiskcapError], int], ...] = (
-    (AuthenticationError, 401),
-    (PermissionDenied, 403),
-    (NotFoundError, 404),
-    (LimitConflict, 409),
-    (RunLocked, 409),
-    (CatalogError, 503),
-    (LakeError, 503),
-    (WhatIfRejected, 422),
-    (ConfigError, 422),
-)
-
-
-def status_of(exc: RiskcapError) -> int:
-    return next((code for cls, code in STATUS if isinstance(exc, cls)), 422)
-
 
 def _error(status: int, error: str, detail: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+
+
+# the only values a metrics label takes (anything else is counted as "other")
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+HTTP_ERRORS = {404: "NotFound", 405: "MethodNotAllowed", 400: "BadRequest"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = (
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+# static assets may be cached; every other answer (API, metrics, pages) may not
+CACHEABLE = ("/static/", "/vendor/", "/docs-assets/")
+
+
+KNOWN_STATUSES = frozenset(
+    {200, 201, 202, 204, 304, 400, 401, 403, 404, 405, 409, 413, 422, 429, 500, 503}
+)
+
+
+def status_label(code: int) -> str:
+    """A status code as a metrics label: the codes this app answers with, else the class."""
+    return str(code) if code in KNOWN_STATUSES else f"{code // 100}xx"
+
+
+class SecurityHeaders:
+    """Add the security headers (and ``Cache-Control: no-store`` off static assets) to
+    every answer, errors and 413s included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cacheable = str(scope.get("path", "")).startswith(CACHEABLE)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+                headers.extend(SECURITY_HEADERS)
+                if not cacheable:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class BodyLimit:
@@ -129,8 +165,8 @@ class BodyLimit:
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI:
     """The service over ``settings``' lake and catalog (see the module docstring)."""
-    catalog = catalog or Catalog(settings.catalog_url)
-    lake = Lake(settings.lake_path)
+    catalog = catalog or Catalog.of(settings)
+    lake = Lake.of(settings)
     metrics = ServiceMetrics(catalog)
     state = ServiceState(
         settings=settings,
@@ -139,7 +175,28 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI
         books=BookMap(lake),
         whatif=WhatIfCache(settings, catalog),
         runs=RunQueue(settings, catalog, metrics.on_event, metrics.on_done),
+        metrics=metrics,
+        throttle=AuthThrottle(settings.service.auth_failures_per_minute),
     )
+
+    # where the service's files live: never named in an answer (a lake error's
+    # message says "lake /srv/…/lake"; the client gets "lake <lake>")
+    places = sorted(
+        {
+            (settings.lake_path, "<lake>"),
+            (settings.catalog_url, "<catalog>"),
+            (redact_credentials(settings.catalog_url), "<catalog>"),
+            (str(settings.work_path), "<work dir>"),
+            (str(settings.base_dir), "<config dir>"),
+        },
+        key=lambda p: -len(p[0]),
+    )
+
+    def scrub(message: str) -> str:
+        for place, name in places:
+            if place:
+                message = message.replace(place, name)
+        return message
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -148,6 +205,8 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI
         state.runs.stop(timeout_s=None)
 
     app = FastAPI(
+        docs_url=None,  # served below from installed assets, under the CSP
+        redoc_url=None,
         title="riskcap risk service",
         version=__version__,
         description=(
@@ -160,15 +219,28 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI
     app.state.metrics = metrics
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=docs_assets_dir()), name="docs-assets")
 
     @app.exception_handler(RiskcapError)
     async def riskcap_error(request: Request, exc: RiskcapError) -> JSONResponse:
-        code = status_of(exc)
+        code = exc.http_status
         if code >= 500:  # storage trouble: the message may hold SQL or paths; log it
             log.error("%s %s: %s", request.method, request.url.path, exc)
             return _error(code, type(exc).__name__, "storage unavailable; try again later")
         headers = {"WWW-Authenticate": "APIKey"} if code == 401 else {}
-        return _error(code, type(exc).__name__, str(exc), **headers)
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(max(1, round(exc.retry_after_s)))}
+        return _error(code, type(exc).__name__, scrub(str(exc)), **headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Unmatched routes, wrong methods, bad requests: the same error shape."""
+        name = HTTP_ERRORS.get(exc.status_code, "HTTPError")
+        detail = {
+            404: f"no such route {request.url.path[:100]!r}; the API is under /v1 (see /docs)",
+            405: f"{request.method[:20]} is not allowed here",
+        }.get(exc.status_code, str(exc.detail))
+        return _error(exc.status_code, name, detail, **(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -195,11 +267,13 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI
         finally:
             route = request.scope.get("route")
             label = getattr(route, "path", None) or "unmatched"
-            metrics.requests.labels(request.method, label, str(code)).observe(
+            method = request.method if request.method in METHODS else "other"
+            metrics.requests.labels(method, label, status_label(code)).observe(
                 time.perf_counter() - started
             )
 
     app.add_middleware(BodyLimit, limit=settings.service.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/metrics", include_in_schema=True, tags=["ops"], response_class=PlainTextResponse)
     def prometheus(caller: FirmWide) -> Response:
@@ -207,9 +281,16 @@ def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> dict[str, str]:
-        """Liveness: the process answers (no key needed)."""
-        return {"status": "ok", "version": __version__}
+    def healthz(caller: MaybeCaller) -> dict[str, str]:
+        """Liveness: the process answers (no key needed); the version for admin keys."""
+        if caller is not None and caller.role is Role.ADMIN:
+            return {"status": "ok", "version": __version__}
+        return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        """Swagger UI from the installed ``fastapi-offline`` package (no CDN)."""
+        return HTMLResponse(docs_html())
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly() -> FileResponse:

@@ -11,20 +11,31 @@ key never reaches a route (401). Node-level entitlement:
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import threading
 import time
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated
 
+import pyarrow.compute as pc
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from riskcap.api.metrics import ServiceMetrics
 from riskcap.api.runs import RunQueue
 from riskcap.api.whatif import WhatIfCache
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
-from riskcap.errors import AuthenticationError, NotFoundError, PermissionDenied
+from riskcap.errors import (
+    AuthenticationError,
+    InvalidInput,
+    NotFoundError,
+    PermissionDenied,
+    TooManyRequests,
+)
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import Principal, verify_key
 
@@ -34,28 +45,50 @@ bearer = HTTPBearer(auto_error=False, description="riskcap API key as a bearer t
 DESK_LEVEL = "desk"
 BOOK_LEVEL = "book"
 KEY_CACHE_S = 5.0
+REFRESH_S = 5.0  # the books table and calendar are re-read at most this often
+THROTTLE_ADDRESSES = 10_000
+log = logging.getLogger("riskcap.api.auth")
 
 
 @dataclass
 class BookMap:
-    """book → desk of the lake's ``books`` table, refreshed when a node is unknown."""
+    """book → desk of the lake's ``books`` table and the lake's calendar bounds, read at
+    most every :data:`REFRESH_S` seconds.
+
+    An unknown name never triggers a read: a foreign node and a made-up one cost the
+    same (no timing difference tells them apart), and a flood of made-up names cannot
+    make the service re-read the lake.
+    """
 
     lake: Lake
     desks_of_book: dict[str, str] = field(default_factory=dict)
     known_nodes: set[str] = field(default_factory=set)
+    parents: dict[str, str] = field(default_factory=dict)
+    first_date: dt.date | None = None
+    _read_at: float = -REFRESH_S
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def refresh(self) -> None:
-        rows = self.lake.read("books").to_pylist()
+    def _fresh(self) -> None:
+        if time.monotonic() - self._read_at < REFRESH_S:
+            return
         with self._lock:
+            if time.monotonic() - self._read_at < REFRESH_S:
+                return
+            rows = self.lake.read("books").to_pylist()
+            first = self.lake.read("market_data", columns=["date"]).column("date")
+            self.first_date = pc.min(first).as_py() if len(first) else None
             self.desks_of_book = {r["book_id"]: r["desk"] for r in rows}
+            self.parents = {}
+            for r in rows:
+                self.parents[f"book:{r['book_id']}"] = f"desk:{r['desk']}"
+                self.parents[f"desk:{r['desk']}"] = f"entity:{r['legal_entity']}"
+                self.parents[f"entity:{r['legal_entity']}"] = f"firm:{r['firm']}"
             self.known_nodes = (
-                {f"book:{r['book_id']}" for r in rows}
-                | {f"desk:{r['desk']}" for r in rows}
-                | {f"entity:{r['legal_entity']}" for r in rows}
+                set(self.parents)
                 | {f"firm:{r['firm']}" for r in rows}
                 | {f"ima:{r['firm']}" for r in rows}
             )
+            self._read_at = time.monotonic()
 
     def desk_of(self, node: str) -> str | None:
         """The desk a node belongs to (``None``: an entity or firm total)."""
@@ -63,15 +96,73 @@ class BookMap:
         if level == DESK_LEVEL:
             return name
         if level == BOOK_LEVEL:
-            if name not in self.desks_of_book:
-                self.refresh()
+            self._fresh()
             return self.desks_of_book.get(name)
         return None
 
     def exists(self, node: str) -> bool:
-        if node not in self.known_nodes:
-            self.refresh()
+        self._fresh()
         return node in self.known_nodes
+
+    def desks(self) -> set[str]:
+        self._fresh()
+        return {n.partition(":")[2] for n in self.known_nodes if n.startswith("desk:")}
+
+    def check_date(self, day: dt.date, what: str) -> None:
+        """422 unless ``day`` lies between the lake's first market-data date and today."""
+        self._fresh()
+        today = dt.date.today()
+        first = self.first_date or today
+        if day > today:
+            raise InvalidInput(f"{what} {day} is in the future (today is {today})")
+        if day < first:
+            raise InvalidInput(
+                f"{what} {day} is before the lake's calendar, which starts on {first} "
+                "(the first market-data date)"
+            )
+
+
+class AuthThrottle:
+    """Failed authentications per client address in a sliding minute.
+
+    Past ``per_minute`` failures an address is refused (429) for keys not verified in
+    the last few seconds, before any lookup; a good key in use keeps working. At most
+    :data:`THROTTLE_ADDRESSES` addresses are remembered (the oldest are dropped).
+    """
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float] | None:
+        times = self._failures.get(address)
+        if times is not None:
+            while times and now - times[0] > 60.0:
+                times.popleft()
+        return times
+
+    def blocked_for(self, address: str) -> float:
+        """Seconds until ``address`` may try again (0: it may now)."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(address, now)
+            if times is None or len(times) < self.per_minute:
+                return 0.0
+            return max(60.0 - (now - times[0]), 1.0)
+
+    def failed(self, address: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(address, now)
+            if times is None:
+                times = self._failures[address] = deque()
+            self._failures.move_to_end(address)
+            times.append(now)
+            while len(times) > self.per_minute:
+                times.popleft()
+            while len(self._failures) > THROTTLE_ADDRESSES:
+                self._failures.popitem(last=False)
 
 
 @dataclass
@@ -84,16 +175,23 @@ class ServiceState:
     books: BookMap
     whatif: WhatIfCache
     runs: RunQueue
+    metrics: ServiceMetrics
+    throttle: AuthThrottle
     _keys: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+
+    def cached_principal(self, token: str) -> Principal | None:
+        """The principal of a key verified in the last :data:`KEY_CACHE_S` seconds."""
+        hit = self._keys.get(token)
+        if hit is not None and time.monotonic() - hit[0] < KEY_CACHE_S:
+            return hit[1]
+        return None
 
     def principal(self, token: str) -> Principal:
         """Verify a key (verified keys are remembered for a few seconds)."""
-        now = time.monotonic()
-        hit = self._keys.get(token)
-        if hit is not None and now - hit[0] < KEY_CACHE_S:
-            return hit[1]
-        p = verify_key(self.catalog, token)
-        self._keys[token] = (now, p)
+        p = self.cached_principal(token)
+        if p is None:
+            p = verify_key(self.catalog, token)
+            self._keys[token] = (time.monotonic(), p)
         return p
 
 
@@ -105,20 +203,80 @@ def state(request: Request) -> ServiceState:
 State = Annotated[ServiceState, Depends(state)]
 
 
+def _token(key: str | None, bearer_token: HTTPAuthorizationCredentials | None) -> str | None:
+    return key or (bearer_token.credentials if bearer_token else None)
+
+
+def _key_id(token: str) -> str | None:
+    """The key id of a well-formed token (for logs; never the secret)."""
+    parts = token.split("_", 2)
+    return parts[1][:24] if len(parts) == 3 and parts[0] == "rk" else None
+
+
+def authenticate(st: ServiceState, request: Request, token: str | None) -> Principal:
+    """The caller of ``token``; failures are logged, counted and throttled per address.
+
+    Raises
+    ------
+    AuthenticationError
+        No, malformed, unknown or revoked key (401).
+    TooManyRequests
+        This address failed too often in the last minute (429).
+    """
+    address = client_address(request) or "unknown"
+    if not token:
+        reason, error = "missing", AuthenticationError("an API key is required (header X-API-Key)")
+    else:
+        p = st.cached_principal(token)
+        if p is not None:
+            return p
+        wait = st.throttle.blocked_for(address)
+        if wait > 0:
+            st.metrics.auth_failures.labels("throttled").inc()
+            raise TooManyRequests(
+                f"too many failed authentications from this address; retry in {wait:.0f} s",
+                retry_after_s=wait,
+            )
+        try:
+            return st.principal(token)
+        except AuthenticationError as exc:
+            reason, error = exc.reason, exc
+    if token:  # a guess costs a lookup; no key at all costs nothing and is not throttled
+        st.throttle.failed(address)
+    st.metrics.auth_failures.labels(reason).inc()
+    log.warning(
+        "authentication failed (%s) from %s, key id %s, %s %s",
+        reason,
+        address,
+        _key_id(token) if token else None,
+        request.method,
+        getattr(request.scope.get("route"), "path", "?"),
+    )
+    raise error
+
+
 def principal(
     request: Request,
     key: Annotated[str | None, Security(api_key_header)] = None,
     bearer_token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
 ) -> Principal:
-    token = key or (bearer_token.credentials if bearer_token else None)
-    if not token:
-        raise AuthenticationError("an API key is required (header X-API-Key)")
-    p = state(request).principal(token)
+    p = authenticate(state(request), request, _token(key, bearer_token))
     request.state.principal = p
     return p
 
 
+def optional_principal(
+    request: Request,
+    key: Annotated[str | None, Security(api_key_header)] = None,
+    bearer_token: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+) -> Principal | None:
+    """The caller when a key is sent (checked like any key), else ``None``."""
+    token = _token(key, bearer_token)
+    return None if token is None else authenticate(state(request), request, token)
+
+
 Caller = Annotated[Principal, Depends(principal)]
+MaybeCaller = Annotated[Principal | None, Depends(optional_principal)]
 
 
 def writer(caller: Caller) -> Principal:
@@ -157,14 +315,13 @@ def may_see(st: ServiceState, caller: Principal, node: str) -> bool:
 
 
 def check_node(st: ServiceState, caller: Principal, node: str) -> None:
-    """403 unless ``caller`` may see ``node``; 404 if no such node exists."""
-    if not may_see(st, caller, node):
-        raise PermissionDenied(
-            f"key {caller.key_id} is not entitled to {node} "
-            f"(desks: {', '.join(caller.desks)}; firm totals need '*')"
-        )
-    if not st.books.exists(node):
-        raise NotFoundError(f"no node {node!r} (nodes look like desk:EQ-CASH or book:EQC-TECH)")
+    """404 unless ``node`` exists and ``caller`` may see it.
+
+    A node outside the caller's entitlement answers exactly like one that does not
+    exist (same status, same body, same work), so ids cannot be probed.
+    """
+    if not (may_see(st, caller, node) and st.books.exists(node)):
+        raise NotFoundError(f"no node {node!r} among the nodes this key may see")
 
 
 def visible(st: ServiceState, caller: Principal, nodes: Iterable[str]) -> list[str]:

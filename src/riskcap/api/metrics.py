@@ -3,7 +3,11 @@
 Measured in the process:
 
 * ``riskcap_http_request_duration_seconds{method,route,status}`` — a histogram of
-  every request's latency (the route template, not the raw path);
+  every request's latency; every label takes values from a fixed set (the method or
+  ``other``, the route template or ``unmatched``, the status or its class), so
+  made-up methods and paths cannot grow the output;
+* ``riskcap_auth_failures_total{reason}`` — failed authentications (``missing``,
+  ``malformed``, ``unknown``, ``revoked``, ``throttled``);
 * ``riskcap_eod_run_duration_seconds{outcome}`` and
   ``riskcap_eod_task_duration_seconds{task}`` — histograms of the EOD runs the
   service ran.
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -106,6 +110,12 @@ class ServiceMetrics:
             "EOD task durations of the runs the service ran",
             ["task"],
             buckets=RUN_BUCKETS,
+            registry=self.registry,
+        )
+        self.auth_failures = Counter(
+            "riskcap_auth_failures",
+            "Failed authentications by reason (missing, malformed, unknown, revoked, throttled)",
+            ["reason"],
             registry=self.registry,
         )
         self.registry.register(CatalogCollector(catalog))

@@ -30,8 +30,9 @@ from riskcap.api.deps import (
     visible,
 )
 from riskcap.api.whatif import ProposedTrade
+from riskcap.config import INFRASTRUCTURE_SECTIONS, redacted_config
 from riskcap.engine.hierarchy import Hierarchy
-from riskcap.errors import NotFoundError, PermissionDenied, RiskcapError
+from riskcap.errors import InvalidInput, NotFoundError, RiskcapError
 from riskcap.risk.measures import var_es
 from riskcap.store.catalog import (
     BacktestException,
@@ -43,6 +44,7 @@ from riskcap.store.catalog import (
 )
 from riskcap.store.service import (
     Principal,
+    Role,
     acknowledge_alert,
     audit,
     audit_log,
@@ -65,9 +67,13 @@ NodeQuery = Annotated[
     Query(max_length=200, description="A node, level:name (default: every node you may see)"),
 ]
 DateQuery = Annotated[dt.date | None, Query(description="Business date (default: the latest)")]
+RUN_ID_PATTERN = r"^[0-9a-f][0-9a-f\-]{7,35}$"  # a run id or a unique prefix (≥ 8)
 RunQuery = Annotated[
-    str | None, Query(min_length=8, max_length=36, description="A run id (default: run of record)")
+    str | None,
+    Query(pattern=RUN_ID_PATTERN, description="A run id or prefix (default: run of record)"),
 ]
+RunPath = Annotated[str, Path(pattern=RUN_ID_PATTERN, description="A run id or prefix")]
+HIDDEN = "(details need a key entitled to every desk)"
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1, description="A row id")]
 QUANTILES = (0.001, 0.01, 0.025, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 HISTORY_LIMIT = 2000
@@ -85,6 +91,8 @@ def _audit(
 
 
 def _run_of(st: ServiceState, as_of: dt.date | None, run_id: str | None) -> Run:
+    if as_of is not None:
+        st.books.check_date(as_of, "as_of")
     if run_id is not None:
         run = st.catalog.run(run_id)
         if run.status != "succeeded":
@@ -129,22 +137,32 @@ def nodes(st: State, caller: Caller) -> list[S.NodeOut]:
     out = []
     for label, parent in zip(h.nodes, h.parents, strict=True):
         if may_see(st, caller, label):
+            above = h.nodes[parent] if parent >= 0 else None
             out.append(
                 S.NodeOut(
                     node=label,
                     level=label.split(":")[0],
-                    parent=h.nodes[parent] if parent >= 0 else None,
+                    # a desk key's view starts at its desks: their entity is a firm-wide
+                    # figure and is not named
+                    parent=above if above is not None and may_see(st, caller, above) else None,
                 )
             )
     return out
 
 
 # -- runs --------------------------------------------------------------------------
-def _run_out(run: Run) -> S.RunOut:
+def _run_out(run: Run, caller: Principal) -> S.RunOut:
     out = S.RunOut.model_validate(run)
     if run.finished_at is not None:
         out.seconds = (run.finished_at - run.created_at).total_seconds()
+    out.message = _shown_text(out.message, caller)
     return out
+
+
+def _shown_text(text: str | None, caller: Principal) -> str | None:
+    """Operational free text (run messages, task errors) for firm-wide keys only: it may
+    name any node or figure of the firm."""
+    return text if text is None or caller.all_desks else HIDDEN
 
 
 @router.get("/runs", response_model=list[S.RunOut], tags=["runs"])
@@ -155,7 +173,9 @@ def list_runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[S.RunOut]:
     """The latest runs (of ``as_of`` when given), newest first."""
-    return [_run_out(r) for r in st.catalog.list_runs(as_of, limit)]
+    if as_of is not None:
+        st.books.check_date(as_of, "as_of")
+    return [_run_out(r, caller) for r in st.catalog.list_runs(as_of, limit)]
 
 
 @router.post(
@@ -167,11 +187,9 @@ def list_runs(
 )
 def trigger_run(body: S.TriggerIn, request: Request, st: State, caller: FirmWriter) -> S.TriggerOut:
     """Queue the EOD of ``as_of``; answers at once with the run id to poll."""
-    today = dt.date.today()
-    if body.as_of > today:
-        raise RiskcapError(f"as_of {body.as_of} is in the future (today is {today})")
+    st.books.check_date(body.as_of, "as_of")
     if body.as_of.weekday() >= 5:
-        raise RiskcapError(f"as_of {body.as_of} is a {body.as_of:%A}, not a business day")
+        raise InvalidInput(f"as_of {body.as_of} is a {body.as_of:%A}, not a business day")
     req = create_request(st.catalog, body.as_of, body.force, caller.key_id, client_address(request))
     _audit(
         st,
@@ -190,10 +208,14 @@ def trigger_run(body: S.TriggerIn, request: Request, st: State, caller: FirmWrit
     )
 
 
+def _request_out(req: Any, caller: Principal) -> S.RequestOut:
+    out = S.RequestOut.model_validate(req)
+    out.message = _shown_text(out.message, caller)
+    return out
+
+
 @router.get("/runs/{run_id}", response_model=S.RunDetail, tags=["runs"])
-def show_run(
-    run_id: Annotated[str, Path(min_length=8, max_length=36)], st: State, caller: Caller
-) -> S.RunDetail:
+def show_run(run_id: RunPath, st: State, caller: Caller) -> S.RunDetail:
     """A run (its tasks with durations), or the state of a triggered request."""
     req = get_request(st.catalog, run_id)
     target = req.run_id if req is not None and req.run_id else run_id
@@ -206,31 +228,38 @@ def show_run(
             run_id=req.request_id,
             as_of=req.as_of,
             status=req.status,
-            request=S.RequestOut.model_validate(req),
+            request=_request_out(req, caller),
         )
     tasks = []
     for t in st.catalog.tasks(run.run_id):
         out = S.TaskOut.model_validate(t)
         if t.started_at and t.finished_at:
             out.seconds = (t.finished_at - t.started_at).total_seconds()
+        out.error = _shown_text(out.error, caller)
         tasks.append(out)
     return S.RunDetail(
         run_id=run_id if req is not None else run.run_id,
         as_of=run.as_of,
         status=run.status,
-        run=_run_out(run),
+        run=_run_out(run, caller),
         tasks=tasks,
-        request=S.RequestOut.model_validate(req) if req is not None else None,
+        request=_request_out(req, caller) if req is not None else None,
         resolved_run_id=run.run_id if run.run_id != run_id else None,
     )
 
 
 @router.get("/runs/{run_id}/lineage", tags=["runs"])
-def lineage(
-    run_id: Annotated[str, Path(min_length=8, max_length=36)], st: State, caller: Caller
-) -> dict[str, Any]:
-    """The lineage manifest of a published run (inputs, config, code, outputs)."""
-    return st.catalog.lineage(run_id)
+def lineage(run_id: RunPath, st: State, caller: Caller) -> dict[str, Any]:
+    """The lineage manifest of a published run (inputs, config, code, outputs).
+
+    Secrets are redacted for every key; the sections that say where riskcap runs
+    (lake, catalog, service) are shown to admin keys only.
+    """
+    manifest = st.catalog.lineage(run_id)
+    config = redacted_config(manifest.get("config", {}))
+    if caller.role is not Role.ADMIN:
+        config = {k: v for k, v in config.items() if k not in INFRASTRUCTURE_SECTIONS}
+    return {**manifest, "config": config}
 
 
 # -- figures -----------------------------------------------------------------------
@@ -242,6 +271,10 @@ def results(
     as_of: DateQuery = None,
     start: Annotated[dt.date | None, Query(description="First date of a trend")] = None,
     end: Annotated[dt.date | None, Query(description="Last date of a trend")] = None,
+    days: Annotated[
+        int | None,
+        Query(ge=1, le=HISTORY_LIMIT, description="A trend over the latest `days` run dates"),
+    ] = None,
     measure: S.Measure | None = None,
     method: S.Method | None = None,
     horizon: Annotated[int | None, Query(ge=1, le=250)] = None,
@@ -251,12 +284,16 @@ def results(
     """VaR and ES by node, date and measure.
 
     One run (``run_id``, or the run of record of ``as_of`` or of the latest date), or
-    with ``start``/``end`` the runs of record of every date in between (a trend).
+    with ``start``/``end`` the runs of record of every date in between, or with
+    ``days`` those of the latest ``days`` dates (a trend).
     """
     if node is not None:
         check_node(st, caller, node)
-    if start is not None or end is not None:
-        ids = list(runs_of_record(st.catalog, start, end).values())[-HISTORY_LIMIT:]
+    for name, day in (("as_of", as_of), ("start", start), ("end", end)):
+        if day is not None:
+            st.books.check_date(day, name)
+    if start is not None or end is not None or days is not None:
+        ids = list(runs_of_record(st.catalog, start, end).values())[-(days or HISTORY_LIMIT) :]
     else:
         ids = [_run_of(st, as_of, run_id).run_id]
     q = select(Result).where(Result.run_id.in_(ids))
@@ -333,7 +370,7 @@ def backtests(
     """Backtesting exceptions over time and each node's traffic-light zone (MAR99)."""
     if node is not None:
         check_node(st, caller, node)
-    run = latest_published_run(st.catalog, as_of)
+    run = _run_of(st, as_of, None) if as_of is not None else latest_published_run(st.catalog)
     q = select(BacktestException)
     if node is not None:
         q = q.where(BacktestException.node == node)
@@ -397,7 +434,19 @@ def stress(
     """Stress P&L by scenario and node (historical, hypothetical, reverse)."""
     run = _run_of(st, as_of, run_id)
     rows = _visible_rows(st, caller, st.catalog.run_rows(StressResult, run.run_id), node)
-    return [S.StressOut.model_validate(r) for r in rows]
+    out = []
+    for r in rows:
+        row = S.StressOut.model_validate(r)
+        calibrated_on = (r.detail or {}).get("node")
+        if calibrated_on is not None and not may_see(st, caller, calibrated_on):
+            # the scenario was calibrated on a total this key may not see: its text
+            # names that node and its loss target, so say only what the scenario is
+            row.description = (
+                f"{r.kind} stress scenario {r.scenario}, calibrated on a total outside "
+                f"this key's desks; the P&L shown is {r.node}'s"
+            )
+        out.append(row)
+    return out
 
 
 # -- limits and alerts -------------------------------------------------------------
@@ -444,10 +493,15 @@ def create_limit(body: S.LimitIn, request: Request, st: State, caller: Writer) -
     return _with_usage(st, [row])[0]
 
 
-def _own_limit(st: ServiceState, caller: Principal, limit_id: int) -> Any:
-    row = get_limit(st.catalog, limit_id)
-    check_node(st, caller, row.node)
+def _own(st: ServiceState, caller: Principal, row: Any, what: str, row_id: int) -> Any:
+    """``row`` if ``caller`` may see its node; else the answer of a missing row."""
+    if not may_see(st, caller, row.node):
+        raise NotFoundError(f"no {what} {row_id!r}")
     return row
+
+
+def _own_limit(st: ServiceState, caller: Principal, limit_id: int) -> Any:
+    return _own(st, caller, get_limit(st.catalog, limit_id), "limit", limit_id)
 
 
 @router.get("/limits/{limit_id}", response_model=S.LimitOut, tags=["limits"])
@@ -507,7 +561,7 @@ def alerts(
 @router.post("/alerts/{alert_id}/ack", response_model=S.AlertOut, tags=["limits"])
 def acknowledge(alert_id: RowId, request: Request, st: State, caller: Writer) -> S.AlertOut:
     """Mark an alert as seen."""
-    check_node(st, caller, get_alert(st.catalog, alert_id).node)
+    _own(st, caller, get_alert(st.catalog, alert_id), "alert", alert_id)
     row = acknowledge_alert(st.catalog, alert_id)
     _audit(st, request, caller, "alert.ack", f"alert:{alert_id}", {"node": row.node})
     return S.AlertOut.model_validate(row)
@@ -517,6 +571,7 @@ def acknowledge(alert_id: RowId, request: Request, st: State, caller: Writer) ->
 @router.post("/ready-events", response_model=S.ReadyOut, status_code=201, tags=["runs"])
 def post_ready(body: S.ReadyIn, request: Request, st: State, caller: FirmWriter) -> S.ReadyOut:
     """An upstream system declares its data for ``as_of`` complete (idempotent)."""
+    st.books.check_date(body.as_of, "as_of")
     mark = st.catalog.mark_ready(body.source, body.as_of, recorded_by=f"api:{caller.key_id}")
     _audit(
         st,
@@ -537,6 +592,7 @@ def post_ready(body: S.ReadyIn, request: Request, st: State, caller: FirmWriter)
 @router.get("/ready-events", response_model=list[str], tags=["runs"])
 def get_ready(st: State, caller: Caller, as_of: dt.date) -> list[str]:
     """The sources marked ready for ``as_of``."""
+    st.books.check_date(as_of, "as_of")
     return sorted(st.catalog.ready_sources(as_of))
 
 
@@ -553,8 +609,7 @@ def whatif(body: S.WhatIfIn, st: State, caller: Caller) -> S.WhatIfOut:
     if len(body.trades) > cfg.whatif_max_trades:
         raise RiskcapError(f"at most {cfg.whatif_max_trades} trades per what-if request")
     for t in body.trades:
-        if not may_see(st, caller, f"book:{t.book_id}"):
-            raise PermissionDenied(f"key {caller.key_id} is not entitled to book {t.book_id}")
+        check_node(st, caller, f"book:{t.book_id}")
     model = st.whatif.model()
     result = model.evaluate(
         [ProposedTrade(t.book_id, t.instrument_id, t.quantity) for t in body.trades],

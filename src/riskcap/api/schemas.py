@@ -9,19 +9,46 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from riskcap.data.identifiers import (
+    IDENTIFIER_RULE,
+    MAX_IDENTIFIER_LENGTH,
+    MAX_TEXT_LENGTH,
+    check_identifier,
+    check_text,
+)
+
+NODE_LEVELS = ("firm", "entity", "desk", "book", "ima")
+
+
+def _node_label(value: str) -> str:
+    level, sep, name = value.partition(":")
+    if not sep or level not in NODE_LEVELS:
+        raise ValueError(f"a node is level:name with level one of {', '.join(NODE_LEVELS)}")
+    return f"{level}:{check_identifier(name, 'the node name')}"
+
 
 NodeLabel = Annotated[
     str,
     Field(
         min_length=3,
         max_length=200,
-        pattern=r"^(firm|entity|desk|book|ima):[A-Za-z0-9_.\-]+$",
         examples=["desk:EQ-CASH"],
-        description="A hierarchy node, level:name",
+        description=f"A hierarchy node, level:name (the name: {IDENTIFIER_RULE})",
     ),
+    AfterValidator(_node_label),
 ]
-Identifier = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Identifier = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_IDENTIFIER_LENGTH, description=IDENTIFIER_RULE),
+    AfterValidator(lambda v: check_identifier(v, "the identifier")),
+]
+FreeText = Annotated[
+    str,
+    Field(max_length=MAX_TEXT_LENGTH),
+    AfterValidator(lambda v: check_text(v, "the text")),
+]
 Measure = Literal["var", "es"]
 Method = Literal["hs", "mc"]
 Money = Annotated[float, Field(allow_inf_nan=False)]
@@ -213,7 +240,7 @@ class LimitIn(BaseModel):
     horizon: int = Field(1, ge=1, le=250)
     confidence: float = Field(0.99, gt=0.0, lt=1.0)
     limit_value: Money = Field(gt=0.0, le=1e15, description="Limit in the reporting currency")
-    description: str = Field("", max_length=500)
+    description: FreeText = ""
 
 
 class LimitOut(_Out):

@@ -278,7 +278,7 @@ class WhatIfCache:
         with self._lock:
             if self._model is None or self._model.run_id != run.run_id:
                 self._model = WhatIfModel.load(
-                    Lake(self.settings.lake_path),
+                    Lake.of(self.settings),
                     self.catalog,
                     run,
                     self.settings.service.whatif_scenario_set,

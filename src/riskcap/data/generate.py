@@ -376,7 +376,7 @@ def prepare_generated(
     directory.mkdir(parents=True, exist_ok=True)
     config_path.write_text(GENERATED_CONFIG.format(memory_gb=memory_gb), encoding="utf-8")
     settings = load_settings(config_path)
-    lake = Lake(settings.lake_path)
+    lake = Lake.of(settings)
     lake.create_all()
     paths = write_world(world, directory / "input")
     rows = {}
@@ -384,7 +384,7 @@ def prepare_generated(
     for kind in order:
         r = ingest_file(lake, IngestKind(kind), paths[kind], max_bad_fraction=0.0)
         rows[kind] = r.rows_written
-    catalog = Catalog(settings.catalog_url)
+    catalog = Catalog.of(settings)
     try:
         for source in settings.eod.sources:
             catalog.mark_ready(source, world.as_of, recorded_by="generate")

@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskcap.data.identifiers import identifier_problem, normalise, text_problem
 from riskcap.data.lake import Lake, WriteMode, sql_literal
 from riskcap.data.schemas import (
     BOOKS,
@@ -74,7 +75,9 @@ class IngestKind(enum.StrEnum):
 
 
 class ColType(enum.StrEnum):
-    STR = "str"
+    STR = "str"  # a code from a fixed list (types, currencies, call/put …)
+    ID = "id"  # an identifier (:mod:`riskcap.data.identifiers`)
+    TEXT = "text"  # free text shown back to users (descriptions)
     FLOAT = "float"
     INT = "int"
     DATE = "date"
@@ -130,18 +133,18 @@ _KIND_TABLE: dict[IngestKind, TableSpec] = {
 
 _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
     IngestKind.BOOKS: (
-        Col("book_id", ColType.STR),
-        Col("desk", ColType.STR, nullable=True),
-        Col("legal_entity", ColType.STR, nullable=True),
-        Col("firm", ColType.STR, nullable=True),
-        Col("description", ColType.STR, required=False, nullable=True),
+        Col("book_id", ColType.ID),
+        Col("desk", ColType.ID, nullable=True),
+        Col("legal_entity", ColType.ID, nullable=True),
+        Col("firm", ColType.ID, nullable=True),
+        Col("description", ColType.TEXT, required=False, nullable=True),
     ),
     IngestKind.INSTRUMENTS: (
-        Col("instrument_id", ColType.STR),
+        Col("instrument_id", ColType.ID),
         Col("instrument_type", ColType.STR),
         Col("currency", ColType.STR),
-        Col("description", ColType.STR, required=False, nullable=True),
-        Col("underlying", ColType.STR, required=False, nullable=True),
+        Col("description", ColType.TEXT, required=False, nullable=True),
+        Col("underlying", ColType.ID, required=False, nullable=True),
         Col("multiplier", ColType.FLOAT, required=False, nullable=True, default=1.0),
         Col("strike", ColType.FLOAT, required=False, nullable=True),
         Col("option_type", ColType.STR, required=False, nullable=True),
@@ -150,52 +153,52 @@ _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
         Col("fixed_rate", ColType.FLOAT, required=False, nullable=True),
         Col("payment_frequency", ColType.INT, required=False, nullable=True),
         Col("pay_receive", ColType.STR, required=False, nullable=True),
-        Col("curve_id", ColType.STR, required=False, nullable=True),
+        Col("curve_id", ColType.ID, required=False, nullable=True),
     ),
     IngestKind.FACTORS: (
-        Col("factor_id", ColType.STR),
+        Col("factor_id", ColType.ID),
         Col("factor_type", ColType.STR),
         Col("shock_type", ColType.STR),
-        Col("unit", ColType.STR, required=False, nullable=True),
+        Col("unit", ColType.TEXT, required=False, nullable=True),
         Col("synthetic", ColType.BOOL, required=False, nullable=True, default=False),
-        Col("source", ColType.STR, required=False, nullable=True),
-        Col("description", ColType.STR, required=False, nullable=True),
+        Col("source", ColType.TEXT, required=False, nullable=True),
+        Col("description", ColType.TEXT, required=False, nullable=True),
     ),
     IngestKind.POSITIONS: (
         Col("as_of", ColType.DATE),
-        Col("book_id", ColType.STR),
-        Col("instrument_id", ColType.STR),
+        Col("book_id", ColType.ID),
+        Col("instrument_id", ColType.ID),
         Col("quantity", ColType.FLOAT),
     ),
     IngestKind.TRADES: (
-        Col("trade_id", ColType.STR),
+        Col("trade_id", ColType.ID),
         Col("trade_date", ColType.DATE),
-        Col("book_id", ColType.STR),
-        Col("instrument_id", ColType.STR),
+        Col("book_id", ColType.ID),
+        Col("instrument_id", ColType.ID),
         Col("quantity", ColType.FLOAT),
         Col("price", ColType.FLOAT),
     ),
     IngestKind.MARKET_DATA: (
         Col("date", ColType.DATE),
-        Col("factor_id", ColType.STR),
+        Col("factor_id", ColType.ID),
         Col("value", ColType.FLOAT),
     ),
     IngestKind.CURVES: (
         Col("date", ColType.DATE),
-        Col("curve_id", ColType.STR),
+        Col("curve_id", ColType.ID),
         Col("tenor_years", ColType.FLOAT),
         Col("zero_rate", ColType.FLOAT),
     ),
     IngestKind.VOLS: (
         Col("date", ColType.DATE),
-        Col("underlying", ColType.STR),
+        Col("underlying", ColType.ID),
         Col("tenor_years", ColType.FLOAT),
         Col("implied_vol", ColType.FLOAT),
     ),
     IngestKind.OBSERVATIONS: (
         Col("date", ColType.DATE),
-        Col("factor_id", ColType.STR),
-        Col("source", ColType.STR),
+        Col("factor_id", ColType.ID),
+        Col("source", ColType.TEXT),
     ),
 }
 
@@ -316,6 +319,28 @@ class _Checker:
             self.violations.append(Violation(int(row[_ROW]), rule, detail(row)))
 
 
+def _checked_text(text: pd.Series, col: Col, check: _Checker) -> pd.Series:
+    """``text`` NFKC-normalised; a value that breaks the identifier (or free-text) rule
+    of :mod:`riskcap.data.identifiers` is an ``invalid_identifier`` (``invalid_text``)
+    violation."""
+    is_id = col.type is ColType.ID
+    problem_of = identifier_problem if is_id else text_problem
+    normalised = text.map(lambda v: normalise(v) if isinstance(v, str) else v)
+    problems = normalised.map(lambda v: problem_of(v) if isinstance(v, str) else None)
+
+    def detail(row: pd.Series) -> str:
+        return f"{col.name} {_shown(row[col.name])} {problems.loc[row.name]}"
+
+    check.flag(problems.notna(), "invalid_identifier" if is_id else "invalid_text", detail)
+    return normalised
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A cell for an error message: repr (controls escaped), cut to ``limit`` chars."""
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…'"
+
+
 def _not_a(col: str, what: str) -> Callable[[pd.Series], str]:
     return lambda r: f"{col} {r[col]!r} is not {what}"
 
@@ -335,6 +360,9 @@ def _coerce(frame: pd.DataFrame, cols: Iterable[Col], check: _Checker) -> pd.Dat
         present = text.notna()
         if col.type is ColType.STR:
             out[col.name] = text
+            continue
+        if col.type in (ColType.ID, ColType.TEXT):
+            out[col.name] = _checked_text(text, col, check)
             continue
         if col.type in (ColType.FLOAT, ColType.INT):
             values = pd.to_numeric(text, errors="coerce")
@@ -358,8 +386,13 @@ def _coerce(frame: pd.DataFrame, cols: Iterable[Col], check: _Checker) -> pd.Dat
             check.flag(bad, "type", _not_a(col.name, "true/false"))
             out[col.name] = values
     for col in cols:
-        if col.default is not None:
-            out[col.name] = out[col.name].astype(object).where(out[col.name].notna(), col.default)
+        if col.default is not None:  # only where the cell is empty: a literal nan is a value
+            given = (
+                frame[col.name].notna()
+                if col.name in frame.columns
+                else pd.Series(False, index=frame.index)
+            )
+            out[col.name] = out[col.name].astype(object).where(given, col.default)
         if not col.nullable:
             missing = frame[col.name].isna() if col.name in frame.columns else True
             check.flag(

@@ -27,6 +27,7 @@ from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from filelock import FileLock
 
+from riskcap.config import Settings
 from riskcap.data.schemas import TABLES, TableSpec
 from riskcap.errors import LakeError, NotFoundError
 
@@ -66,10 +67,32 @@ def _spec(table: str) -> TableSpec:
 class Lake:
     """A folder or URI of Delta tables named after :data:`riskcap.data.schemas.TABLES`."""
 
-    def __init__(self, root: str | Path, storage_options: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        root: str | Path,
+        storage_options: Mapping[str, str] | None = None,
+        *,
+        dir_mode: int | None = None,
+    ):
         self.root = str(root)
         self.storage_options = dict(storage_options) if storage_options else None
         self._local = "://" not in self.root or self.root.startswith("file://")
+        # permissions of a local root folder this object creates (None: the umask's)
+        self.dir_mode = dir_mode
+
+    @classmethod
+    def of(cls, settings: Settings) -> Lake:
+        """The lake of ``settings`` (a new local folder gets ``lake.dir_mode``)."""
+        return cls(settings.lake_path, dir_mode=settings.lake.dir_permissions)
+
+    def _make_root(self) -> Path:
+        """The local root folder, created (with ``dir_mode``) when missing."""
+        root = Path(self.root.removeprefix("file://"))
+        if not root.exists():
+            root.mkdir(parents=True, exist_ok=True)
+            if self.dir_mode is not None:
+                root.chmod(self.dir_mode)
+        return root
 
     def __repr__(self) -> str:
         return f"Lake({self.root!r})"
@@ -93,7 +116,7 @@ class Lake:
             return
         spec = _spec(table)
         if self._local:
-            Path(self.root).mkdir(parents=True, exist_ok=True)
+            self._make_root()
         with self.lock(table):
             if self.exists(table):
                 return
@@ -114,7 +137,7 @@ class Lake:
         if not self._local:
             yield
             return
-        lock_dir = Path(self.root.removeprefix("file://")) / "_locks"
+        lock_dir = self._make_root() / "_locks"
         lock_dir.mkdir(parents=True, exist_ok=True)
         with FileLock(str(lock_dir / f"{table}.lock"), timeout=LOCK_TIMEOUT_S):
             yield

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from riskcap.config import ServiceConfig
+from riskcap.config import ServiceConfig, redact_endpoint
 from riskcap.store.catalog import Alert, Catalog, Limit, Result, Run
 
 log = logging.getLogger("riskcap.limits")
@@ -125,6 +125,7 @@ def post_webhook(url: str, payload: dict[str, Any], timeout_s: float) -> str:
         with urllib.request.urlopen(request, timeout=timeout_s) as response:
             return f"sent {response.status}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        log.error("limit webhook %s failed: %s", url, reason)
+        shown = redact_endpoint(url)  # the path and query may hold the token
+        reason = str(getattr(exc, "reason", None) or exc).replace(url, shown)
+        log.error("limit webhook %s failed: %s", shown, reason)
         return f"failed: {reason}"

@@ -4,7 +4,8 @@ Stored in the catalog (``lineage`` table) when the run publishes::
 
     run_id, run_key, as_of, created_at, seed
     inputs:   {table: {version, sha256 of the slice read}}
-    config:   the full configuration;  config_hash: SHA-256 of its computational part
+    config:   the full configuration, secrets redacted
+    config_hash: SHA-256 of its computational part
     code:     {version, git_commit, python, jax, numpy, deltalake}
     device:   the JAX backend and device the numbers were computed on
     tasks:    [{name, checksum, attempts}]
@@ -24,7 +25,7 @@ from typing import Any
 import jax
 
 from riskcap import __version__
-from riskcap.config import Settings
+from riskcap.config import Settings, redacted_config
 from riskcap.pipeline.fingerprint import code_version, git_commit
 
 
@@ -62,7 +63,8 @@ def build_manifest(
         "inputs": inputs,
         # earlier runs of record whose figures the backtest and capital tasks read
         "prior_runs": dict(prior_runs or {}),
-        "config": settings.model_dump(mode="json"),
+        # secrets (URL credentials, webhook tokens) never reach the manifest
+        "config": redacted_config(settings.model_dump(mode="json")),
         "config_hash": config_hash,
         "code": {
             "version": code_version(),

@@ -81,7 +81,7 @@ class Reproduction:
 
 def _prior_run_records(settings: Settings, prior: dict[dt.date, str]) -> list[Run]:
     """Copies of the earlier runs of record, so the scratch run finds the same history."""
-    with Catalog(settings.catalog_url) as catalog:
+    with Catalog.of(settings) as catalog:
         out = []
         for run_id in prior.values():
             r = catalog.run(run_id)
@@ -114,7 +114,7 @@ def reproduce_run(
         No such run, no manifest (the run never published), or a pinned table
         version no longer exists in the lake (vacuumed).
     """
-    catalog = Catalog(settings.catalog_url)
+    catalog = Catalog.of(settings)
     try:
         run = catalog.run(run_id)
         manifest = catalog.lineage(run.run_id)
@@ -125,7 +125,7 @@ def reproduce_run(
     scratch.mkdir(parents=True, exist_ok=True)
     as_of = dt.date.fromisoformat(manifest["as_of"])
 
-    source = Lake(settings.lake_path)
+    source = Lake.of(settings)
     target = Lake(scratch / "lake")
     target.create_all()
     for table, pinned in sorted(manifest["inputs"].items()):

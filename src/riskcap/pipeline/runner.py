@@ -214,9 +214,9 @@ def run_eod(
     started = time.perf_counter()
     notify: Observer = observer or (lambda _e: None)
     p = settings.pipeline
-    lake = Lake(settings.lake_path)
+    lake = Lake.of(settings)
     lake.create_all()
-    catalog = Catalog(settings.catalog_url)
+    catalog = Catalog.of(settings)
     try:
         lock = RunLock(
             catalog.engine,

@@ -24,9 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -52,6 +54,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from riskcap.config import Settings, redact_credentials
 from riskcap.errors import CatalogError, NotFoundError
 from riskcap.store.migrate import upgrade
 
@@ -461,16 +464,23 @@ class ReadyMark:
 class Catalog:
     """Access to the catalog database. Creates its tables on first use."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, file_mode: int | None = None) -> None:
         self.url = url
+        if file_mode is not None:
+            _create_sqlite_file(url, file_mode)
         try:
             self.engine: Engine = create_engine(url, future=True)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise CatalogError(
-                f"catalog {_safe(url)} unavailable: {exc.__class__.__name__}: "
+                f"catalog {redact_credentials(url)} unavailable: {exc.__class__.__name__}: "
                 f"{str(exc).splitlines()[0]}"
             ) from exc
+
+    @classmethod
+    def of(cls, settings: Settings) -> Catalog:
+        """The catalog of ``settings`` (a new SQLite file gets ``catalog.file_mode``)."""
+        return cls(settings.catalog_url, file_mode=settings.catalog.file_permissions)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -488,7 +498,9 @@ class Catalog:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise CatalogError(f"catalog {_safe(self.url)}: {str(exc).splitlines()[0]}") from exc
+            raise CatalogError(
+                f"catalog {redact_credentials(self.url)}: {str(exc).splitlines()[0]}"
+            ) from exc
 
     # -- checklist ------------------------------------------------------------------
     def mark_ready(self, source: str, as_of: dt.date, recorded_by: str = "cli") -> ReadyMark:
@@ -580,10 +592,14 @@ class Catalog:
         with self.session() as s:
             found = s.get(Run, run_id)
             if found is None and len(run_id) >= 8:
-                matches = list(s.scalars(select(Run).where(Run.run_id.startswith(run_id))))
+                matches = list(
+                    s.scalars(
+                        select(Run).where(Run.run_id.startswith(run_id, autoescape=True)).limit(2)
+                    )
+                )
                 found = matches[0] if len(matches) == 1 else None
             if found is None:
-                raise NotFoundError(f"no run {run_id!r} in catalog {_safe(self.url)}")
+                raise NotFoundError(f"no run {run_id!r} in the catalog")
             return found
 
     def runs_by_key(self, run_key: str) -> list[Run]:
@@ -776,10 +792,19 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _safe(url: str) -> str:
-    """The URL without a password."""
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        return f"{scheme}://{creds.split(':', 1)[0]}@{host}"
-    return url
+def _create_sqlite_file(url: str, mode: int) -> None:
+    """Create a missing SQLite database file with ``mode`` before SQLite does (its
+    journal and WAL files take the database file's permissions)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return
+    path = Path(url[len(prefix) :].split("?", 1)[0])
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except FileExistsError:  # another process made it first
+        return
+    os.close(fd)
+    path.chmod(mode)  # the umask may have removed bits that were asked for

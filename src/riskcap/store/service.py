@@ -12,9 +12,10 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -22,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from riskcap.errors import AuthenticationError, CatalogError, NotFoundError, RiskcapError
+from riskcap.errors import AuthenticationError, CatalogError, InvalidInput, NotFoundError
 from riskcap.store.catalog import (
     Alert,
     ApiKey,
@@ -38,6 +39,7 @@ from riskcap.store.catalog import (
 T = TypeVar("T")
 ALL_DESKS = "*"
 KEY_PREFIX = "rk"
+_KEY_ID = re.compile(r"[0-9a-f]{12}")
 
 
 class Role(enum.StrEnum):
@@ -80,11 +82,41 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_key(catalog: Catalog, role: Role, desks: Sequence[str], description: str = "") -> NewKey:
-    """Create a key for ``role`` on ``desks`` (``["*"]``: every desk) and store its hash."""
+def create_key(
+    catalog: Catalog,
+    role: Role,
+    desks: Sequence[str],
+    description: str = "",
+    *,
+    known_desks: Collection[str] | None = None,
+) -> NewKey:
+    """Create a key for ``role`` on ``desks`` (``["*"]``: every desk) and store its hash.
+
+    An admin key is firm-wide by definition, so it takes ``*`` only. With
+    ``known_desks`` (the lake's desks) every named desk must be one of them.
+
+    Raises
+    ------
+    InvalidInput
+        No desk, desks for an admin, or a desk not among ``known_desks``.
+    """
     desks = tuple(sorted({d.strip() for d in desks if d.strip()}))
     if not desks:
-        raise RiskcapError("a key needs at least one desk (or '*' for every desk)")
+        raise InvalidInput("a key needs at least one desk (or '*' for every desk)")
+    if ALL_DESKS in desks and len(desks) > 1:
+        raise InvalidInput("'*' already means every desk: name desks or '*', not both")
+    if role is Role.ADMIN and desks != (ALL_DESKS,):
+        raise InvalidInput(
+            "an admin key sees every desk: create it with --desks '*' (or use the "
+            "risk_manager role for a desk-scoped writer)"
+        )
+    if known_desks is not None and desks != (ALL_DESKS,):
+        unknown = sorted(set(desks) - set(known_desks))
+        if unknown:
+            raise InvalidInput(
+                f"no desk {', '.join(unknown)} in the lake's books; known desks: "
+                f"{', '.join(sorted(known_desks)) or 'none yet (ingest books first)'}"
+            )
     key_id = secrets.token_hex(6)
     token = f"{KEY_PREFIX}_{key_id}_{secrets.token_urlsafe(32)}"
     with catalog.session() as s:
@@ -109,14 +141,18 @@ def verify_key(catalog: Catalog, token: str) -> Principal:
         Malformed, unknown or revoked key (the message never echoes the key).
     """
     parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX:
-        raise AuthenticationError("malformed API key (keys look like rk_<id>_<secret>)")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not _KEY_ID.fullmatch(parts[1]):
+        raise AuthenticationError(
+            "malformed API key (keys look like rk_<id>_<secret>)", reason="malformed"
+        )
     with catalog.session() as s:
         row = s.get(ApiKey, parts[1])
     if row is None or not hmac.compare_digest(row.key_hash, _hash(token)):
-        raise AuthenticationError("unknown API key")
+        raise AuthenticationError("unknown API key", reason="unknown")
     if row.revoked_at is not None:
-        raise AuthenticationError(f"API key {row.key_id} was revoked on {row.revoked_at:%Y-%m-%d}")
+        raise AuthenticationError(
+            f"API key {row.key_id} was revoked on {row.revoked_at:%Y-%m-%d}", reason="revoked"
+        )
     return Principal(row.key_id, Role(row.role), tuple(row.desks))
 
 
@@ -213,6 +249,8 @@ def save_limit(catalog: Catalog, values: dict[str, Any], limit_id: int | None = 
 
 class LimitConflict(CatalogError):
     """A second limit on the same node and figure (the API answers 409)."""
+
+    http_status = 409
 
 
 def delete_limit(catalog: Catalog, limit_id: int) -> Limit:

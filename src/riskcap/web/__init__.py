@@ -28,3 +28,16 @@ def plotly_js() -> Path:
     import plotly
 
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+@functools.cache
+def docs_html() -> str:
+    """The API documentation page (Swagger UI, started by ``/static/docs.js``)."""
+    return (static_dir() / "docs.html").read_text(encoding="utf-8")
+
+
+def docs_assets_dir() -> Path:
+    """Swagger UI's script and stylesheet, from the installed ``fastapi-offline``."""
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"

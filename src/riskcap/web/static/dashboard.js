@@ -77,7 +77,7 @@ const q = (params) => new URLSearchParams(params).toString();
 const figureQuery = (extra) => q({ ...FIGURE, ...extra });
 
 async function trend(node) {
-  const rows = await api("/v1/results?" + figureQuery({ node, start: "1900-01-01" }));
+  const rows = await api("/v1/results?" + figureQuery({ node, days: 2000 }));
   const series = (measure) => rows.filter((r) => r.measure === measure);
   const v = series("var"), e = series("es");
   Plotly.react("var-trend", [
@@ -91,7 +91,7 @@ async function trend(node) {
   const box = $("latest"); box.textContent = "";
   for (const [label, r, id] of [["VaR", lv, "latest-var"], ["ES", le, "latest-es"]]) {
     const span = document.createElement("span");
-    span.innerHTML = `${label} ${r ? r.as_of : ""}: `;
+    span.textContent = `${label} ${r ? r.as_of : ""}: `;
     const b = document.createElement("b"); b.id = id; b.textContent = money(r && r.value);
     if (r) b.dataset.value = r.value;
     span.append(b); box.append(span);
