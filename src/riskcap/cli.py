@@ -27,7 +27,7 @@ from riskcap.cli_risk import register as register_risk_commands
 from riskcap.cli_runs import register as register_pipeline_commands
 from riskcap.cli_service import register as register_service_commands
 from riskcap.config import Settings, default_config_text, load_settings
-from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
+from riskcap.data.ingest import DateFormat, IngestKind, IngestResult, ingest_file
 from riskcap.data.lake import Lake
 from riskcap.data.schemas import TABLES
 from riskcap.engine.hierarchy import Hierarchy
@@ -118,12 +118,24 @@ def _print_ingest(result: IngestResult) -> None:
 def ingest(
     kind: Annotated[IngestKind, typer.Argument(help="What the file holds")],
     file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file")],
+    date_format: Annotated[
+        DateFormat,
+        typer.Option(
+            "--date-format",
+            help="How the file writes dates: iso 2022-01-31, us 1/31/2022, eu 31/1/2022, "
+            "eu-dot 31.01.2022, compact 20220131",
+        ),
+    ] = DateFormat.ISO,
     config: ConfigOpt = None,
 ) -> None:
     """Validate a file and land its good rows in the lake (bad rows to quarantine)."""
     settings = _settings(config)
     result = ingest_file(
-        _lake(settings), kind, file, max_bad_fraction=settings.ingest.max_bad_fraction
+        _lake(settings),
+        kind,
+        file,
+        max_bad_fraction=settings.ingest.max_bad_fraction,
+        date_format=date_format,
     )
     _print_ingest(result)
 

@@ -119,6 +119,10 @@ class RowCountCheck(CheckConfig):
     )
 
 
+class WarningCheck(CheckConfig):
+    severity: Severity = Field(Severity.WARNING, description="blocking or warning")
+
+
 class StalePricesCheck(CheckConfig):
     severity: Severity = Field(Severity.WARNING, description="blocking or warning")
     days: int = Field(
@@ -148,6 +152,7 @@ class QualityConfig(_Section):
     missing_market_data: CheckConfig = Field(default_factory=CheckConfig)
     stale_prices: StalePricesCheck = Field(default_factory=StalePricesCheck)
     return_outliers: ReturnOutliersCheck = Field(default_factory=ReturnOutliersCheck)
+    holiday_carry_forward: WarningCheck = Field(default_factory=lambda: WarningCheck())
 
 
 class EngineConfig(_Section):
@@ -338,7 +343,9 @@ class HypotheticalStress(_Section):
 EQUITY_TYPES = ["equity_price", "index_level", "etf_price"]
 
 
-def _default_historical() -> list[HistoricalStress]:
+def demo_historical_windows() -> list[HistoricalStress]:
+    """The named market crises of the demo's bundled 1990–2022 history (the demo's
+    config lists them; a new workspace starts with none, see ``stress.historical``)."""
     return [
         HistoricalStress(
             name="ltcm_1998",
@@ -399,8 +406,10 @@ def _default_hypothetical() -> list[HypotheticalStress]:
 
 class StressConfig(_Section):
     historical: list[HistoricalStress] = Field(
-        default_factory=_default_historical,
-        description="Historical scenarios: each factor moves as it did between two dates.",
+        default_factory=list,
+        description="Historical scenarios: each factor moves as it did between two dates "
+        "(none by default: name the crises your history covers; the demo lists four). "
+        "A window outside the lake's history is skipped, with the reason in the run.",
     )
     hypothetical: list[HypotheticalStress] = Field(
         default_factory=_default_hypothetical,
@@ -754,6 +763,13 @@ def redacted_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def demo_settings(**sections: Any) -> Settings:
+    """The demo's settings: the defaults plus the named crises of its bundled history
+    (``sections`` override whole sections, as in :func:`settings_for_dir`)."""
+    stress = {"historical": [w.model_dump() for w in demo_historical_windows()]}
+    return Settings(**{"stress": stress, **sections})
+
+
 def settings_for_dir(base_dir: Path, **sections: Any) -> Settings:
     """Settings with every path under ``base_dir`` (used by the demo and tests)."""
     try:
@@ -951,12 +967,13 @@ def _emit_inline(model: BaseModel, lines: list[str]) -> None:
         lines.append(f"{name} = {_toml_value(value)}")
 
 
-def default_config_text() -> str:
-    """The commented default ``riskcap.toml``, generated from the models above."""
+def default_config_text(settings: Settings | None = None) -> str:
+    """The commented ``riskcap.toml`` of ``settings`` (default: every default), generated
+    from the models above."""
     lines = [
         "# riskcap configuration — every key with its default and meaning.",
         "# Relative paths are resolved against the folder of this file.",
         "",
     ]
-    _emit(Settings(), "", lines)
+    _emit(settings or Settings(), "", lines)
     return "\n".join(lines).rstrip() + "\n"

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from riskcap.cli_runs import figures, results_table, run_backfill
-from riskcap.config import Settings, default_config_text, load_settings
+from riskcap.config import Settings, default_config_text, demo_settings, load_settings
 from riskcap.data.demo_book import (
     ModelMarker,
     generate_demo_book,
@@ -55,7 +55,7 @@ def prepare_demo(directory: Path, console: Console) -> DemoSetup:
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "riskcap.toml"
     if not config_path.exists():
-        config_path.write_text(default_config_text(), encoding="utf-8")
+        config_path.write_text(default_config_text(demo_settings()), encoding="utf-8")
     settings = load_settings(config_path)
     lake = Lake.of(settings)
     lake.create_all()

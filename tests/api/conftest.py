@@ -22,7 +22,7 @@ from riskcap.config import Settings, load_settings
 from riskcap.pipeline.runner import run_eod
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import Role, create_key, revoke_key
-from tests.pipeline.conftest import eod_base  # noqa: F401  (the session fixture)
+from tests.pipeline.conftest import demo_config, eod_base  # noqa: F401  (the session fixture)
 
 DESK = "EQ-CASH"  # the desk the desk-scoped keys may see
 OTHER_DESK = "RATES"
@@ -59,9 +59,9 @@ def api_base(
     # the auth matrix sends hundreds of bad keys from one address: no throttle here
     # (tests/api/test_security.py tests the throttle on a world of its own)
     config.write_text(
-        config.read_text()
-        + "\n[pipeline]\nchecklist_timeout_s = 0\n"
-        + "\n[service]\nauth_failures_per_minute = 1000000\n"
+        demo_config(
+            pipeline={"checklist_timeout_s": 0}, service={"auth_failures_per_minute": 1_000_000}
+        )
     )
     settings = load_settings(config)
     run_ids = {d: run_eod(settings, d).run_id for d in days}

@@ -33,6 +33,7 @@ from riskcap.pipeline.limits import post_webhook
 from riskcap.store.catalog import Catalog, Run, StressResult, Task
 from tests.api.conftest import DESK, OTHER_DESK, World, copy_api_world
 from tests.api.test_dashboard import _free_port
+from tests.pipeline.conftest import demo_config
 
 TOKEN = "S3CRET-HOOK-TOKEN"
 HOOK = f"http://127.0.0.1:9/hooks/{TOKEN}?token={TOKEN}"
@@ -78,16 +79,14 @@ class Served:
 def served(api_base: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     world = copy_api_world(api_base, tmp_path_factory.mktemp("security") / "world")
     config = world.directory / "riskcap.toml"
-    text = config.read_text().replace(
-        "auth_failures_per_minute = 1000000",
-        f"auth_failures_per_minute = {FAILURES_PER_MINUTE}\n"
-        f'webhook_url = "{HOOK}"\n'
-        f"read_timeout_s = {READ_TIMEOUT_S}\n"
-        "keep_alive_s = 2\n"
-        "max_connections = 64\n",
-    )
-    assert TOKEN in text
-    config.write_text(text)
+    service = {
+        "auth_failures_per_minute": FAILURES_PER_MINUTE,
+        "webhook_url": HOOK,
+        "read_timeout_s": READ_TIMEOUT_S,
+        "keep_alive_s": 2,
+        "max_connections": 64,
+    }
+    config.write_text(demo_config(pipeline={"checklist_timeout_s": 0}, service=service))
     port = _free_port()
     log = world.directory / "serve.log"
     with log.open("wb") as out:

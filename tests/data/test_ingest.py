@@ -217,3 +217,57 @@ def test_observations_are_validated(
     assert set(q["source_row"]) == {2, 3, 4}
     kept = ref_lake.read("observations").to_pandas()
     assert sorted(kept["factor_id"]) == ["EQ.AAPL", "EQ.MSFT"]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "dates"),
+    [
+        ("us", ("1/3/2022", "01/04/2022")),
+        ("eu", ("3/1/2022", "04/01/2022")),
+        ("eu-dot", ("03.01.2022", "04.01.2022")),
+        ("compact", ("20220103", "20220104")),
+    ],
+)
+def test_date_formats_are_explicit_never_guessed(
+    ref_lake: Lake, tmp_path: Path, fmt: str, dates: tuple[str, str]
+) -> None:
+    """Issue 27, blocker 3: a file whose dates are all non-ISO is a clear row error
+    (never a traceback); ``--date-format`` reads the common alternatives."""
+    from riskcap.data.ingest import DateFormat
+
+    path = write_csv(
+        tmp_path / "md.csv",
+        "date,factor_id,value",
+        f"{dates[0]},EQ.AAPL,1",
+        f"{dates[1]},EQ.AAPL,2",
+    )
+    before = ref_lake.version("market_data")
+    with pytest.raises(IngestRejected, match=r"row 1 rule type: date .* is not an ISO date"):
+        ingest_file(ref_lake, IngestKind.MARKET_DATA, path, max_bad_fraction=0.0, today=TODAY)
+    assert ref_lake.version("market_data") == before
+    result = ingest_file(
+        ref_lake,
+        IngestKind.MARKET_DATA,
+        path,
+        max_bad_fraction=0.0,
+        today=TODAY,
+        date_format=DateFormat(fmt),
+    )
+    assert result.rows_written == 2
+    got = sorted(r["date"].isoformat() for r in ref_lake.read("market_data").to_pylist())
+    assert got == ["2022-01-03", "2022-01-04"]
+
+
+def test_cli_date_format_option(
+    ref_lake: Lake, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from riskcap.cli import run
+
+    config = tmp_path / "riskcap.toml"
+    config.write_text("")
+    path = write_csv(tmp_path / "us.csv", "date,factor_id,value", "1/3/2022,EQ.AAPL,1")
+    assert run(["ingest", "market-data", str(path), "-c", str(config)]) == 5
+    err = capsys.readouterr().err
+    assert "not an ISO date" in err and "--date-format" in err and "Traceback" not in err
+    assert run(["ingest", "market-data", str(path), "-c", str(config), "--date-format", "us"]) == 0
+    assert run(["ingest", "market-data", str(path), "-c", str(config), "--date-format", "x"]) == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -11,6 +13,7 @@ import pytest
 from riskcap.data.lake import Lake, WriteMode
 from riskcap.data.schemas import TABLES, TRADES
 from riskcap.errors import LakeError, NotFoundError
+from tests.conftest import write_csv
 
 
 def _trades(*ids: str) -> pa.Table:
@@ -119,3 +122,39 @@ def test_files_are_those_of_the_pinned_version(lake: Lake) -> None:
     assert len(lake.files("positions", version=v_new)) == 2
     with pytest.raises(LakeError, match="by partition only"):
         lake.files("positions", version=v_new, partitions=[("book_id", "=", "B1")])
+
+
+def test_filtered_reads_after_a_second_market_data_ingest(
+    lake: Lake, ingest: Callable[..., object], tmp_path: Path
+) -> None:
+    """Issue 27, blocker 1: the first ingest appends (``string`` files), the second
+    upserts through a Delta merge (``string_view`` files); every filtered read of the
+    table — string and date columns, =, in, >=, != — must still work."""
+    ingest(
+        "factors",
+        write_csv(
+            tmp_path / "f.csv",
+            "factor_id,factor_type,shock_type",
+            "EQ.A,equity_price,log",
+            "EQ.B,equity_price,log",
+        ),
+    )
+    for day, a, b in (("2022-01-03", 1.0, 2.0), ("2022-01-04", 1.1, 2.1), ("2022-01-03", 1.5, 2.5)):
+        ingest(
+            "market-data",
+            write_csv(
+                tmp_path / f"md_{a}.csv",
+                "date,factor_id,value",
+                f"{day},EQ.A,{a}",
+                f"{day},EQ.B,{b}",
+            ),
+        )
+    d3, d4 = dt.date(2022, 1, 3), dt.date(2022, 1, 4)
+    for filters, expected in (
+        ([("factor_id", "=", "EQ.A")], {(d3, "EQ.A", 1.5), (d4, "EQ.A", 1.1)}),
+        ([("factor_id", "in", ["EQ.B"]), ("date", ">=", d4)], {(d4, "EQ.B", 2.1)}),
+        ([("factor_id", "!=", "EQ.A"), ("date", "<=", d3)], {(d3, "EQ.B", 2.5)}),
+        ([("factor_id", ">=", "EQ.B")], {(d3, "EQ.B", 2.5), (d4, "EQ.B", 2.1)}),
+    ):
+        rows = lake.read("market_data", filters=filters).to_pylist()
+        assert {(r["date"], r["factor_id"], r["value"]) for r in rows} == expected, filters

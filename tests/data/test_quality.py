@@ -176,7 +176,7 @@ def test_gate_stores_every_result_and_blocks(
     assert err.check == "incomplete_hierarchy" and err.count == 1
     assert "B3" in str(err) and "also failing: missing_market_data" in str(err)
     stored = catalog.quality_results(AS_OF)
-    assert len(stored) == 7
+    assert len(stored) == 8
     assert {r.check_name: r.passed for r in stored}["incomplete_hierarchy"] is False
     assert ref_lake.versions(["positions", "quarantine"]) == before
 

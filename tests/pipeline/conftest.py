@@ -8,27 +8,43 @@ validating ingest, ready events) with no EOD run yet; each test gets its own cop
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
 
-from riskcap.config import Settings, load_settings
+from riskcap.config import Settings, demo_historical_windows, load_settings
 from riskcap.demo import prepare_demo
 from riskcap.store.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE_CONFIG = """\
-[demo]
-days = 3
 
-[risk]
-mc_scenarios = 2000
-"""
+
+def _toml(value: Any) -> str:
+    return json.dumps(value.isoformat() if isinstance(value, dt.date) else value)
+
+
+def demo_config(**sections: dict[str, Any]) -> str:
+    """A small config of the demo world: 3 days, 2,000 MC scenarios, the demo's named
+    stress windows, plus ``sections`` (tables of scalar keys; tests append more)."""
+    tables = {"demo": {"days": 3}, "risk": {"mc_scenarios": 2000}, **sections}
+    lines = [f"[{name}]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in keys.items())
+             for name, keys in tables.items()]  # fmt: skip
+    for w in demo_historical_windows():
+        lines.append(
+            "[[stress.historical]]\n"
+            + "".join(f"{k} = {_toml(v)}\n" for k, v in w.model_dump().items())
+        )
+    return "\n".join(lines)
+
+
+BASE_CONFIG = demo_config()
 
 
 @pytest.fixture(scope="session")

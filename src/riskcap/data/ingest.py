@@ -43,6 +43,7 @@ from riskcap.data.schemas import (
     BOOKS,
     CURVES,
     FACTORS,
+    HOLIDAYS,
     INSTRUMENTS,
     MARKET_DATA,
     OBSERVATIONS,
@@ -72,6 +73,35 @@ class IngestKind(enum.StrEnum):
     CURVES = "curves"
     VOLS = "vols"
     OBSERVATIONS = "observations"
+    HOLIDAYS = "holidays"
+
+
+class DateFormat(enum.StrEnum):
+    """How dates are written in a file (one format per file, never guessed)."""
+
+    ISO = "iso"  # 2022-01-31 (the default)
+    US = "us"  # 1/31/2022 or 01/31/2022 (month first)
+    EU = "eu"  # 31/1/2022 or 31/01/2022 (day first)
+    EU_DOT = "eu-dot"  # 31.01.2022
+    COMPACT = "compact"  # 20220131
+
+    @property
+    def pattern(self) -> str:
+        """The ``strptime`` pattern of the format."""
+        return _DATE_PATTERNS[self]
+
+    @property
+    def example(self) -> str:
+        return dt.date(2022, 1, 31).strftime(self.pattern)
+
+
+_DATE_PATTERNS = {
+    DateFormat.ISO: "%Y-%m-%d",
+    DateFormat.US: "%m/%d/%Y",
+    DateFormat.EU: "%d/%m/%Y",
+    DateFormat.EU_DOT: "%d.%m.%Y",
+    DateFormat.COMPACT: "%Y%m%d",
+}
 
 
 class ColType(enum.StrEnum):
@@ -129,6 +159,7 @@ _KIND_TABLE: dict[IngestKind, TableSpec] = {
     IngestKind.CURVES: CURVES,
     IngestKind.VOLS: VOLS,
     IngestKind.OBSERVATIONS: OBSERVATIONS,
+    IngestKind.HOLIDAYS: HOLIDAYS,
 }
 
 _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
@@ -163,6 +194,7 @@ _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
         Col("synthetic", ColType.BOOL, required=False, nullable=True, default=False),
         Col("source", ColType.TEXT, required=False, nullable=True),
         Col("description", ColType.TEXT, required=False, nullable=True),
+        Col("calendar", ColType.ID, required=False, nullable=True),
     ),
     IngestKind.POSITIONS: (
         Col("as_of", ColType.DATE),
@@ -199,6 +231,11 @@ _COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
         Col("date", ColType.DATE),
         Col("factor_id", ColType.ID),
         Col("source", ColType.TEXT),
+    ),
+    IngestKind.HOLIDAYS: (
+        Col("calendar", ColType.ID),
+        Col("date", ColType.DATE),
+        Col("description", ColType.TEXT, required=False, nullable=True),
     ),
 }
 
@@ -349,7 +386,12 @@ def _fixed(text: str) -> Callable[[pd.Series], str]:
     return lambda _r: text
 
 
-def _coerce(frame: pd.DataFrame, cols: Iterable[Col], check: _Checker) -> pd.DataFrame:
+def _coerce(
+    frame: pd.DataFrame,
+    cols: Iterable[Col],
+    check: _Checker,
+    date_format: DateFormat = DateFormat.ISO,
+) -> pd.DataFrame:
     """Typed copy of ``frame``; a value that does not parse is a ``type`` violation."""
     out = pd.DataFrame({_ROW: frame[_ROW]})
     for col in cols:
@@ -375,10 +417,21 @@ def _coerce(frame: pd.DataFrame, cols: Iterable[Col], check: _Checker) -> pd.Dat
             check.parsed[col.name] = present & ~bad
             out[col.name] = values.where(~bad)
         elif col.type is ColType.DATE:
-            values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            values = pd.to_datetime(text, format=date_format.pattern, errors="coerce")
             bad = present & values.isna()
-            check.flag(bad, "type", _not_a(col.name, "an ISO date (YYYY-MM-DD)"))
-            out[col.name] = values.dt.date.where(values.notna(), None)
+            what = (
+                "an ISO date (YYYY-MM-DD; other formats: --date-format)"
+                if date_format is DateFormat.ISO
+                else f"a date in the {date_format.value} format (e.g. {date_format.example})"
+            )
+            check.flag(bad, "type", _not_a(col.name, what))
+            # an object column of date or None, whatever the share of bad cells (an
+            # all-NaT column used to keep NaT, which no later rule can compare)
+            out[col.name] = pd.Series(
+                [v.date() if not pd.isna(v) else None for v in values],
+                index=text.index,
+                dtype=object,
+            )
         else:
             lowered = text.astype(str).str.strip().str.lower()
             values = lowered.map(_BOOL_TEXT)
@@ -435,7 +488,8 @@ def _known(check: _Checker, typed: pd.DataFrame, col: str, known: set[str], what
 
 
 def _unique(check: _Checker, typed: pd.DataFrame, key: list[str], rule: str) -> None:
-    dup = typed.duplicated(subset=key, keep="first")
+    # a row whose key did not parse is a type error, not a duplicate
+    dup = typed.duplicated(subset=key, keep="first") & typed[key].notna().all(axis=1)
     check.flag(
         dup,
         rule,
@@ -451,6 +505,7 @@ class Reference:
     instruments: set[str]
     factors: set[str]
     trade_ids: set[str]
+    factor_types: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_lake(cls, lake: Lake, kind: IngestKind) -> Reference:
@@ -471,6 +526,16 @@ class Reference:
             )
             else set(),
             trade_ids=ids("trades", "trade_id") if kind is IngestKind.TRADES else set(),
+            factor_types=(
+                dict(
+                    zip(
+                        *lake.read("factors", columns=["factor_id", "factor_type"]).columns,
+                        strict=True,
+                    )
+                )
+                if kind is IngestKind.INSTRUMENTS
+                else {}
+            ),
         )
 
 
@@ -482,6 +547,17 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     InstrumentType.INDEX: ("underlying",),
     InstrumentType.BOND: ("maturity", "fixed_rate", "payment_frequency", "curve_id"),
     InstrumentType.IRS: ("maturity", "fixed_rate", "payment_frequency", "pay_receive", "curve_id"),
+}
+
+
+# the factor types an instrument type may have as its underlying (the pricing kernels
+# value shares, indices and their options and futures only)
+UNDERLYING_TYPES: dict[str, frozenset[str]] = {
+    InstrumentType.EQUITY: frozenset({FactorType.EQUITY_PRICE, FactorType.ETF_PRICE}),
+    InstrumentType.INDEX: frozenset({FactorType.INDEX_LEVEL, FactorType.ETF_PRICE}),
+    InstrumentType.EQUITY_OPTION: frozenset({FactorType.EQUITY_PRICE, FactorType.ETF_PRICE}),
+    InstrumentType.INDEX_OPTION: frozenset({FactorType.INDEX_LEVEL, FactorType.ETF_PRICE}),
+    InstrumentType.INDEX_FUTURE: frozenset({FactorType.INDEX_LEVEL, FactorType.ETF_PRICE}),
 }
 
 
@@ -527,6 +603,8 @@ def _kind_rules(
         _unique(check, typed, ["date", "factor_id", "source"], "duplicate_key")
         _not_future(check, typed, "date", today)
         _known(check, typed, "factor_id", ref.factors, "factor")
+    elif kind is IngestKind.HOLIDAYS:  # published ahead: future dates are expected
+        _unique(check, typed, ["calendar", "date"], "duplicate_key")
     elif kind is IngestKind.BOOKS:
         _unique(check, typed, ["book_id"], "duplicate_key")
     elif kind is IngestKind.FACTORS:
@@ -565,6 +643,21 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
                 of_type & typed[f].isna(), "missing_field_for_type", _fixed(f"{itype} needs {f}")
             )
     _known(check, typed, "underlying", ref.factors, "factor")
+    underlying_type = typed["underlying"].map(ref.factor_types)
+    allowed = typed["instrument_type"].map(UNDERLYING_TYPES)
+    misfit = [
+        isinstance(ok, frozenset) and isinstance(ft, str) and ft not in ok
+        for ok, ft in zip(allowed, underlying_type, strict=True)
+    ]
+    check.flag(
+        pd.Series(misfit, index=typed.index),
+        "underlying_type",
+        lambda r: (
+            f"{r['instrument_type']} on {r['underlying']!r}, a "
+            f"{underlying_type.loc[r.name]} factor (takes "
+            f"{', '.join(sorted(UNDERLYING_TYPES[r['instrument_type']]))})"
+        ),
+    )
     opt = typed["option_type"].notna() & ~typed["option_type"].isin({"call", "put"})
     check.flag(opt, "invalid_option_type", lambda r: f"option_type {r['option_type']!r}")
     strike = typed["strike"].astype(float)
@@ -578,7 +671,12 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
 
 
 def validate(
-    kind: IngestKind, frame: pd.DataFrame, ref: Reference, today: dt.date, source: str
+    kind: IngestKind,
+    frame: pd.DataFrame,
+    ref: Reference,
+    today: dt.date,
+    source: str,
+    date_format: DateFormat = DateFormat.ISO,
 ) -> tuple[pd.DataFrame, list[Violation]]:
     """Typed frame and the violations of its rows (file-level problems raise)."""
     cols = _COLUMNS[kind]
@@ -593,7 +691,7 @@ def validate(
     if extra:
         log.warning("%s: ignoring unknown column(s) %s", source, ", ".join(extra))
     check = _Checker(frame)
-    typed = _coerce(frame, cols, check)
+    typed = _coerce(frame, cols, check, date_format)
     _kind_rules(kind, typed, _Checker(typed, check.violations, check.parsed), ref, today)
     return typed, check.violations
 
@@ -606,6 +704,7 @@ def ingest_file(
     *,
     max_bad_fraction: float,
     today: dt.date | None = None,
+    date_format: DateFormat = DateFormat.ISO,
 ) -> IngestResult:
     """Validate ``path`` and land it in the lake (see the module docstring).
 
@@ -616,6 +715,7 @@ def ingest_file(
     path : CSV, gzipped CSV or Parquet file.
     max_bad_fraction : above this share of bad rows the file is rejected whole.
     today : the date after which a date is "in the future" (default: today, UTC).
+    date_format : how the file writes its dates (ISO unless told; never guessed).
 
     Raises
     ------
@@ -649,7 +749,9 @@ def ingest_file(
                 already_ingested=True,
             )
         frame, malformed = read_rows(path)
-        typed, violations = validate(kind, frame, Reference.from_lake(lake, kind), today, source)
+        typed, violations = validate(
+            kind, frame, Reference.from_lake(lake, kind), today, source, date_format
+        )
         violations = sorted(malformed + violations, key=lambda v: (v.row, v.rule))
         rows_read = len(frame) + len({v.row for v in malformed})
         bad_rows = {v.row for v in violations}

@@ -16,14 +16,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import functools
 import logging
+import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import Field as DeltaField
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from filelock import FileLock
 
@@ -111,8 +115,10 @@ class Lake:
             self.ensure(name)
 
     def ensure(self, table: str) -> None:
-        """Create ``table`` from its spec unless it exists."""
+        """Create ``table`` from its spec unless it exists; add the nullable columns a
+        newer spec has to a table created by an older riskcap (one commit)."""
         if self.exists(table):
+            self._add_new_columns(table)
             return
         spec = _spec(table)
         if self._local:
@@ -130,6 +136,33 @@ class Lake:
                     custom_metadata={META_PREFIX + "operation": "create"}
                 ),
             )
+
+    def _add_new_columns(self, table: str) -> None:
+        spec = _spec(table)
+        have = set(self.table(table).schema().to_arrow().names)
+        new = [f for f in spec.schema if f.name not in have]
+        if not new:
+            return
+        if not all(f.nullable for f in new):
+            raise LakeError(
+                f"table '{table}' lacks required column(s) "
+                f"{', '.join(f.name for f in new if not f.nullable)}: it was made by an "
+                "incompatible riskcap version"
+            )
+        # no writer lock here (callers may hold it): the change is one Delta commit, and
+        # a concurrent process that added the columns first makes this one a no-op
+        try:
+            self.table(table).alter.add_columns(
+                [DeltaField.from_arrow(f) for f in new],
+                commit_properties=CommitProperties(
+                    custom_metadata={META_PREFIX + "operation": "add_columns"}
+                ),
+            )
+        except DeltaError:
+            have = set(self.table(table).schema().to_arrow().names)
+            if any(f.name not in have for f in new):
+                raise
+        log.info("table %s: added column(s) %s", table, [f.name for f in new])
 
     @contextlib.contextmanager
     def lock(self, table: str) -> Iterator[None]:
@@ -195,17 +228,28 @@ class Lake:
     ) -> pa.Table:
         """Read ``table`` (optionally time-travelled and filtered) as an Arrow table.
 
-        A table that does not exist yet reads as empty with its schema.
+        A table that does not exist yet (or version ``-1``, the version
+        :meth:`version` gives a table that did not exist) reads as empty with its schema.
         """
         spec = _spec(table)
-        if not self.exists(table):
-            if version is not None or at is not None:
+        if version == -1 or not self.exists(table):  # -1: pinned before the table existed
+            if (version is not None and version != -1) or at is not None:
                 raise NotFoundError(f"table '{table}' does not exist in lake {self.root}")
             empty = spec.schema.empty_table()
             return empty.select(columns) if columns else empty
         dtab = self.table(table, version=version, at=at)
-        result = dtab.to_pyarrow_table(filters=filters or None, columns=columns)
-        return result.cast(spec.schema if columns is None else _sub(spec.schema, columns))
+        expression = filter_expression(spec.schema, filters) if filters else None
+        stored = set(dtab.schema().to_arrow().names)
+        wanted = columns if columns is not None else spec.columns
+        result = dtab.to_pyarrow_table(
+            filters=expression, columns=[c for c in wanted if c in stored]
+        )
+        for name in wanted:  # a nullable column added after the table was made
+            if name not in stored:
+                result = result.append_column(
+                    spec.schema.field(name), pa.nulls(result.num_rows, spec.schema.field(name).type)
+                )
+        return result.select(wanted).cast(_sub(spec.schema, wanted))
 
     def files(
         self,
@@ -338,6 +382,43 @@ class Lake:
         except DeltaError as exc:
             raise LakeError(f"write to table '{table}' failed: {_first_line(exc)}") from exc
         return self.version(table)
+
+
+_COMPARE = {
+    "=": operator.eq,
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def filter_expression(schema: pa.Schema, filters: list[tuple[str, str, Any]]) -> pc.Expression:
+    """The conjunction of ``(column, op, value)`` filters as a pyarrow expression.
+
+    String columns are compared after an explicit cast to ``string``: a table written by
+    plain appends holds ``string`` files, while Delta merges (upserts) write
+    ``string_view`` files, and pyarrow has no comparison kernel between the two — a
+    second market-data ingest used to break every filtered read of the table. Dates
+    and numbers are compared as they are, so file statistics still prune.
+    """
+    terms: list[pc.Expression] = []
+    for column, op, value in filters:
+        field = pc.field(column)
+        if pa.types.is_string(schema.field(column).type):
+            field = field.cast(pa.string())
+        if op == "in":
+            term = field.isin(list(value))
+        elif op == "not in":
+            term = ~field.isin(list(value))
+        elif op in _COMPARE:
+            term = _COMPARE[op](field, pa.scalar(value))
+        else:
+            raise LakeError(f"unsupported filter operator {op!r} on {column}")
+        terms.append(term)
+    return functools.reduce(operator.and_, terms)
 
 
 def _sub(schema: pa.Schema, columns: list[str]) -> pa.Schema:

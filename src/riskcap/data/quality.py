@@ -20,6 +20,10 @@ Checks
 ``stale_prices``         underlying prices unchanged over the last ``days`` observations
 ``return_outliers``      1-day underlying moves beyond ``sigma`` trailing standard
                          deviations (log returns for prices, differences for rates)
+``holiday_carry_forward`` held underlyings whose market is closed on as_of (a holiday
+                         of the factor's calendar), valued at their last close; a
+                         warning by default (a missing price on an open day is
+                         ``missing_market_data`` and blocks)
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskcap.config import QualityConfig, Severity
+from riskcap.data.calendars import market_holidays
 from riskcap.data.lake import Lake
 from riskcap.data.schemas import InstrumentType, ShockType
 from riskcap.data.snapshot import previous_as_of, snapshot_dates
@@ -78,6 +83,8 @@ class QualityContext:
     curves_on_date: set[str]  # curve_ids with points on as_of
     vols_on_date: set[str]  # underlyings with an implied vol on as_of
     sample_rows: int
+    # underlyings without a level on as_of, a holiday of their market: carried forward
+    carried: dict[str, dt.date] = field(default_factory=dict)  # factor → last close
 
     def held(self) -> pd.DataFrame:
         """Positions joined with their instrument definitions (inner join)."""
@@ -200,8 +207,13 @@ class MissingMarketDataCheck:
             else pd.Index([])
         )
         needs_price = held["underlying"].notna() & ~held["instrument_type"].isin(_CURVE_BASED)
-        no_price = needs_price & ~held["underlying"].isin(on_date)
-        no_vol = held["instrument_type"].isin(_OPTIONS) & ~held["underlying"].isin(ctx.vols_on_date)
+        open_market = ~held["underlying"].isin(ctx.carried)  # a holiday is not a gap
+        no_price = needs_price & ~held["underlying"].isin(on_date) & open_market
+        no_vol = (
+            held["instrument_type"].isin(_OPTIONS)
+            & ~held["underlying"].isin(ctx.vols_on_date)
+            & open_market
+        )
         no_curve = held["instrument_type"].isin(_CURVE_BASED) & ~held["curve_id"].isin(
             ctx.curves_on_date
         )
@@ -212,6 +224,26 @@ class MissingMarketDataCheck:
         )
         bad = held.loc[held["missing"] != "", ["book_id", "instrument_id", "underlying", "missing"]]
         return _result(self, ctx, bad, "0 rows", "positions without market data on as_of")
+
+
+@dataclass(frozen=True)
+class HolidayCarryForwardCheck:
+    """Held underlyings whose market is closed on as_of (a holiday of the factor's
+    calendar): their last close is carried forward. Flagged, not blocking."""
+
+    severity: Severity
+    name: str = "holiday_carry_forward"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        bad = pd.DataFrame(
+            {
+                "factor_id": list(ctx.carried),
+                "last_close": [d.isoformat() for d in ctx.carried.values()],
+            }
+        )
+        return _result(
+            self, ctx, bad, "0 factors", "factors carried forward from their last close (holiday)"
+        )
 
 
 @dataclass(frozen=True)
@@ -282,6 +314,7 @@ def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
         ReturnOutliersCheck(
             cfg.return_outliers.severity, cfg.return_outliers.sigma, cfg.return_outliers.lookback
         ),
+        HolidayCarryForwardCheck(cfg.holiday_carry_forward.severity),
     ]
 
 
@@ -325,6 +358,20 @@ def load_context(
         else pd.DataFrame(columns=["date", "factor_id", "value"])
     )
     history = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
+    factors = read("factors").to_pandas()
+    closed = market_holidays(
+        lake,
+        pinned.get("holidays", lake.version("holidays")),
+        factors.set_index("factor_id"),
+        [u for u in underlyings if u in set(factors["factor_id"])],
+    )
+    carried = {}
+    for u, holidays in closed.items():
+        if as_of not in holidays or u not in history.columns:
+            continue
+        column = history[u].dropna()
+        if as_of not in column.index and len(column):
+            carried[u] = column.index[-1]
     history.index = pd.to_datetime(history.index)
     curves = read("curves", filters=[("date", "=", as_of)], columns=["curve_id"])
     vols = read("vols", filters=[("date", "=", as_of)], columns=["underlying"])
@@ -334,11 +381,12 @@ def load_context(
         previous_positions=previous,
         instruments=instruments,
         books=read("books").to_pandas(),
-        factors=read("factors").to_pandas(),
+        factors=factors,
         history=history.sort_index(),
         curves_on_date=set(curves.column("curve_id").to_pylist()),
         vols_on_date=set(vols.column("underlying").to_pylist()),
         sample_rows=cfg.sample_rows,
+        carried=carried,
     )
 
 

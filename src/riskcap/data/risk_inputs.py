@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from riskcap.data.calendars import carry_forward, market_holidays
 from riskcap.data.lake import Lake
 from riskcap.engine.hierarchy import Hierarchy
 from riskcap.engine.local import Market
@@ -57,6 +58,10 @@ class RiskInputs:
     hierarchy: Hierarchy
     positions: pd.DataFrame  # book_id, instrument_id, quantity, instrument_type (Book order)
     versions: dict[str, int]
+    # holidays of each factor's market calendar (factors with a calendar only), and the
+    # factors whose as_of level is carried forward from their last close (a holiday)
+    closed: Mapping[str, frozenset[dt.date]] = field(default_factory=dict)
+    carried: tuple[str, ...] = ()
 
     @property
     def market(self) -> Market:
@@ -97,7 +102,7 @@ def load_risk_inputs(
     RiskcapError
         Market data missing for a factor the book needs on ``as_of``.
     """
-    tables = ("positions", "instruments", "books", "factors", "market_data", "vols")
+    tables = ("positions", "instruments", "books", "factors", "market_data", "vols", "holidays")
     latest = lake.versions([t for t in tables if t not in (versions or {})])
     versions = {t: (versions or {}).get(t, latest.get(t, -1)) for t in tables}
     if positions is None:
@@ -123,9 +128,12 @@ def load_risk_inputs(
     factor_set = FactorSet(
         tuple(needed), np.array([factors.at[f, "shock_type"] == "log" for f in needed])
     )
-    dates, levels = _history(lake, versions["market_data"], needed, as_of, history_days)
+    closed = market_holidays(lake, versions["holidays"], factors, needed)
+    dates, levels, carried = _history(
+        lake, versions["market_data"], needed, as_of, history_days, closed
+    )
     x0 = dict(zip(needed, levels[-1], strict=True))
-    vols = lake.read("vols", version=versions["vols"], filters=[("date", "=", as_of)]).to_pandas()
+    vols = _vols_on(lake, versions["vols"], as_of, held, factors, closed)
     hierarchy = Hierarchy.from_books(
         [
             (r.book_id, r.desk, r.legal_entity, r.firm)
@@ -144,31 +152,85 @@ def load_risk_inputs(
         hierarchy=hierarchy,
         positions=order,
         versions=versions,
+        closed=closed,
+        carried=carried,
     )
+
+
+def _vols_on(
+    lake: Lake,
+    version: int,
+    as_of: dt.date,
+    held: pd.DataFrame,
+    factors: pd.DataFrame,
+    closed: Mapping[str, frozenset[dt.date]],
+) -> pd.DataFrame:
+    """The implied vols of ``as_of``; an option underlying whose market is closed that
+    day (a holiday of its calendar) keeps the surface of its last open day."""
+    vols = lake.read("vols", version=version, filters=[("date", "=", as_of)]).to_pandas()
+    options = held.loc[held["instrument_type"].str.endswith("option"), "underlying"]
+    shut = sorted(
+        u for u in set(options) - set(vols["underlying"]) if as_of in closed.get(u, frozenset())
+    )
+    if not shut:
+        return vols
+    earlier = lake.read(
+        "vols",
+        version=version,
+        filters=[
+            ("underlying", "in", shut),
+            ("date", "<", as_of),
+            ("date", ">=", as_of - dt.timedelta(days=31)),
+        ],
+    ).to_pandas()
+    last = earlier.loc[earlier.groupby("underlying")["date"].transform("max") == earlier["date"]]
+    return pd.concat([vols, last], ignore_index=True)
 
 
 def _vol_factor(underlying: str) -> str:
     return "VOL." + underlying.split(".")[-1]
 
 
-def _curve_factors(factors: pd.DataFrame, curve_id: str) -> list[str]:
+def _curve_factors(factors: pd.DataFrame, curve_id: str, users: list[str]) -> list[str]:
     """Pillar factors of a curve: ``IR.<CCY>.<TENOR>`` for curve ``<CCY>.ZERO``."""
     prefix = "IR." + curve_id.split(".")[0] + "."
     pillars = [f for f in factors.index if f.startswith(prefix)]
     if not pillars:
-        raise RiskcapError(f"no zero-rate factors for curve {curve_id} ({prefix}*)")
+        shown = ", ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
+        raise RiskcapError(
+            f"no zero-rate factors for curve {curve_id} ({prefix}<tenor>), which {shown} "
+            f"need(s) for discounting: load the curve's pillars as factors (factor_type "
+            f"zero_rate) with their rates in a curves file, or remove those positions"
+        )
     return sorted(pillars, key=lambda f: tenor_years(f.removeprefix(prefix)))
+
+
+# instrument types valued off a zero curve (options and futures for r(t) only)
+_CURVE_USERS = ("bond", "irs", "index_future", "equity_option", "index_option")
+
+
+def discount_curves(held: pd.DataFrame) -> dict[str, list[str]]:
+    """The zero curve each position that needs one is valued on → the instruments.
+
+    A bond or swap names its ``curve_id``; an option or future without one is
+    discounted on its currency's curve (``<CCY>.ZERO``). Shares and index positions
+    need no curve, so a pure equity book runs with none loaded.
+    """
+    users = held.loc[held["instrument_type"].isin(_CURVE_USERS)]
+    curve = users["curve_id"].where(users["curve_id"].notna(), users["currency"] + ".ZERO")
+    out: dict[str, list[str]] = {}
+    for c, instrument in zip(curve, users["instrument_id"], strict=True):
+        out.setdefault(str(c), []).append(str(instrument))
+    return {c: sorted(set(v)) for c, v in sorted(out.items())}
 
 
 def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
     spots = sorted(held["underlying"].dropna().unique())
     options = held["instrument_type"].str.endswith("option")
     vols = sorted({_vol_factor(u) for u in held.loc[options, "underlying"]})
-    uses_curve = held["instrument_type"].isin(["bond", "irs", "index_future"]) | options
-    curve_ids = set(held.loc[held["curve_id"].notna(), "curve_id"])
-    if uses_curve.any() and not curve_ids:
-        curve_ids = {"USD.ZERO"}
-    curves = [f for c in sorted(curve_ids) for f in _curve_factors(factors, c)]
+    curves = [
+        f for c, users in discount_curves(held).items() for f in _curve_factors(factors, c, users)
+    ]
     needed = [*spots, *vols, *curves]
     missing = [f for f in needed if f not in factors.index]
     if missing:
@@ -182,12 +244,15 @@ def factor_history(
     factor_ids: list[str],
     as_of: dt.date,
     since: dt.date | None = None,
+    closed: Mapping[str, frozenset[dt.date]] | None = None,
 ) -> tuple[tuple[dt.date, ...], np.ndarray]:
     """Level history of ``factor_ids`` from ``since`` to ``as_of``, ``(dates, factors)``.
 
-    Every date on which any of the factors has a value, oldest first; NaN where a
-    factor has none (a series that starts later, a holiday of one market). Callers
-    pick the rows where the factors they need are all present.
+    Every date on which any of the factors has a value, oldest first. On a holiday of
+    a factor's market calendar (``closed``) its last level is carried forward (a zero
+    move that day); elsewhere a missing value is NaN (a series that starts later, a
+    price that did not arrive). Callers pick the rows where the factors they need are
+    all present.
     """
     window: list[tuple[str, str, object]] = [("date", "<=", as_of), ("factor_id", "in", factor_ids)]
     if since is not None:
@@ -195,15 +260,24 @@ def factor_history(
     md = lake.read("market_data", version=version, filters=window).to_pandas()
     wide = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
     wide = wide.reindex(columns=factor_ids).sort_index()
-    return tuple(wide.index), wide.to_numpy(dtype=np.float64)
+    levels = wide.to_numpy(dtype=np.float64)
+    carry_forward(tuple(wide.index), levels, factor_ids, closed or {})
+    return tuple(wide.index), levels
 
 
 def _history(
-    lake: Lake, version: int, needed: list[str], as_of: dt.date, days: int | None
-) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    lake: Lake,
+    version: int,
+    needed: list[str],
+    as_of: dt.date,
+    days: int | None,
+    closed: Mapping[str, frozenset[dt.date]],
+) -> tuple[tuple[dt.date, ...], np.ndarray, tuple[str, ...]]:
     # with a number of days, read a generous calendar span, not the whole history
     since = None if days is None else as_of - dt.timedelta(days=int(days * 1.6) + 30)
     dates, levels = factor_history(lake, version, needed, as_of, since)
+    filled = carry_forward(dates, levels, needed, closed)
+    carried = tuple(sorted(f for d, f in filled if d == as_of))
     last = np.isnan(levels[-1]) if dates and dates[-1] == as_of else np.ones(len(needed), bool)
     if last.any():
         missing = [f for f, m in zip(needed, last, strict=True) if m]
@@ -213,7 +287,7 @@ def _history(
     levels = levels[complete]
     if days is not None:
         kept, levels = kept[-days:], levels[-days:]
-    return kept, levels
+    return kept, levels, carried
 
 
 def build_book(
@@ -281,13 +355,16 @@ def build_book(
     assert isinstance(bond, Bond) and isinstance(swap, Swap)
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
-    curve_ids = sorted(set(held["curve_id"].dropna())) or ["USD.ZERO"]
-    if len(curve_ids) > 1:
-        raise RiskcapError(f"one discount curve per run is supported, got {curve_ids}")
-    pillars = _curve_factors(factors, curve_ids[0]) if fs.ids else []
-    prefix = "IR." + curve_ids[0].split(".")[0] + "."
+    curves = discount_curves(held)
+    if len(curves) > 1:
+        raise RiskcapError(f"one discount curve per run is supported, got {sorted(curves)}")
+    pillars: list[str] = []
+    prefix = ""
+    for curve_id, users in curves.items():
+        pillars = _curve_factors(factors, curve_id, users)
+        prefix = "IR." + curve_id.split(".")[0] + "."
     curve = Curve(
-        np.array([tenor_years(p.removeprefix(prefix)) for p in pillars]),
+        np.array([tenor_years(p.removeprefix(prefix)) for p in pillars], dtype=np.float64),
         fs.indices(pillars) if pillars else np.zeros(0, np.int32),
     )
     book = Book(linear, future, option, bond, swap, curve)

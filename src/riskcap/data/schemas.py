@@ -115,9 +115,24 @@ FACTORS = TableSpec(
             _f("synthetic", pa.bool_()),
             _f("source", pa.string(), True),
             _f("description", pa.string(), True),
+            # market calendar of the factor (its holidays in `holidays`); none: every
+            # date the lake has data on is a business day of the factor
+            _f("calendar", pa.string(), True),
         ]
     ),
     key=("factor_id",),
+)
+
+HOLIDAYS = TableSpec(
+    "holidays",
+    pa.schema(
+        [
+            _f("calendar", pa.string()),
+            _f("date", pa.date32()),
+            _f("description", pa.string(), True),
+        ]
+    ),
+    key=("calendar", "date"),
 )
 
 POSITIONS = TableSpec(
@@ -301,6 +316,7 @@ TABLES: dict[str, TableSpec] = {
         CURVES,
         VOLS,
         OBSERVATIONS,
+        HOLIDAYS,
         QUARANTINE,
         PNL_VECTORS,
         RESULTS,

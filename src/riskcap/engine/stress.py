@@ -119,15 +119,40 @@ def hypothetical_scenario(inputs: RiskInputs, s: HypotheticalStress) -> Scenario
     return Scenario(s.name, "hypothetical", s.description, shocks, {"factors_moved": len(moved)})
 
 
+def window_outside_history(inputs: RiskInputs, s: HistoricalStress) -> str | None:
+    """Why the historical window ``s`` cannot be replayed on this history (``None``: it
+    can): it ends after the as-of date or starts before the factors' first date."""
+    if s.end > inputs.as_of:
+        return f"{s.name} ends {s.end}, after the as-of date {inputs.as_of}"
+    if not inputs.dates or s.start < inputs.dates[0]:
+        first = inputs.dates[0] if inputs.dates else "—"
+        return (
+            f"{s.name} starts {s.start}, before the history of the book's factors "
+            f"(which starts {first})"
+        )
+    return None
+
+
 def named_scenarios(
     inputs: RiskInputs, config: StressConfig, only: Sequence[str] | None = None
 ) -> list[Scenario]:
     """The configured historical and hypothetical scenarios (``only``: those names;
-    :func:`riskcap.pipeline.regulatory.stress_scenarios` rejects unknown ones)."""
+    :func:`riskcap.pipeline.regulatory.stress_scenarios` rejects unknown ones).
+
+    A historical window outside the history is left out (the stress task records
+    why, see :func:`window_outside_history`) unless ``only`` names it, which is an
+    error naming the window and the history's span.
+    """
     wanted = set(only) if only else None
-    out = [
-        historical_scenario(inputs, s) for s in config.historical if not wanted or s.name in wanted
-    ]
+    out = []
+    for s in config.historical:
+        if wanted and s.name not in wanted:
+            continue
+        reason = window_outside_history(inputs, s)
+        if reason is None:
+            out.append(historical_scenario(inputs, s))
+        elif wanted:
+            raise RiskcapError(f"stress scenario {reason}; choose a window inside the history")
     out += [
         hypothetical_scenario(inputs, s)
         for s in config.hypothetical

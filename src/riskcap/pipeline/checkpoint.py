@@ -111,7 +111,7 @@ def risk_inputs_to_arrays(
         arrays[f"positions.{col}"] = (
             values.astype(np.float64) if col == "quantity" else values.astype(str)
         )
-    meta = {
+    meta: dict[str, Any] = {
         "as_of": inputs.as_of.isoformat(),
         "factor_ids": list(inputs.factors.ids),
         "factor_types": list(inputs.factor_types),
@@ -120,6 +120,9 @@ def risk_inputs_to_arrays(
         "nodes": list(inputs.hierarchy.nodes),
         "parents": list(inputs.hierarchy.parents),
     }
+    if inputs.closed or inputs.carried:  # only worlds with market calendars carry these
+        meta["closed"] = {f: sorted(d.isoformat() for d in ds) for f, ds in inputs.closed.items()}
+        meta["carried"] = list(inputs.carried)
     return arrays, meta
 
 
@@ -149,4 +152,9 @@ def risk_inputs_from_arrays(
         ),
         positions=positions,
         versions=dict(versions),
+        closed={
+            f: frozenset(dt.date.fromisoformat(d) for d in ds)
+            for f, ds in meta.get("closed", {}).items()
+        },
+        carried=tuple(meta.get("carried", ())),
     )

@@ -43,6 +43,7 @@ INPUT_TABLES = (
     "curves",
     "vols",
     "observations",
+    "holidays",
 )
 
 
@@ -78,7 +79,8 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
     * ``instruments``, ``books``, ``factors``: whole tables;
     * ``market_data``: the whole history up to ``as_of`` (look-backs, stress windows);
     * ``curves``, ``vols``: the ``as_of`` date;
-    * ``observations``: the 12 months up to ``as_of`` (the FRTB eligibility test).
+    * ``observations``: the 12 months up to ``as_of`` (the FRTB eligibility test);
+    * ``holidays``: every market holiday up to ``as_of`` (carried-forward levels).
     """
     prev = previous_as_of(snapshot_dates(lake, versions["positions"]), as_of)
 
@@ -100,6 +102,7 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
         "observations": read(
             "observations", [("date", ">", year_before(as_of)), ("date", "<=", as_of)]
         ),
+        "holidays": read("holidays", [("date", "<=", as_of)]),
     }
 
 

@@ -202,6 +202,7 @@ def frtb(ctx: RunContext) -> TaskOutput:
         list(inputs.factors.ids),
         ctx.as_of,
         f.stressed_from,
+        inputs.closed,
     )
     fig = frtb_figures(
         inputs, tags, modellable, history, f, s.engine.memory_gb, {ima_node: eligible}

@@ -24,6 +24,7 @@ reproduction reads the same history.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,7 @@ from riskcap.engine.stress import (
     reverse_scenario,
     scenario_pnl,
     stressed_var,
+    window_outside_history,
 )
 from riskcap.errors import RiskcapError
 from riskcap.market.factors import shocks_between
@@ -57,6 +59,8 @@ from riskcap.store.catalog import (
     StressedPeriod,
     StressResult,
 )
+
+log = logging.getLogger(__name__)
 
 STRESSED_METHOD = "stressed_hs"
 PNL_TYPES = ("hypothetical", "actual")
@@ -542,6 +546,11 @@ def stress(ctx: RunContext) -> TaskOutput:
     rows = stress_rows(ctx.as_of, inputs, scenarios, pnl)
     ctx.catalog.replace_run_rows(StressResult, ctx.run_id, rows)
     detail: dict[str, Any] = {"scenarios": len(scenarios), "rows": len(rows)}
+    skipped = [r for w in st.historical if (r := window_outside_history(inputs, w))]
+    if skipped:  # recorded with the run: a window the lake's history does not cover
+        detail["skipped_windows"] = skipped
+        for reason in skipped:
+            log.warning("EOD %s: stress window skipped: %s", ctx.as_of, reason)
     if scenarios:
         detail["worst"] = scenarios[int(np.argmin(pnl[0]))].name
     return TaskOutput(json_digest(rows), detail)

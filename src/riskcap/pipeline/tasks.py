@@ -252,6 +252,8 @@ def market_prep(ctx: RunContext) -> TaskOutput:
             "history": [inputs.dates[0].isoformat(), inputs.dates[-1].isoformat()],
             "nodes": len(inputs.hierarchy.nodes),
             "versions": inputs.versions,
+            # levels carried forward from the last close: holidays of their markets
+            "carried_forward": list(inputs.carried),
         },
     )
 
