@@ -112,6 +112,17 @@ def _print_ingest(result: IngestResult) -> None:
             else ""
         )
     )
+    if result.derived_rows:
+        console.print(
+            f"  and {result.derived_rows} factor levels into market_data "
+            f"v{result.derived_version} (derived from the {result.kind.value})"
+        )
+    if result.underived:
+        err_console.print(
+            f"note: no factor defined for {', '.join(result.underived[:5])}"
+            + (f" and {len(result.underived) - 5} more" if len(result.underived) > 5 else "")
+            + ": add them to the factors file to shock them"
+        )
 
 
 @app.command()
@@ -142,21 +153,54 @@ def ingest(
 
 @app.command()
 def ready(
-    source: Annotated[str, typer.Argument(help="Upstream source name, e.g. trades")],
-    as_of: AsOfOpt,
+    sources: Annotated[
+        list[str], typer.Argument(help="Upstream source name(s), e.g. positions trades")
+    ],
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Business date, YYYY-MM-DD")] = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First date of a range (with --to)")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last date of a range")] = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Record that an upstream source delivered everything for a business date."""
+    """Record that upstream sources delivered everything for a date, or for every
+    weekday of ``--from .. --to`` (one call for a backfill)."""
     settings = _settings(config)
-    day = parse_date(as_of)
-    if source not in settings.eod.sources:
+    if (as_of is None) == (start is None or end is None) or (start is None) != (end is None):
+        raise typer.BadParameter("give --as-of DATE, or --from DATE --to DATE")
+    if as_of is not None:
+        days = [parse_date(as_of)]
+    else:
+        first, last = parse_date(str(start)), parse_date(str(end))
+        if last < first:
+            raise typer.BadParameter(f"--to {last} is before --from {first}")
+        days = [
+            first + dt.timedelta(days=i)
+            for i in range((last - first).days + 1)
+            if (first + dt.timedelta(days=i)).weekday() < 5
+        ]
+    unknown = [s for s in sources if s not in settings.eod.sources]
+    if unknown:
         err_console.print(
-            f"note: '{source}' is not one of the configured sources "
+            f"note: {', '.join(unknown)} not among the configured sources "
             f"({', '.join(settings.eod.sources)}); recorded anyway"
         )
-    mark = Catalog.of(settings).mark_ready(source, day)
-    state = "ready" if mark.newly_recorded else "already ready"
-    console.print(f"{source} {state} for {day} (recorded {mark.recorded_at:%Y-%m-%d %H:%M:%S}Z)")
+    catalog = Catalog.of(settings)
+    marks = [catalog.mark_ready(src, day) for day in days for src in sources]
+    catalog.dispose()
+    if len(marks) == 1:
+        mark = marks[0]
+        state = "ready" if mark.newly_recorded else "already ready"
+        console.print(
+            f"{mark.source} {state} for {mark.as_of} "
+            f"(recorded {mark.recorded_at:%Y-%m-%d %H:%M:%S}Z)"
+        )
+        return
+    new = sum(m.newly_recorded for m in marks)
+    console.print(
+        f"{', '.join(sources)} ready for {len(days)} day(s) {days[0]} .. {days[-1]}: "
+        f"{new} new, {len(marks) - new} already recorded"
+    )
 
 
 @app.command()

@@ -32,9 +32,10 @@ def _plain(row: Any) -> dict[str, Any]:
 
 def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
     """The stored FRTB figures of ``day``'s run of record, as plain data."""
-    from riskcap.capital.frtb_ima import OUT_OF_SCOPE
+    from riskcap.capital.frtb_ima import EXPLAINED_MINIMUM, OUT_OF_SCOPE
     from riskcap.cli_risk import _run_of_record
     from riskcap.pipeline.report import node_sort_key
+    from riskcap.risk.backtest import indicative
 
     with Catalog.of(settings) as catalog:
         run_id = _run_of_record(catalog, day)
@@ -47,13 +48,28 @@ def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
             "a run from before FRTB was added: rerun it with --force)"
         )
     results.sort(key=lambda r: (r.node.startswith("ima:"), node_sort_key(r.node)))
+    plain = [
+        {
+            **_plain(r),
+            "reduced_set_adequate": r.explained >= EXPLAINED_MINIMUM,
+            "indicative": indicative(r.observations),
+        }
+        for r in results
+    ]
+    explained = {r.node: r.explained for r in results}
     return {
         "as_of": day.isoformat(),
         "run_id": run_id,
         "regime": "frtb_ima",
         "out_of_scope": list(OUT_OF_SCOPE),
-        "results": [_plain(r) for r in results],
-        "desks": [_plain(d) for d in sorted(desks, key=lambda d: d.node)],
+        "results": plain,
+        "desks": [
+            {
+                **_plain(d),
+                "reduced_set_adequate": explained.get(d.node, 1.0) >= EXPLAINED_MINIMUM,
+            }
+            for d in sorted(desks, key=lambda d: d.node)
+        ],
         "risk_factors": [_plain(f) for f in sorted(factors, key=lambda f: f.factor_id)],
     }
 
@@ -104,7 +120,7 @@ def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None
             _m(r["es_fc"]),
             _m(r["es_rc"]),
             _m(r["es_rs"]),
-            f"{r['explained']:.0%}",
+            f"{r['explained']:.0%}" + ("" if r["reduced_set_adequate"] else " ⚠"),
             _m(r["es"]),
             _m(r["imcc"]),
             _m(r["ses"]),
@@ -123,6 +139,17 @@ def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None
         f"{first['stressed_end']}; ES = ES_R,S · max(ES_F,C / ES_R,C, 1); reduced set "
         "must explain ≥ 75 % (expl. = ES_R,C / ES_F,C)"
     )
+    short = [r["node"] for r in rows if not r["reduced_set_adequate"]]
+    if short:
+        out.print(
+            f"⚠ reduced set explains less than 75 % (MAR33.5(2)(c)) at {', '.join(short)}: "
+            "widen frtb.reduced_factor_types / frtb.reduced_factors"
+        )
+    if first["indicative"]:
+        out.print(
+            f"indicative: the firm backtest behind m_c has {first['observations']} "
+            "observations, fewer than 250"
+        )
     ima = next((r for r in rows if r["node"].startswith("ima:")), None)
     if ima is not None:
         members = ima["detail"].get("eligible_desks", [])
@@ -134,7 +161,9 @@ def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for col in ("desk", "exc. 99%", "exc. 97.5%", "days", "Spearman", "KS", "PLA", "IMA"):
+    for col in (
+        "desk", "exc. 99%", "exc. 97.5%", "days", "Spearman", "KS", "PLA", "reduced set", "IMA"
+    ):  # fmt: skip
         desks.add_column(col, no_wrap=True)
     for d in report["desks"]:
         desks.add_row(
@@ -145,6 +174,7 @@ def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None
             "—" if d["spearman"] is None else f"{d['spearman']:.3f}",
             "—" if d["ks"] is None else f"{d['ks']:.3f}",
             d["pla_zone"],
+            "ok" if d["reduced_set_adequate"] else "< 75 % ⚠",
             "yes" if d["eligible"] else "no",
         )
     out.print(desks)

@@ -17,6 +17,7 @@ from riskcap.cli_options import AllNodesOpt, AsOfOpt, ConfigOpt, JsonOpt, parse_
 from riskcap.config import Settings, load_settings
 from riskcap.data.lake import Lake
 from riskcap.errors import NotFoundError
+from riskcap.risk.backtest import BASEL_OBSERVATIONS, indicative
 from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
 
 console = Console()
@@ -94,6 +95,7 @@ def backtest(
             "method": method,
             "confidence": confidence,
             "statistics": {k: v.as_dict() for k, v in stats.items()},
+            "indicative": any(indicative(s.traffic_light.observations) for s in stats.values()),
             "exceptions": [
                 {
                     "date": r.as_of.isoformat(),
@@ -138,6 +140,12 @@ def backtest(
     for label, fmt in lines:
         table.add_row(label, *(fmt(s) for s in stats.values()))
     console.print(table)
+    few = min(s.traffic_light.observations for s in stats.values())
+    if indicative(few):
+        console.print(
+            f"indicative: the traffic light rests on {few} observations, fewer than the "
+            f"{BASEL_OBSERVATIONS} of the Basel backtest (MAR99)"
+        )
     if exceptions.empty:
         console.print("no exceptions")
         return
@@ -203,6 +211,7 @@ def capital(
                 }
                 for r in shown
             ],
+            "indicative": bool(shown) and indicative(shown[0].observations),
         }
         typer.echo(json.dumps(doc))
         return
@@ -253,6 +262,11 @@ def print_capital(
         f"traffic light {first.zone}: {first.exceptions} exceptions in "
         f"{first.observations} observations, {settings.capital.backtest_pnl.value} P&L); "
         f"averages over {first.var_days} day(s) of {settings.capital.average_days}"
+        + (
+            f" — indicative: fewer than {BASEL_OBSERVATIONS} backtest observations"
+            if indicative(first.observations)
+            else ""
+        )
     )
     if period is not None:
         out.print(

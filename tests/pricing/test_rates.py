@@ -63,3 +63,32 @@ def test_interpolation_weights_reproduce_interp() -> None:
     assert w.shape == (7, 5, 4)
     np.testing.assert_allclose(w.sum(axis=-1), 1.0, rtol=1e-15)
     np.testing.assert_allclose(w @ rates, np.interp(t, TENORS, rates), rtol=1e-14)
+
+
+def test_a_book_without_a_curve_values_its_shares() -> None:
+    """Issue 27, blocker 2: a book of shares only carries a curve of no pillars; its
+    (empty) curve families must not index it."""
+    import numpy as np
+
+    from riskcap.pricing.book import (
+        Bond,
+        Book,
+        Curve,
+        Future,
+        Linear,
+        Option,
+        Swap,
+        empty_family,
+        position_values,
+    )
+
+    book = Book(
+        Linear(np.array([0, 0], np.int32), np.array([10.0, -3.0]), np.array([0, 1], np.int32)),
+        empty_family(Future, 8),  # type: ignore[arg-type]
+        empty_family(Option, 8),  # type: ignore[arg-type]
+        empty_family(Bond, 8),  # type: ignore[arg-type]
+        empty_family(Swap, 8),  # type: ignore[arg-type]
+        Curve(np.zeros(0), np.zeros(0, np.int32)),
+    )
+    values = np.asarray(position_values(book, np.array([100.0, 50.0])))
+    np.testing.assert_array_equal(values, [1000.0, -150.0])

@@ -30,9 +30,11 @@ from riskcap.api.deps import (
     visible,
 )
 from riskcap.api.whatif import ProposedTrade
+from riskcap.capital.frtb_ima import EXPLAINED_MINIMUM
 from riskcap.config import INFRASTRUCTURE_SECTIONS, redacted_config
 from riskcap.engine.hierarchy import Hierarchy
 from riskcap.errors import InvalidInput, NotFoundError, RiskcapError
+from riskcap.risk.backtest import indicative
 from riskcap.risk.measures import var_es
 from riskcap.store.catalog import (
     BacktestException,
@@ -400,6 +402,7 @@ def backtests(
                     exceptions=c.exceptions,
                     observations=c.observations,
                     multiplier=c.multiplier,
+                    indicative=indicative(c.observations),
                 )
             )
     return S.Backtests(exceptions=exceptions, zones=zones)
@@ -418,8 +421,21 @@ def capital(
     basel = _visible_rows(st, caller, st.catalog.run_rows(CapitalResult, run.run_id), node)
     frtb = _visible_rows(st, caller, st.catalog.run_rows(FrtbResult, run.run_id), node)
     return S.Capital(
-        basel25=[S.CapitalOut.model_validate(r) for r in basel],
-        frtb=[S.FrtbOut.model_validate(r) for r in frtb],
+        basel25=[
+            S.CapitalOut.model_validate(r).model_copy(
+                update={"indicative": indicative(r.observations)}
+            )
+            for r in basel
+        ],
+        frtb=[
+            S.FrtbOut.model_validate(r).model_copy(
+                update={
+                    "indicative": indicative(r.observations),
+                    "reduced_set_adequate": r.explained >= EXPLAINED_MINIMUM,
+                }
+            )
+            for r in frtb
+        ],
     )
 
 

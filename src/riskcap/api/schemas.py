@@ -175,6 +175,7 @@ class ZoneOut(BaseModel):
     exceptions: int
     observations: int
     multiplier: float
+    indicative: bool = Field(description="Fewer than 250 observations (MAR99): indicative")
 
 
 class Backtests(BaseModel):
@@ -199,6 +200,9 @@ class CapitalOut(_Out):
     zone: str
     exceptions: int
     observations: int
+    indicative: bool = Field(
+        False, description="The backtest behind the multiplier has < 250 observations"
+    )
 
 
 class FrtbOut(_Out):
@@ -214,6 +218,14 @@ class FrtbOut(_Out):
     es_rs: float
     multiplier: float
     zone: str
+    observations: int
+    explained: float = Field(description="ES_R,C / ES_F,C: share the reduced set explains")
+    reduced_set_adequate: bool = Field(
+        False, description="The reduced set explains at least 75 % (MAR33.5(2)(c))"
+    )
+    indicative: bool = Field(
+        False, description="The backtest behind the multiplier has < 250 observations"
+    )
 
 
 class Capital(BaseModel):

@@ -403,7 +403,13 @@ def write_market_files(bundle: MarketBundle, out_dir: Path) -> dict[str, Path]:
         "observations": out_dir / "observations.parquet",
     }
     bundle.factors.to_csv(paths["factors"], index=False)
-    bundle.market_data.to_parquet(paths["market-data"], index=False)
+    # rates and vols come from the curves and vols files (the ingest derives their
+    # factor levels): the market-data file holds the prices only
+    derived = bundle.factors.loc[
+        bundle.factors["factor_type"].isin(["zero_rate", "implied_vol"]), "factor_id"
+    ]
+    prices = bundle.market_data.loc[~bundle.market_data["factor_id"].isin(set(derived))]
+    prices.to_parquet(paths["market-data"], index=False)
     bundle.curves.to_parquet(paths["curves"], index=False)
     bundle.vols.to_parquet(paths["vols"], index=False)
     bundle.observations.to_parquet(paths["observations"], index=False)

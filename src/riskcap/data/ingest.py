@@ -14,7 +14,9 @@ A file goes through four gates, in order:
    rows land in the target table in **one** commit tagged with the file's sha256.
 
 Ingesting the same content again (same sha256 into the same table) is a no-op that
-says so. The target table's writer lock is held from the duplicate check to the
+says so. A curves or vols file also writes the factor levels it defines into
+``market_data`` (:func:`derive_factor_levels`): rates and vols are loaded once.
+The target table's writer lock is held from the duplicate check to the
 commit, so two processes never interleave.
 """
 
@@ -37,6 +39,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskcap.data.factor_names import VOL_FACTOR_TENOR, curve_pillar, vol_factor
 from riskcap.data.identifiers import identifier_problem, normalise, text_problem
 from riskcap.data.lake import Lake, WriteMode, sql_literal
 from riskcap.data.schemas import (
@@ -147,6 +150,10 @@ class IngestResult:
     quarantine_version: int
     already_ingested: bool = False
     rule_counts: dict[str, int] = field(default_factory=dict)
+    # curves / vols: factor levels written to market_data (IR.<CCY>.<TENOR>, VOL.<X>)
+    derived_rows: int = 0
+    derived_version: int | None = None
+    underived: tuple[str, ...] = ()  # derivable factors missing from `factors`
 
 
 _KIND_TABLE: dict[IngestKind, TableSpec] = {
@@ -780,6 +787,9 @@ def ingest_file(
             "rows_quarantined": str(len(bad_rows)),
         }
         version = _land(lake, kind, spec, data, meta)
+    derived = None
+    if kind in (IngestKind.CURVES, IngestKind.VOLS) and len(good):
+        derived = derive_factor_levels(lake, kind, good, sha)
     log.info(
         "%s: %d rows into %s v%d, %d quarantined", path, len(good), table, version, len(bad_rows)
     )
@@ -794,6 +804,81 @@ def ingest_file(
         table_version=version,
         quarantine_version=quarantine_version,
         rule_counts=rule_counts,
+        derived_rows=derived.rows if derived else 0,
+        derived_version=derived.version if derived else None,
+        underived=derived.undefined if derived else (),
+    )
+
+
+@dataclass(frozen=True)
+class _Derived:
+    rows: int
+    version: int | None
+    undefined: tuple[str, ...]
+
+
+def derive_factor_levels(lake: Lake, kind: IngestKind, rows: pd.DataFrame, sha: str) -> _Derived:
+    """Write the factor levels a curves or vols file defines into ``market_data``.
+
+    A curve ``<CCY>.ZERO`` gives each pillar's zero rate as ``IR.<CCY>.<TENOR>``; a vol
+    surface gives ``VOL.<X>``, its ATM vol at the 1Y tenor (linear in tenor, flat
+    outside), as the engine's shocks need (:mod:`riskcap.data.factor_names`). Only
+    factors defined in ``factors`` are written; the others are returned by name. The
+    write is one upsert commit (an append when none of the factors has levels yet),
+    tagged ``derive`` with the source file's sha256.
+    """
+    if kind is IngestKind.CURVES:
+        levels = pd.DataFrame(
+            {
+                "date": rows["date"],
+                "factor_id": [
+                    curve_pillar(c, float(t))
+                    for c, t in zip(rows["curve_id"], rows["tenor_years"], strict=True)
+                ],
+                "value": rows["zero_rate"].astype(float),
+            }
+        )
+    else:
+        levels = _vol_at_tenor(rows, VOL_FACTOR_TENOR)
+    defined = set(lake.read("factors", columns=["factor_id"]).column("factor_id").to_pylist())
+    undefined = tuple(sorted(set(levels["factor_id"]) - defined))
+    levels = levels.loc[levels["factor_id"].isin(defined)]
+    if levels.empty:
+        return _Derived(0, None, undefined)
+    data = pa.Table.from_pandas(
+        levels.reset_index(drop=True), schema=MARKET_DATA.schema, preserve_index=False
+    )
+    meta = {"operation": "derive", "source_sha256": sha, "derived_from": kind.value}
+    with lake.lock(MARKET_DATA.name):
+        existing = lake.read(
+            MARKET_DATA.name,
+            filters=[("factor_id", "in", sorted(set(levels["factor_id"])))],
+            columns=["factor_id"],
+        )
+        mode = WriteMode.UPSERT if existing.num_rows else WriteMode.APPEND
+        version = lake.write(MARKET_DATA.name, data, mode=mode, metadata=meta)
+    return _Derived(len(levels), version, undefined)
+
+
+def _vol_at_tenor(rows: pd.DataFrame, tenor: float) -> pd.DataFrame:
+    """Each (underlying, date) surface's vol at ``tenor``: linear between the pillars
+    around it, the nearest pillar's outside them (as ``np.interp``), vectorised."""
+    key = ["underlying", "date"]
+    points = rows[[*key, "tenor_years", "implied_vol"]].astype(
+        {"tenor_years": float, "implied_vol": float}
+    )
+    points = points.sort_values([*key, "tenor_years"], kind="mergesort")
+    t = points["tenor_years"]
+    lo = points.loc[t <= tenor].groupby(key).last()
+    hi = points.loc[t >= tenor].groupby(key).first()
+    both = lo.join(hi, how="outer", lsuffix="_lo", rsuffix="_hi")
+    t_lo, v_lo = both["tenor_years_lo"], both["implied_vol_lo"]
+    t_hi, v_hi = both["tenor_years_hi"], both["implied_vol_hi"]
+    between = v_lo + (tenor - t_lo) * (v_hi - v_lo) / (t_hi - t_lo)
+    vol = between.where(t_hi > t_lo, v_lo).fillna(v_lo).fillna(v_hi)
+    out = vol.rename("value").reset_index()
+    return pd.DataFrame(
+        {"date": out["date"], "factor_id": out["underlying"].map(vol_factor), "value": out["value"]}
     )
 
 

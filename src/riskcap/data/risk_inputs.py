@@ -16,7 +16,6 @@ pins the versions it read, and builds
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from riskcap.data.calendars import carry_forward, market_holidays
+from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
 from riskcap.data.lake import Lake
 from riskcap.engine.hierarchy import Hierarchy
 from riskcap.engine.local import Market
@@ -32,17 +32,7 @@ from riskcap.market.factors import FactorSet
 from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
 from riskcap.pricing.rates import payment_times
 
-_TENOR = re.compile(r"^(\d+(?:\.\d+)?)([DWMY])$")
-_TENOR_YEARS = {"D": 1 / 365, "W": 7 / 365, "M": 1 / 12, "Y": 1.0}
 _SCHEDULE_MIN_WIDTH = 8
-
-
-def tenor_years(label: str) -> float:
-    """``'3M'`` → 0.25, ``'10Y'`` → 10.0."""
-    m = _TENOR.match(label)
-    if not m:
-        raise ValueError(f"not a tenor label: {label!r}")
-    return float(m.group(1)) * _TENOR_YEARS[m.group(2)]
 
 
 @dataclass(frozen=True)
@@ -187,13 +177,9 @@ def _vols_on(
     return pd.concat([vols, last], ignore_index=True)
 
 
-def _vol_factor(underlying: str) -> str:
-    return "VOL." + underlying.split(".")[-1]
-
-
 def _curve_factors(factors: pd.DataFrame, curve_id: str, users: list[str]) -> list[str]:
     """Pillar factors of a curve: ``IR.<CCY>.<TENOR>`` for curve ``<CCY>.ZERO``."""
-    prefix = "IR." + curve_id.split(".")[0] + "."
+    prefix = curve_prefix(curve_id)
     pillars = [f for f in factors.index if f.startswith(prefix)]
     if not pillars:
         shown = ", ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
@@ -227,7 +213,7 @@ def discount_curves(held: pd.DataFrame) -> dict[str, list[str]]:
 def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
     spots = sorted(held["underlying"].dropna().unique())
     options = held["instrument_type"].str.endswith("option")
-    vols = sorted({_vol_factor(u) for u in held.loc[options, "underlying"]})
+    vols = sorted({vol_factor(u) for u in held.loc[options, "underlying"]})
     curves = [
         f for c, users in discount_curves(held).items() for f in _curve_factors(factors, c, users)
     ]
@@ -325,7 +311,7 @@ def build_book(
 
     opt = held.loc[kinds.str.endswith("option")]
     t_opt = _years(opt["expiry"], as_of)
-    vol_ids = [_vol_factor(u) for u in opt["underlying"]]
+    vol_ids = [vol_factor(u) for u in opt["underlying"]]
     scale = np.array(
         [
             _term_vol(vols, u, t) / x0[v]
@@ -362,7 +348,7 @@ def build_book(
     prefix = ""
     for curve_id, users in curves.items():
         pillars = _curve_factors(factors, curve_id, users)
-        prefix = "IR." + curve_id.split(".")[0] + "."
+        prefix = curve_prefix(curve_id)
     curve = Curve(
         np.array([tenor_years(p.removeprefix(prefix)) for p in pillars], dtype=np.float64),
         fs.indices(pillars) if pillars else np.zeros(0, np.int32),

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskcap.data.factor_names import VOL_FACTOR_TENOR, vol_factor
 from riskcap.errors import InputFileError
 
 BUNDLED_SHA256 = {
@@ -49,7 +50,6 @@ CURVE_TENORS: tuple[tuple[str, float], ...] = (
     ("30Y", 30.0),
 )
 VOL_TENORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
-VOL_FACTOR_TENOR = 1.0
 INDEX_FACTOR = "IDX.SP500"
 
 
@@ -185,7 +185,7 @@ def synthetic_observations(
     frames = []
     for r in factors.itertuples():
         fid, ftype = str(r.factor_id), str(r.factor_type)
-        if ftype == "implied_vol" and fid != "VOL." + INDEX_FACTOR.split(".")[-1]:
+        if ftype == "implied_vol" and fid != vol_factor(INDEX_FACTOR):
             lo, hi = np.log(VOL_OBSERVATION_RATES[0]), np.log(VOL_OBSERVATION_RATES[1])
             rate = float(np.exp(rng.uniform(lo, hi)))
             keep = rng.uniform(size=len(days)) < rate
@@ -221,7 +221,7 @@ def market_bundle(seed: int) -> MarketBundle:
     vol_long = pd.DataFrame(
         {
             "date": vol_1y["date"],
-            "factor_id": "VOL." + vol_1y["underlying"].str.split(".").str[-1],
+            "factor_id": vol_1y["underlying"].map(vol_factor),
             "value": vol_1y["implied_vol"],
         }
     )

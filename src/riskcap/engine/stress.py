@@ -18,7 +18,8 @@ import numpy as np
 from jaxtyping import Array
 
 from riskcap.config import CapitalConfig, HistoricalStress, HypotheticalStress, StressConfig
-from riskcap.data.risk_inputs import RiskInputs, tenor_years
+from riskcap.data.factor_names import tenor_years
+from riskcap.data.risk_inputs import RiskInputs
 from riskcap.engine.local import padded_book, revalue
 from riskcap.errors import RiskcapError
 from riskcap.market.factors import apply_shocks, shocks_between

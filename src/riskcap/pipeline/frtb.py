@@ -25,6 +25,7 @@ scope of the firm's IMA capital (MAR33.41's aggregate over eligible desks).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import numpy as np
@@ -47,12 +48,14 @@ from riskcap.data.lake import sql_literal
 from riskcap.data.risk_inputs import RiskInputs, factor_history
 from riskcap.data.schemas import RESULTS
 from riskcap.engine.frtb import SCOPE_ALL, FactorTags, FrtbFigures, frtb_figures, tag_factors
+from riskcap.errors import RiskcapError
 from riskcap.pipeline.fingerprint import json_digest, table_digest
 from riskcap.pipeline.regulatory import PNL_TYPES, _recent, firm_traffic_light, prior_rows
 from riskcap.pipeline.tasks import RunContext, TaskOutput, _replace_run_rows
 from riskcap.risk.pla import PlaResult, pla_test
 from riskcap.store.catalog import FrtbDeskTest, FrtbResult, RiskFactorEligibility
 
+log = logging.getLogger(__name__)
 FRTB_METHOD = "frtb_ima"
 DESK_OBSERVATIONS = 250  # MAR32: the most recent 12 months
 IMA_PREFIX = "ima:"
@@ -188,6 +191,24 @@ def frtb(ctx: RunContext) -> TaskOutput:
     tags: FactorTags = tag_factors(inputs.factors.ids, inputs.factor_types, f)
     eligibility = factor_eligibility(ctx, inputs)
     modellable = np.array([eligibility[fid].modellable for fid in inputs.factors.ids])
+    if f.rfet and not any(e.observations for e in eligibility.values()):
+        # a new lake without FRTB data: say so in the run instead of failing the EOD
+        reason = (
+            f"not computed: no real-price observations of the book's factors in the 12 "
+            f"months to {ctx.as_of} (MAR31.12), so no factor is modellable; load them with "
+            "`riskcap ingest observations FILE`, or set frtb.rfet = false (every factor "
+            "modellable) or frtb.enabled = false"
+        )
+        log.warning("EOD %s: FRTB IMA %s", ctx.as_of, reason)
+        return TaskOutput(json_digest({"frtb": "no observations"}), {"skipped": reason})
+    if not (tags.reduced & modellable).any():
+        raise RiskcapError(
+            f"FRTB: no modellable factor is in the reduced set (MAR33.5): "
+            f"{int(modellable.sum())} of {len(modellable)} factors pass the RFET, "
+            f"{int(tags.reduced.sum())} are in the reduced set (frtb.reduced_factor_types "
+            f"= {f.reduced_factor_types}, frtb.reduced_factors = {f.reduced_factors}); "
+            "widen the reduced set or load the observations its factors lack"
+        )
 
     desks = [n for n in inputs.hierarchy.nodes if n.startswith("desk:")]
     backtests, plas, observations = desk_tests(ctx, desks)

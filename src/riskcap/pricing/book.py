@@ -117,7 +117,14 @@ def _curve_rates(curve: Curve, x: Float[Array, " f"]) -> Float[Array, " k"]:
 
 
 def _zero(curve: Curve, x: Float[Array, " f"], t: Float[Array, ...]) -> Float[Array, ...]:
-    """Zero rates at times ``t`` (linear in zero rate, flat outside; see rates.py)."""
+    """Zero rates at times ``t`` (linear in zero rate, flat outside; see rates.py).
+
+    A book with no curve (shares and indices only) has a curve of no pillars; the
+    families that would read it are then empty, and their rates are zeros of ``t``'s
+    shape (decided at trace time: the pillar count is static).
+    """
+    if curve.tenors.shape[0] == 0:
+        return jnp.zeros_like(jnp.asarray(t, jnp.float64))
     return interpolation_weights(curve.tenors, t) @ _curve_rates(curve, x)
 
 

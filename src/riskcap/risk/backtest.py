@@ -52,6 +52,14 @@ from jaxtyping import ArrayLike, Bool, Float
 from scipy.stats import binom, chi2
 
 BASEL_OBSERVATIONS = 250
+
+
+def indicative(observations: int) -> bool:
+    """Whether a zone or capital figure rests on fewer than the 250 observations the
+    Basel backtest needs (it is then shown as *indicative*)."""
+    return observations < BASEL_OBSERVATIONS
+
+
 BASEL_CONFIDENCE = 0.99
 GREEN_BOUNDARY = 0.95  # cumulative probability where the yellow zone starts
 RED_BOUNDARY = 0.9999  # cumulative probability where the red zone starts

@@ -145,7 +145,9 @@ async function backtest(node) {
   const z = b.zones.find((r) => r.node === node);
   const badge = $("zone");
   badge.className = "zone " + (z ? z.zone : "");
-  badge.textContent = z ? `${z.zone}: ${z.exceptions} in ${z.observations} days (×${z.multiplier})` : "";
+  badge.textContent = z ? `${z.zone}: ${z.exceptions} in ${z.observations} days (×${z.multiplier})` +
+    (z.indicative ? " · indicative (< 250 days)" : "") : "";
+  badge.dataset.indicative = z && z.indicative ? "true" : "false";
 }
 
 async function capital(node) {
