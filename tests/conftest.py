@@ -19,7 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from riskcap.config import Settings, settings_for_dir
-from riskcap.data.ingest import IngestKind, ingest_file
+from riskcap.data.contract import IngestKind
+from riskcap.data.ingest import ingest_file
 from riskcap.data.lake import Lake
 from riskcap.store.catalog import Catalog
 

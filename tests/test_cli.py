@@ -184,3 +184,33 @@ def test_a_rejected_ingest_always_exits_with_its_code(workdir: Path) -> None:
         assert proc.returncode == IngestRejected.exit_code, proc.stderr
         lines = proc.stderr.strip().splitlines()
         assert len(lines) == 1 and "invalid_identifier" in lines[0], proc.stderr
+
+
+def test_the_command_line_loads_no_maths_or_storage_until_a_command_needs_it() -> None:
+    """`riskcap --help`, `init`, `schema` stay fast (issue 27: ~2 s before): importing
+    the CLI loads none of JAX, SciPy, pandas, NumPy, Arrow, Delta or SQLAlchemy.
+    (benchmarks/cli_startup.py measures the time; a test never asserts one.)"""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, riskcap.cli; "
+        "print(sorted(m for m in ('jax', 'scipy', 'pandas', 'numpy', 'pyarrow', 'deltalake',"
+        " 'sqlalchemy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_ready_takes_several_sources_and_a_date_range(workdir: Path) -> None:
+    from riskcap.config import load_settings
+    from riskcap.store.catalog import Catalog
+
+    assert run(["ready", "positions", "trades", "--from", "2022-01-06", "--to", "2022-01-11"]) == 0
+    with Catalog(load_settings(workdir / "riskcap.toml").catalog_url) as catalog:
+        for day in ("2022-01-06", "2022-01-07", "2022-01-10", "2022-01-11"):  # weekdays
+            assert {"positions", "trades"} <= catalog.ready_sources(dt.date.fromisoformat(day))
+        assert catalog.ready_sources(dt.date(2022, 1, 8)) == set()  # a Saturday
+    assert run(["ready", "trades", "--from", "2022-01-06"]) == 2  # a range needs --to
+    assert run(["ready", "trades", "--as-of", "2022-01-06", "--from", "2022-01-06"]) == 2
+    assert run(["ready", "trades", "--from", "2022-01-07", "--to", "2022-01-06"]) == 2

@@ -15,9 +15,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -27,12 +28,13 @@ from riskcap.cli_risk import register as register_risk_commands
 from riskcap.cli_runs import register as register_pipeline_commands
 from riskcap.cli_service import register as register_service_commands
 from riskcap.config import Settings, default_config_text, load_settings
-from riskcap.data.ingest import DateFormat, IngestKind, IngestResult, ingest_file
-from riskcap.data.lake import Lake
-from riskcap.data.schemas import TABLES
-from riskcap.engine.hierarchy import Hierarchy
+from riskcap.data.kinds import DateFormat, IngestKind
 from riskcap.errors import NotFoundError, RiskcapError
-from riskcap.store.catalog import Catalog
+
+if TYPE_CHECKING:  # heavy modules load in the commands that use them (fast --help)
+    from riskcap.data.ingest import IngestResult
+    from riskcap.data.lake import Lake
+    from riskcap.engine.hierarchy import Hierarchy
 
 app = typer.Typer(
     name="riskcap",
@@ -64,7 +66,15 @@ def _settings(config: Path | None) -> Settings:
 
 
 def _lake(settings: Settings) -> Lake:
+    from riskcap.data.lake import Lake
+
     return Lake.of(settings)
+
+
+def _catalog(settings: Settings) -> Any:
+    from riskcap.store.catalog import Catalog
+
+    return Catalog.of(settings)
 
 
 @app.callback()
@@ -128,7 +138,10 @@ def _print_ingest(result: IngestResult) -> None:
 @app.command()
 def ingest(
     kind: Annotated[IngestKind, typer.Argument(help="What the file holds")],
-    file: Annotated[Path, typer.Argument(help="CSV, CSV.gz or Parquet file")],
+    file: Annotated[Path | None, typer.Argument(help="CSV, CSV.gz or Parquet file")] = None,
+    describe: Annotated[
+        bool, typer.Option("--describe", help="Print the columns this kind of file takes")
+    ] = False,
     date_format: Annotated[
         DateFormat,
         typer.Option(
@@ -140,6 +153,13 @@ def ingest(
     config: ConfigOpt = None,
 ) -> None:
     """Validate a file and land its good rows in the lake (bad rows to quarantine)."""
+    if describe:
+        _print_contract(kind)
+        return
+    if file is None:
+        raise typer.BadParameter("give the FILE to ingest (or --describe)")
+    from riskcap.data.ingest import ingest_file
+
     settings = _settings(config)
     result = ingest_file(
         _lake(settings),
@@ -149,6 +169,49 @@ def ingest(
         date_format=date_format,
     )
     _print_ingest(result)
+
+
+def _print_contract(kind: IngestKind) -> None:
+    from riskcap.data.contract import KIND_PURPOSE, KIND_TABLE, rows
+
+    table = Table(
+        title=f"{kind.value} file → table {KIND_TABLE[kind].name}: {KIND_PURPOSE[kind]}",
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+    )
+    for col in ("column", "type", "required", "meaning", "example"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("column", "required"))
+    for r in rows(kind):
+        table.add_row(*r.values())
+    console.print(table)
+
+
+@app.command()
+def schema(
+    kind: Annotated[
+        IngestKind | None, typer.Argument(help="A kind of input file (default: every kind)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON Schema of one row (per kind)")
+    ] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="The whole reference as Markdown")
+    ] = False,
+) -> None:
+    """The input contract: the columns each kind of file takes (type, required,
+    meaning, example); dates are ISO unless `ingest --date-format` says otherwise."""
+    from riskcap.data.contract import json_schema
+    from riskcap.data.contract import markdown as contract_markdown
+
+    kinds = [kind] if kind is not None else list(IngestKind)
+    if markdown:
+        typer.echo(contract_markdown())
+    elif as_json:
+        doc = {k.value: json_schema(k) for k in kinds}
+        typer.echo(json.dumps(doc[kinds[0].value] if kind is not None else doc, indent=2))
+    else:
+        for k in kinds:
+            _print_contract(k)
 
 
 @app.command()
@@ -185,7 +248,7 @@ def ready(
             f"note: {', '.join(unknown)} not among the configured sources "
             f"({', '.join(settings.eod.sources)}); recorded anyway"
         )
-    catalog = Catalog.of(settings)
+    catalog = _catalog(settings)
     marks = [catalog.mark_ready(src, day) for day in days for src in sources]
     catalog.dispose()
     if len(marks) == 1:
@@ -211,7 +274,7 @@ def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     settings = _settings(config)
     result = build_snapshot(
         _lake(settings),
-        Catalog.of(settings),
+        _catalog(settings),
         parse_date(as_of),
         sources=settings.eod.sources,
         zero_tolerance=settings.eod.zero_quantity_tolerance,
@@ -231,7 +294,7 @@ def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     from riskcap.errors import DataQualityError
 
     settings = _settings(config)
-    catalog = Catalog.of(settings)
+    catalog = _catalog(settings)
     try:
         results = run_quality_gate(_lake(settings), catalog, parse_date(as_of), settings.quality)
     except DataQualityError as exc:
@@ -526,6 +589,8 @@ def lake_tables(config: ConfigOpt = None) -> None:
     table.add_column("table")
     table.add_column("version", justify="right")
     table.add_column("partitioned by")
+    from riskcap.data.schemas import TABLES
+
     for name, spec in TABLES.items():
         v = lake.version(name)
         table.add_row(name, "—" if v < 0 else str(v), ", ".join(spec.partition_by))
@@ -576,25 +641,59 @@ def lake_show(
     version: Annotated[int | None, typer.Option("--version", help="Table version")] = None,
     at: Annotated[str | None, typer.Option("--at", help="ISO timestamp (UTC if naive)")] = None,
     limit: Annotated[int, typer.Option(help="Rows to print")] = 20,
+    columns: Annotated[
+        str | None, typer.Option("--columns", help="Comma-separated columns to show")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines: one object per row")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Print a table's rows, optionally as of a version or a timestamp."""
+    """Print a table's rows, optionally as of a version or a timestamp. Rows too wide
+    for the terminal print one field per line."""
     lake = _lake(_settings(config))
     ts = _timestamp(at) if at else None
     if version is not None and ts is not None:
         raise typer.BadParameter("give --version or --at, not both")
+    wanted = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     data = lake.read(table_name, version=version, at=ts)
+    if wanted:
+        unknown = [c for c in wanted if c not in data.column_names]
+        if unknown:
+            raise typer.BadParameter(
+                f"no column {', '.join(unknown)} in {table_name}; columns: "
+                f"{', '.join(data.column_names)}"
+            )
+        data = data.select(wanted)
     dtab = lake.table(table_name, version=version, at=ts)
-    frame = data.slice(0, limit).to_pandas()
-    table = Table(
-        title=f"{table_name} v{dtab.version()}: {data.num_rows} rows"
-        + (f" (first {limit})" if data.num_rows > limit else "")
+    rows = data.slice(0, limit).to_pylist()
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, default=str, ensure_ascii=False))
+        return
+    title = f"{table_name} v{dtab.version()}: {data.num_rows} rows" + (
+        f" (first {limit})" if data.num_rows > limit else ""
     )
-    for col in frame.columns:
-        table.add_column(str(col))
-    for row in frame.itertuples(index=False):
-        table.add_row(*("" if v is None else str(v) for v in row))
+    shown = [[_cell(v) for v in row.values()] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in shown)]) for i, c in enumerate(data.column_names)]
+    if sum(widths) + 3 * len(widths) > console.width:  # too wide: one field per line
+        console.print(title, markup=False)
+        name_width = max(len(c) for c in data.column_names)
+        for n, row in enumerate(shown, 1):
+            console.print(f"-- row {n}", style="bold")
+            for c, v in zip(data.column_names, row, strict=True):
+                console.print(f"  {c:<{name_width}}  {v}", markup=False, highlight=False)
+        return
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    for col in data.column_names:
+        table.add_column(str(col), no_wrap=True)
+    for row in shown:
+        table.add_row(*row)
     console.print(table)
+
+
+def _cell(value: object) -> str:
+    """A value for the terminal: control characters escaped, never markup."""
+    text = "" if value is None else str(value)
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -12,10 +12,18 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import AllNodesOpt, AsOfOpt, ConfigOpt, JsonOpt, parse_date
+from riskcap.cli_options import (
+    AllNodesOpt,
+    AsOfOpt,
+    ConfigOpt,
+    JsonOpt,
+    Money,
+    Units,
+    UnitsOpt,
+    parse_date,
+)
 from riskcap.config import Settings, load_settings
 from riskcap.errors import NotFoundError
-from riskcap.store.catalog import Catalog, FrtbDeskTest, FrtbResult, RiskFactorEligibility
 
 console = Console()
 
@@ -36,6 +44,7 @@ def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
     from riskcap.cli_risk import _run_of_record
     from riskcap.pipeline.report import node_sort_key
     from riskcap.risk.backtest import indicative
+    from riskcap.store.catalog import Catalog, FrtbDeskTest, FrtbResult, RiskFactorEligibility
 
     with Catalog.of(settings) as catalog:
         run_id = _run_of_record(catalog, day)
@@ -79,6 +88,7 @@ def frtb(
     all_nodes: AllNodesOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
+    units: UnitsOpt = Units.AUTO,
 ) -> None:
     """FRTB IMA per desk and firm: ES with liquidity horizons, stressed calibration,
     IMCC, NMRF stress scenarios, desk eligibility and capital."""
@@ -92,20 +102,18 @@ def frtb(
     if as_json:
         typer.echo(json.dumps(report, default=str))
         return
-    print_frtb(console, settings, report)
+    print_frtb(console, settings, report, units)
 
 
-def _m(value: float) -> str:
-    return f"{value / 1e6:,.2f}"
-
-
-def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None:
+def print_frtb(
+    out: Console, settings: Settings, report: dict[str, Any], units: Units = Units.AUTO
+) -> None:
     """The capital table, the desks' tests, the NMRFs and what is out of scope."""
     rows = report["results"]
     first = rows[0]
-    ccy = settings.eod.reporting_currency
+    _m = Money.for_figures(settings.eod.reporting_currency, (r["capital"] for r in rows), units)
     table = Table(
-        title=f"FRTB IMA on {report['as_of']} (run {report['run_id'][:8]}), {ccy} millions: "
+        title=f"FRTB IMA on {report['as_of']} (run {report['run_id'][:8]}), {_m.label}: "
         "97.5 % ES, 10-day base, liquidity horizons (MAR33.4)",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -154,7 +162,8 @@ def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None
     if ima is not None:
         members = ima["detail"].get("eligible_desks", [])
         out.print(
-            f"IMA capital ({ima['node']}, {len(members)} eligible desk(s)): {_m(ima['capital'])} m"
+            f"IMA capital ({ima['node']}, {len(members)} eligible desk(s)): "
+            f"{_m(ima['capital'])} {_m.label}"
         )
     desks = Table(
         title="desk eligibility: backtesting (MAR32) and P&L attribution (MAR32.37–45)",
@@ -187,7 +196,7 @@ def print_frtb(out: Console, settings: Settings, report: dict[str, Any]) -> None
             "non-modellable risk factors (MAR31.12): "
             + "; ".join(
                 f"{f['factor_id']} ({f['rule']}; "
-                f"SES {_m(ses.get(f['factor_id'], {}).get('ses', 0.0))} m)"
+                f"SES {_m(ses.get(f['factor_id'], {}).get('ses', 0.0))} {_m.label})"
                 for f in nmrf
             )
         )

@@ -5,20 +5,30 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import AllNodesOpt, AsOfOpt, ConfigOpt, JsonOpt, parse_date
+from riskcap.cli_options import (
+    AllNodesOpt,
+    AsOfOpt,
+    ConfigOpt,
+    JsonOpt,
+    Money,
+    Units,
+    UnitsOpt,
+    parse_date,
+)
 from riskcap.config import Settings, load_settings
-from riskcap.data.lake import Lake
 from riskcap.errors import NotFoundError
-from riskcap.risk.backtest import BASEL_OBSERVATIONS, indicative
-from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
+
+if TYPE_CHECKING:  # heavy modules load in the commands that use them (fast --help)
+    import pandas as pd
+
+    from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
 
 console = Console()
 
@@ -39,7 +49,10 @@ def backtest_observations(
     settings: Settings, node: str, start: dt.date, end: dt.date, method: str, confidence: float
 ) -> pd.DataFrame:
     """The stored backtest observations of ``node`` from the runs of record in the range."""
+
+    from riskcap.data.lake import Lake
     from riskcap.pipeline.regulatory import prior_rows
+    from riskcap.store.catalog import Catalog
 
     with Catalog.of(settings) as catalog:
         runs = catalog.runs_of_record(end + dt.timedelta(days=1), 100_000)
@@ -74,7 +87,7 @@ def backtest(
     config: ConfigOpt = None,
 ) -> None:
     """Backtest a node's 1-day VaR: Kupiec, Christoffersen, traffic light, exceptions."""
-    from riskcap.risk.backtest import backtest_statistics
+    from riskcap.risk.backtest import BASEL_OBSERVATIONS, backtest_statistics, indicative
 
     settings = load_settings(config)
     first, last = parse_date(start), parse_date(end)
@@ -171,9 +184,12 @@ def capital(
     all_nodes: AllNodesOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
+    units: UnitsOpt = Units.AUTO,
 ) -> None:
     """Basel 2.5 market-risk capital per firm and desk, with the breakdown."""
     from riskcap.capital.basel25 import OUT_OF_SCOPE
+    from riskcap.risk.backtest import indicative
+    from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
 
     settings = load_settings(config)
     day = parse_date(as_of)
@@ -215,7 +231,7 @@ def capital(
         }
         typer.echo(json.dumps(doc))
         return
-    print_capital(console, settings, day, run_id, shown, period)
+    print_capital(console, settings, day, run_id, shown, period, units)
 
 
 def print_capital(
@@ -225,14 +241,16 @@ def print_capital(
     run_id: str,
     shown: list[CapitalResult],
     period: StressedPeriod | None,
+    units: Units = Units.AUTO,
 ) -> None:
     """The capital table, the multiplier, the stressed period and what is out of scope."""
     from riskcap.capital.basel25 import OUT_OF_SCOPE
+    from riskcap.risk.backtest import BASEL_OBSERVATIONS, indicative
 
     first = shown[0]
-    ccy = settings.eod.reporting_currency
+    money = Money.for_figures(settings.eod.reporting_currency, (r.capital for r in shown), units)
     table = Table(
-        title=f"Basel 2.5 market-risk capital on {day} (run {run_id[:8]}), {ccy} millions: "
+        title=f"Basel 2.5 market-risk capital on {day} (run {run_id[:8]}), {money.label}: "
         f"max(VaR, m·VaR_avg) + max(sVaR, m·sVaR_avg), {settings.capital.horizon}-day "
         f"{settings.capital.confidence:.0%} {settings.capital.var_method}",
         box=box.SIMPLE_HEAD,
@@ -243,7 +261,7 @@ def print_capital(
         table.add_row(
             r.node,
             *(
-                f"{v / 1e6:,.2f}"
+                money(v)
                 for v in (
                     r.var_latest,
                     r.var_average,
@@ -271,7 +289,8 @@ def print_capital(
     if period is not None:
         out.print(
             f"stressed period {period.start} .. {period.end} ({period.window} returns, chosen "
-            f"over {period.windows_searched} windows; firm sVaR {period.var / 1e6:,.2f} m)"
+            f"over {period.windows_searched} windows; firm sVaR {money(period.var)} "
+            f"{money.label})"
         )
     out.print("out of scope: " + "; ".join(OUT_OF_SCOPE))
 
@@ -289,8 +308,10 @@ def stress(
     ] = None,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
+    units: UnitsOpt = Units.AUTO,
 ) -> None:
     """Stress losses per node: historical windows, hypothetical shocks, reverse stress."""
+    from riskcap.data.lake import Lake
     from riskcap.data.risk_inputs import load_risk_inputs
     from riskcap.engine.stress import scenario_pnl
     from riskcap.engine.var import VarMethod, VarSpec, compute_var, daily_covariance
@@ -350,16 +371,16 @@ def stress(
         }
         typer.echo(json.dumps(doc))
         return
-    ccy = settings.eod.reporting_currency
+    money = Money.for_figures(settings.eod.reporting_currency, (-pnl[keep]).ravel(), units)
     table = Table(
-        title=f"stress losses on {day} ({ccy} millions, positive = loss)", box=box.SIMPLE_HEAD
+        title=f"stress losses on {day} ({money.label}, positive = loss)", box=box.SIMPLE_HEAD
     )
     table.add_column("scenario", no_wrap=True)
     table.add_column("kind")
     for i in keep:
         table.add_column(h.nodes[i], justify="right", no_wrap=True)
     for j, s in enumerate(scenarios):
-        table.add_row(s.name, s.kind, *(f"{-pnl[i, j] / 1e6:,.2f}" for i in keep))
+        table.add_row(s.name, s.kind, *(money(-pnl[i, j]) for i in keep))
     console.print(table)
     for s in scenarios:
         if s.kind == "reverse":

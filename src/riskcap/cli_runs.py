@@ -8,7 +8,7 @@ import json
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -21,26 +21,21 @@ from riskcap.cli_options import (
     ConfigOpt,
     EngineOpt,
     JsonOpt,
+    Money,
     RunIdArg,
     SparkMasterOpt,
+    Units,
+    UnitsOpt,
     parse_date,
     with_engine,
 )
 from riskcap.config import Settings, load_settings
-from riskcap.data.lake import Lake
 from riskcap.errors import ReproductionMismatch
-from riskcap.pipeline.report import Figure, headline_labels, pivot
-from riskcap.pipeline.runner import (
-    Event,
-    EventKind,
-    Outcome,
-    RunOutcome,
-    backfill,
-    business_days,
-    run_eod,
-)
-from riskcap.store.catalog import Catalog, Run, RunStatus
-from riskcap.store.locks import RunLock
+
+if TYPE_CHECKING:  # the pipeline and the catalog load in the commands that use them
+    from riskcap.pipeline.report import Figure
+    from riskcap.pipeline.runner import Event, RunOutcome
+    from riskcap.store.catalog import Catalog, Run
 
 console = Console()
 err_console = Console(stderr=True)
@@ -50,25 +45,44 @@ runs_app = typer.Typer(help="EOD runs recorded in the catalog.", no_args_is_help
 
 
 def figures(catalog: Catalog, run_id: str) -> list[Figure]:
+    from riskcap.pipeline.report import Figure
+
     return [
         Figure(r.node, r.method, r.measure, r.horizon, r.confidence, r.value, r.scenarios)
         for r in catalog.results(run_id)
     ]
 
 
-def results_table(figs: list[Figure], title: str, levels: tuple[str, ...]) -> Table:
+def results_table(
+    figs: list[Figure],
+    title: str,
+    levels: tuple[str, ...],
+    currency: str = "USD",
+    units: Units = Units.AUTO,
+) -> Table:
+    """VaR / ES per node; ``title`` ends with the money unit, e.g. ``(USD millions)``."""
+    from riskcap.pipeline.report import headline_labels, pivot
+
     labels = headline_labels(figs)
-    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    rows = pivot(figs, levels)
+    money = Money.for_figures(
+        currency, (v for values in rows.values() for v in values.values()), units
+    )
+    table = Table(
+        title=f"{title} ({money.label}, positive = loss)", box=box.SIMPLE_HEAD, pad_edge=False
+    )
     table.add_column("node", no_wrap=True)
     for label in labels:
         method, horizon, measure, conf = label.split(" ")
         table.add_column(f"{method} {horizon}\n{measure}{conf}", justify="right", no_wrap=True)
-    for node, values in pivot(figs, levels).items():
-        table.add_row(node, *(f"{values[label] / 1e6:,.2f}" for label in labels))
+    for node, values in rows.items():
+        table.add_row(node, *(money(values[label]) for label in labels))
     return table
 
 
 def _outcome_line(out: RunOutcome) -> str:
+    from riskcap.pipeline.runner import Outcome
+
     if out.outcome is Outcome.EXISTING:
         return (
             f"EOD {out.as_of}: already computed — run {out.run_id} has the same run key "
@@ -84,6 +98,8 @@ def _outcome_line(out: RunOutcome) -> str:
 
 
 def _print_event(e: Event) -> None:
+    from riskcap.pipeline.runner import EventKind
+
     if e.kind is EventKind.TASK_DONE:
         console.print(f"  [green]✓[/] {e.task:<13} {e.seconds:6.2f} s")
     elif e.kind is EventKind.TASK_SKIP:
@@ -110,8 +126,12 @@ def eod_run(
     as_json: JsonOpt = False,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
+    units: UnitsOpt = Units.AUTO,
 ) -> None:
     """Run the EOD DAG for one date (returns the existing run when nothing changed)."""
+    from riskcap.pipeline.runner import run_eod
+    from riskcap.store.catalog import Catalog
+
     settings = with_engine(load_settings(config), engine, spark_master)
     out = run_eod(
         settings, parse_date(as_of), force=force, observer=None if as_json else _print_event
@@ -136,8 +156,10 @@ def eod_run(
     console.print(
         results_table(
             figs,
-            f"VaR / ES on {out.as_of} (USD millions, positive = loss)",
+            f"VaR / ES on {out.as_of}",
             ("firm", "entity", "desk"),
+            settings.eod.reporting_currency,
+            units,
         )
     )
 
@@ -150,6 +172,9 @@ def run_backfill(
     console: Console = console,
 ) -> list[RunOutcome]:
     """The backfill with a rich progress bar (also used by ``riskcap demo``)."""
+    from riskcap.data.lake import Lake
+    from riskcap.pipeline.runner import EventKind, Outcome, backfill, business_days
+
     days, skipped = business_days(Lake.of(settings), start, end)
     if skipped:
         console.print(
@@ -203,8 +228,11 @@ def eod_backfill(
     force: Annotated[bool, typer.Option("--force", help="Recompute every day")] = False,
     engine: EngineOpt = None,
     spark_master: SparkMasterOpt = None,
+    units: UnitsOpt = Units.AUTO,
 ) -> None:
     """Run the EOD for every business day in a range, in order (done days are skipped)."""
+    from riskcap.store.catalog import Catalog
+
     settings = with_engine(load_settings(config), engine, spark_master)
     outcomes = run_backfill(settings, parse_date(start), parse_date(end), force)
     if outcomes:
@@ -213,12 +241,19 @@ def eod_backfill(
             figs = figures(catalog, last.run_id)
         console.print(
             results_table(
-                figs, f"VaR / ES on {last.as_of} (USD millions)", ("firm", "entity", "desk")
+                figs,
+                f"VaR / ES on {last.as_of}",
+                ("firm", "entity", "desk"),
+                settings.eod.reporting_currency,
+                units,
             )
         )
 
 
 def _status(catalog: Catalog, run: Run) -> str:
+    from riskcap.store.catalog import RunStatus
+    from riskcap.store.locks import RunLock
+
     if run.status != RunStatus.RUNNING:
         return str(run.status)
     lock = RunLock(catalog.engine, run.as_of, wait=False)
@@ -254,6 +289,8 @@ def runs_list(
     as_json: JsonOpt = False,
 ) -> None:
     """List EOD runs, newest first."""
+    from riskcap.store.catalog import Catalog
+
     settings = load_settings(config)
     with Catalog.of(settings) as catalog:
         rows = [
@@ -285,6 +322,8 @@ def runs_show(
     as_json: JsonOpt = False,
 ) -> None:
     """One run: status, tasks (attempts, checksums) and its results."""
+    from riskcap.store.catalog import Catalog
+
     settings = load_settings(config)
     with Catalog.of(settings) as catalog:
         run = catalog.run(run_id)
@@ -335,7 +374,11 @@ def runs_show(
         )
     console.print(table)
     if figs:
-        console.print(results_table(figs, "results (USD millions)", ("firm", "entity", "desk")))
+        console.print(
+            results_table(
+                figs, "results", ("firm", "entity", "desk"), settings.eod.reporting_currency
+            )
+        )
 
 
 def lineage(
@@ -344,6 +387,8 @@ def lineage(
     as_json: JsonOpt = False,
 ) -> None:
     """A run's lineage manifest: inputs with versions, config, code, device, outputs."""
+    from riskcap.store.catalog import Catalog
+
     settings = load_settings(config)
     with Catalog.of(settings) as catalog:
         manifest = catalog.lineage(run_id)

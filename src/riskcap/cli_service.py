@@ -14,10 +14,8 @@ from rich.table import Table
 
 from riskcap.cli_options import ConfigOpt, JsonOpt
 from riskcap.config import load_settings
-from riskcap.data.lake import Lake
 from riskcap.errors import RiskcapError
-from riskcap.store.catalog import Catalog
-from riskcap.store.service import ALL_DESKS, Role, create_key, list_keys, revoke_key
+from riskcap.store.roles import ALL_DESKS, Role
 
 keys_app = typer.Typer(
     help="API keys of the risk service (stored as hashes).", no_args_is_help=True
@@ -41,6 +39,10 @@ def keys_create(
     An admin key is firm-wide (``--desks '*'``); named desks must exist in the lake's
     books.
     """
+    from riskcap.data.lake import Lake
+    from riskcap.store.catalog import Catalog
+    from riskcap.store.service import create_key
+
     settings = load_settings(config)
     books = Lake.of(settings).read("books", columns=["desk"]).column("desk")
     known = {d for d in books.to_pylist() if d}
@@ -66,6 +68,9 @@ def keys_create(
 @keys_app.command("list")
 def keys_list(config: ConfigOpt = None) -> None:
     """Keys with their role, desks and state (never the secret)."""
+    from riskcap.store.catalog import Catalog
+    from riskcap.store.service import list_keys
+
     settings = load_settings(config)
     with Catalog.of(settings) as catalog:
         rows = list_keys(catalog)
@@ -88,6 +93,9 @@ def keys_revoke(
     config: ConfigOpt = None,
 ) -> None:
     """Revoke a key (requests with it get 401 within a few seconds)."""
+    from riskcap.store.catalog import Catalog
+    from riskcap.store.service import revoke_key
+
     settings = load_settings(config)
     with Catalog.of(settings) as catalog:
         row = revoke_key(catalog, key_id)

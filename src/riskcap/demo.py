@@ -26,15 +26,17 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from riskcap.cli_options import Money, Units
 from riskcap.cli_runs import figures, results_table, run_backfill
 from riskcap.config import Settings, default_config_text, demo_settings, load_settings
+from riskcap.data.contract import IngestKind
 from riskcap.data.demo_book import (
     ModelMarker,
     generate_demo_book,
     market_values,
     write_market_files,
 )
-from riskcap.data.ingest import IngestKind, ingest_file
+from riskcap.data.ingest import ingest_file
 from riskcap.data.lake import Lake
 from riskcap.data.samples import MarketBundle, market_bundle
 from riskcap.store.catalog import Catalog, QualityResultRecord
@@ -118,13 +120,14 @@ def run_demo(directory: Path, console: Console) -> None:
         books, on="book_id"
     )
     last_run = outcomes[-1].run_id
-    _print_desks(console, valued, last)
+    _print_desks(console, valued, last, settings.eod.reporting_currency)
     _print_quality(console, catalog.quality_results(last, run_id=last_run), last)
     console.print(
         results_table(
             figures(catalog, last_run),
-            f"VaR / ES per desk on {last} (run {last_run[:8]}; USD millions, positive = loss)",
+            f"VaR / ES per desk on {last} (run {last_run[:8]})",
             ("firm", "entity", "desk"),
+            settings.eod.reporting_currency,
         )
     )
     _print_capital(console, settings, catalog, last, last_run)
@@ -196,8 +199,9 @@ def _print_capital(
         print_capital(console, settings, day, run_id, rows, periods[0] if periods else None)
 
 
-def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:
-    table = Table(title=f"positions and market value per desk on {day} (USD millions)")
+def _print_desks(console: Console, valued: pd.DataFrame, day: object, currency: str) -> None:
+    money = Money.for_figures(currency, valued["market_value"], Units.AUTO)
+    table = Table(title=f"positions and market value per desk on {day} ({money.label})")
     for col in ("entity", "desk", "books", "positions", "long", "short", "net"):
         table.add_column(col, justify="left" if col in ("entity", "desk") else "right")
     grouped = valued.groupby(["legal_entity", "desk"], sort=True)
@@ -208,9 +212,9 @@ def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:
             str(desk),
             str(g["book_id"].nunique()),
             str(len(g)),
-            _millions(mv[mv > 0].sum()),
-            _millions(mv[mv < 0].sum()),
-            _millions(mv.sum()),
+            money(mv[mv > 0].sum()),
+            money(mv[mv < 0].sum()),
+            money(mv.sum()),
         )
     total = valued["market_value"]
     table.add_row(
@@ -218,15 +222,11 @@ def _print_desks(console: Console, valued: pd.DataFrame, day: object) -> None:
         "",
         str(valued["book_id"].nunique()),
         str(len(valued)),
-        _millions(total[total > 0].sum()),
-        _millions(total[total < 0].sum()),
-        "[bold]" + _millions(total.sum()),
+        money(total[total > 0].sum()),
+        money(total[total < 0].sum()),
+        "[bold]" + money(total.sum()),
     )
     console.print(table)
-
-
-def _millions(value: float) -> str:
-    return f"{value / 1e6:,.2f}"
 
 
 def _print_quality(console: Console, results: list[QualityResultRecord], day: object) -> None:

@@ -12,7 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from riskcap.data.ingest import IngestKind, IngestResult, ingest_file
+from riskcap.data.contract import IngestKind
+from riskcap.data.ingest import IngestResult, ingest_file
 from riskcap.data.lake import Lake
 from riskcap.errors import IngestRejected
 from tests.conftest import BAD_DIR, TODAY, write_csv
@@ -233,7 +234,7 @@ def test_date_formats_are_explicit_never_guessed(
 ) -> None:
     """Issue 27, blocker 3: a file whose dates are all non-ISO is a clear row error
     (never a traceback); ``--date-format`` reads the common alternatives."""
-    from riskcap.data.ingest import DateFormat
+    from riskcap.data.contract import DateFormat
 
     path = write_csv(
         tmp_path / "md.csv",

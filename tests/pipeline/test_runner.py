@@ -155,7 +155,8 @@ def test_run_key_follows_the_inputs_a_run_reads(sqlite_dir: Path, days: list[dt.
     lake = Lake(settings.lake_path)
     later = days[-1] + dt.timedelta(days=1)
     write_csv(sqlite_dir / "md.csv", "date,factor_id,value", f"{later},EQ.AAPL,130.0")
-    from riskcap.data.ingest import IngestKind, ingest_file
+    from riskcap.data.contract import IngestKind
+    from riskcap.data.ingest import ingest_file
 
     ingest_file(lake, IngestKind.MARKET_DATA, sqlite_dir / "md.csv", max_bad_fraction=0.0)
     assert run_eod(settings, days[0]).outcome is Outcome.EXISTING  # later prices: same key

@@ -363,7 +363,8 @@ def prepare_generated(
         mixed with another book), or a size is out of range.
     """
     from riskcap.config import load_settings
-    from riskcap.data.ingest import IngestKind, ingest_file
+    from riskcap.data.contract import IngestKind
+    from riskcap.data.ingest import ingest_file
     from riskcap.data.lake import Lake
     from riskcap.store.catalog import Catalog
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import enum
 import gzip
 import hashlib
 import io
@@ -39,21 +38,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from riskcap.data.contract import KIND_TABLE, Col, ColType, DateFormat, IngestKind, columns
 from riskcap.data.factor_names import VOL_FACTOR_TENOR, curve_pillar, vol_factor
 from riskcap.data.identifiers import identifier_problem, normalise, text_problem
 from riskcap.data.lake import Lake, WriteMode, sql_literal
 from riskcap.data.schemas import (
-    BOOKS,
-    CURVES,
-    FACTORS,
-    HOLIDAYS,
-    INSTRUMENTS,
     MARKET_DATA,
-    OBSERVATIONS,
-    POSITIONS,
     QUARANTINE,
-    TRADES,
-    VOLS,
     FactorType,
     InstrumentType,
     ShockType,
@@ -62,70 +53,6 @@ from riskcap.data.schemas import (
 from riskcap.errors import IngestRejected, InputFileError
 
 log = logging.getLogger(__name__)
-
-
-class IngestKind(enum.StrEnum):
-    """What a file holds; each kind lands in one lake table."""
-
-    BOOKS = "books"
-    INSTRUMENTS = "instruments"
-    FACTORS = "factors"
-    POSITIONS = "positions"
-    TRADES = "trades"
-    MARKET_DATA = "market-data"
-    CURVES = "curves"
-    VOLS = "vols"
-    OBSERVATIONS = "observations"
-    HOLIDAYS = "holidays"
-
-
-class DateFormat(enum.StrEnum):
-    """How dates are written in a file (one format per file, never guessed)."""
-
-    ISO = "iso"  # 2022-01-31 (the default)
-    US = "us"  # 1/31/2022 or 01/31/2022 (month first)
-    EU = "eu"  # 31/1/2022 or 31/01/2022 (day first)
-    EU_DOT = "eu-dot"  # 31.01.2022
-    COMPACT = "compact"  # 20220131
-
-    @property
-    def pattern(self) -> str:
-        """The ``strptime`` pattern of the format."""
-        return _DATE_PATTERNS[self]
-
-    @property
-    def example(self) -> str:
-        return dt.date(2022, 1, 31).strftime(self.pattern)
-
-
-_DATE_PATTERNS = {
-    DateFormat.ISO: "%Y-%m-%d",
-    DateFormat.US: "%m/%d/%Y",
-    DateFormat.EU: "%d/%m/%Y",
-    DateFormat.EU_DOT: "%d.%m.%Y",
-    DateFormat.COMPACT: "%Y%m%d",
-}
-
-
-class ColType(enum.StrEnum):
-    STR = "str"  # a code from a fixed list (types, currencies, call/put …)
-    ID = "id"  # an identifier (:mod:`riskcap.data.identifiers`)
-    TEXT = "text"  # free text shown back to users (descriptions)
-    FLOAT = "float"
-    INT = "int"
-    DATE = "date"
-    BOOL = "bool"
-
-
-@dataclass(frozen=True)
-class Col:
-    """An input column: its type, whether the file must have it, whether it may be empty."""
-
-    name: str
-    type: ColType
-    required: bool = True
-    nullable: bool = False
-    default: object = None  # value used when the column is absent or the cell empty
 
 
 @dataclass(frozen=True)
@@ -156,96 +83,6 @@ class IngestResult:
     underived: tuple[str, ...] = ()  # derivable factors missing from `factors`
 
 
-_KIND_TABLE: dict[IngestKind, TableSpec] = {
-    IngestKind.BOOKS: BOOKS,
-    IngestKind.INSTRUMENTS: INSTRUMENTS,
-    IngestKind.FACTORS: FACTORS,
-    IngestKind.POSITIONS: POSITIONS,
-    IngestKind.TRADES: TRADES,
-    IngestKind.MARKET_DATA: MARKET_DATA,
-    IngestKind.CURVES: CURVES,
-    IngestKind.VOLS: VOLS,
-    IngestKind.OBSERVATIONS: OBSERVATIONS,
-    IngestKind.HOLIDAYS: HOLIDAYS,
-}
-
-_COLUMNS: dict[IngestKind, tuple[Col, ...]] = {
-    IngestKind.BOOKS: (
-        Col("book_id", ColType.ID),
-        Col("desk", ColType.ID, nullable=True),
-        Col("legal_entity", ColType.ID, nullable=True),
-        Col("firm", ColType.ID, nullable=True),
-        Col("description", ColType.TEXT, required=False, nullable=True),
-    ),
-    IngestKind.INSTRUMENTS: (
-        Col("instrument_id", ColType.ID),
-        Col("instrument_type", ColType.STR),
-        Col("currency", ColType.STR),
-        Col("description", ColType.TEXT, required=False, nullable=True),
-        Col("underlying", ColType.ID, required=False, nullable=True),
-        Col("multiplier", ColType.FLOAT, required=False, nullable=True, default=1.0),
-        Col("strike", ColType.FLOAT, required=False, nullable=True),
-        Col("option_type", ColType.STR, required=False, nullable=True),
-        Col("expiry", ColType.DATE, required=False, nullable=True),
-        Col("maturity", ColType.DATE, required=False, nullable=True),
-        Col("fixed_rate", ColType.FLOAT, required=False, nullable=True),
-        Col("payment_frequency", ColType.INT, required=False, nullable=True),
-        Col("pay_receive", ColType.STR, required=False, nullable=True),
-        Col("curve_id", ColType.ID, required=False, nullable=True),
-    ),
-    IngestKind.FACTORS: (
-        Col("factor_id", ColType.ID),
-        Col("factor_type", ColType.STR),
-        Col("shock_type", ColType.STR),
-        Col("unit", ColType.TEXT, required=False, nullable=True),
-        Col("synthetic", ColType.BOOL, required=False, nullable=True, default=False),
-        Col("source", ColType.TEXT, required=False, nullable=True),
-        Col("description", ColType.TEXT, required=False, nullable=True),
-        Col("calendar", ColType.ID, required=False, nullable=True),
-    ),
-    IngestKind.POSITIONS: (
-        Col("as_of", ColType.DATE),
-        Col("book_id", ColType.ID),
-        Col("instrument_id", ColType.ID),
-        Col("quantity", ColType.FLOAT),
-    ),
-    IngestKind.TRADES: (
-        Col("trade_id", ColType.ID),
-        Col("trade_date", ColType.DATE),
-        Col("book_id", ColType.ID),
-        Col("instrument_id", ColType.ID),
-        Col("quantity", ColType.FLOAT),
-        Col("price", ColType.FLOAT),
-    ),
-    IngestKind.MARKET_DATA: (
-        Col("date", ColType.DATE),
-        Col("factor_id", ColType.ID),
-        Col("value", ColType.FLOAT),
-    ),
-    IngestKind.CURVES: (
-        Col("date", ColType.DATE),
-        Col("curve_id", ColType.ID),
-        Col("tenor_years", ColType.FLOAT),
-        Col("zero_rate", ColType.FLOAT),
-    ),
-    IngestKind.VOLS: (
-        Col("date", ColType.DATE),
-        Col("underlying", ColType.ID),
-        Col("tenor_years", ColType.FLOAT),
-        Col("implied_vol", ColType.FLOAT),
-    ),
-    IngestKind.OBSERVATIONS: (
-        Col("date", ColType.DATE),
-        Col("factor_id", ColType.ID),
-        Col("source", ColType.TEXT),
-    ),
-    IngestKind.HOLIDAYS: (
-        Col("calendar", ColType.ID),
-        Col("date", ColType.DATE),
-        Col("description", ColType.TEXT, required=False, nullable=True),
-    ),
-}
-
 _NONFINITE_TEXT = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity"}
 _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False}
 _ROW = "_row"
@@ -253,7 +90,7 @@ _ROW = "_row"
 
 def table_for(kind: IngestKind) -> str:
     """Name of the lake table a kind of file lands in."""
-    return _KIND_TABLE[kind].name
+    return KIND_TABLE[kind].name
 
 
 def file_sha256(path: Path) -> str:
@@ -686,7 +523,7 @@ def validate(
     date_format: DateFormat = DateFormat.ISO,
 ) -> tuple[pd.DataFrame, list[Violation]]:
     """Typed frame and the violations of its rows (file-level problems raise)."""
-    cols = _COLUMNS[kind]
+    cols = columns(kind)
     missing = [c.name for c in cols if c.required and c.name not in frame.columns]
     if missing:
         expected = ", ".join(c.name for c in cols if c.required)
@@ -732,7 +569,7 @@ def ingest_file(
         Too many bad rows; nothing was written.
     """
     today = today or dt.datetime.now(dt.UTC).date()
-    spec = _KIND_TABLE[kind]
+    spec = KIND_TABLE[kind]
     table = spec.name
     source = str(path)
     if not path.exists():

@@ -9,7 +9,6 @@ costs microseconds per request). A key carries a role and the desks it may see;
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import hmac
 import re
@@ -35,20 +34,12 @@ from riskcap.store.catalog import (
     RunStatus,
     _utcnow,
 )
+from riskcap.store.roles import ALL_DESKS as ALL_DESKS  # re-exported
+from riskcap.store.roles import Role as Role
 
 T = TypeVar("T")
-ALL_DESKS = "*"
 KEY_PREFIX = "rk"
 _KEY_ID = re.compile(r"[0-9a-f]{12}")
-
-
-class Role(enum.StrEnum):
-    """What a key may do: ``viewer`` reads, ``risk_manager`` also writes (limits,
-    alerts, ready events, EOD triggers), ``admin`` does everything on every desk."""
-
-    VIEWER = "viewer"
-    RISK_MANAGER = "risk_manager"
-    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
