@@ -690,6 +690,32 @@ def lake_show(
     console.print(table)
 
 
+@lake_app.command("optimize")
+def lake_optimize(
+    tables: Annotated[
+        list[str] | None, typer.Argument(metavar="[TABLE]...", help="Tables (default: all)")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Compact small files and checkpoint the Delta log (every table's history and every
+    earlier version stay readable: nothing is vacuumed). Writes do it on their own
+    every few versions; this runs it now."""
+    from riskcap.data.schemas import TABLES
+
+    lake = _lake(_settings(config))
+    for name in tables or list(TABLES):
+        if not lake.exists(name):
+            continue
+        done = lake.maintain(name)
+        compacted = (
+            f", {done['files_removed']} files compacted into {done['files_added']}"
+            if done.get("files_removed")
+            else ""
+        )
+        state = f"error: {done['error']}" if "error" in done else f"v{done['version']}"
+        console.print(f"{name}: {state}{compacted}")
+
+
 def _cell(value: object) -> str:
     """A value for the terminal: control characters escaped, never markup."""
     text = "" if value is None else str(value)

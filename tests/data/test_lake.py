@@ -158,3 +158,41 @@ def test_filtered_reads_after_a_second_market_data_ingest(
     ):
         rows = lake.read("market_data", filters=filters).to_pylist()
         assert {(r["date"], r["factor_id"], r["value"]) for r in rows} == expected, filters
+
+
+def test_maintenance_compacts_and_checkpoints_without_breaking_time_travel(
+    lake: Lake, ingest: Callable[..., object], tmp_path: Path
+) -> None:
+    """Issue 27: a daily-loaded table stays cheap to open and read (compaction of small
+    files, a checkpoint every few versions) and every earlier version still reads as
+    it did (nothing vacuumed, no log entry deleted)."""
+    from riskcap.data.lake import CHECKPOINT_EVERY, COMPACT_ABOVE_FILES
+
+    ingest(
+        "factors",
+        write_csv(tmp_path / "f.csv", "factor_id,factor_type,shock_type", "EQ.A,equity_price,log"),
+    )
+    snapshots = {}
+    for i in range(COMPACT_ABOVE_FILES + 8):
+        day = dt.date(2022, 1, 3) + dt.timedelta(days=i)
+        ingest(
+            "market-data",
+            write_csv(tmp_path / f"m{i}.csv", "date,factor_id,value", f"{day},EQ.A,{100 + i}"),
+        )
+        snapshots[lake.version("market_data")] = i + 1
+    ops = [c.metadata.get("operation") for c in lake.history("market_data")]
+    assert "compact" in ops
+    dtab = lake.table("market_data")
+    assert len(dtab.file_uris()) <= CHECKPOINT_EVERY + 1  # compacted, then a few appends
+    log = Path(lake.uri("market_data")) / "_delta_log"
+    assert any(p.name.endswith(".checkpoint.parquet") for p in log.iterdir())
+    assert len(list(log.glob("*.json"))) == lake.version("market_data") + 1  # none deleted
+    for version, rows in snapshots.items():
+        assert lake.read("market_data", version=version).num_rows == rows
+
+
+def test_pinned_versions_are_opened_once(lake: Lake, ref_lake: Lake) -> None:
+    v = lake.version("books")
+    assert lake.table("books", version=v) is lake.table("books", version=v)
+    with pytest.raises(NotFoundError, match="has no version 99"):
+        lake.table("books", version=99)

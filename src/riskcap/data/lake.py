@@ -26,7 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import CommitProperties, DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake import Field as DeltaField
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 from filelock import FileLock
@@ -39,6 +39,12 @@ log = logging.getLogger(__name__)
 
 META_PREFIX = "riskcap."
 LOCK_TIMEOUT_S = 300.0
+PINNED_CACHE = 256  # tables kept open at pinned versions (a run reads ~15 tables)
+CHECKPOINT_EVERY = 10  # a Delta checkpoint every this many versions: log replay stays short
+COMPACT_ABOVE_FILES = 32  # an unpartitioned table with more files is compacted on write
+# commits never delete old log entries (time travel to every pinned version stays);
+# checkpoints are written by :meth:`Lake.maintain`, on a schedule of our own
+KEEP_HISTORY = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
 
 
 class WriteMode(enum.StrEnum):
@@ -83,6 +89,8 @@ class Lake:
         self._local = "://" not in self.root or self.root.startswith("file://")
         # permissions of a local root folder this object creates (None: the umask's)
         self.dir_mode = dir_mode
+        # tables opened at a pinned version (immutable), most recent last
+        self._pinned: dict[tuple[str, int], DeltaTable] = {}
 
     @classmethod
     def of(cls, settings: Settings) -> Lake:
@@ -157,6 +165,7 @@ class Lake:
                 commit_properties=CommitProperties(
                     custom_metadata={META_PREFIX + "operation": "add_columns"}
                 ),
+                post_commithook_properties=KEEP_HISTORY,
             )
         except DeltaError:
             have = set(self.table(table).schema().to_arrow().names)
@@ -183,18 +192,32 @@ class Lake:
         if version is not None and at is not None:
             raise LakeError("give either a version or a timestamp, not both")
         uri = self.uri(table)
+        if version is not None:  # a pinned version never changes: open it once
+            cached = self._pinned.get((table, version))
+            if cached is not None:
+                return cached
+            if version >= 0:
+                try:
+                    dtab = DeltaTable(uri, version=version, storage_options=self.storage_options)
+                except TableNotFoundError:
+                    raise NotFoundError(
+                        f"table '{table}' does not exist in lake {self.root}"
+                    ) from None
+                except DeltaError:
+                    dtab = None  # no such version: say which exist below
+                if dtab is not None:
+                    if len(self._pinned) >= PINNED_CACHE:
+                        self._pinned.pop(next(iter(self._pinned)))
+                    self._pinned[(table, version)] = dtab
+                    return dtab
         try:
             dtab = DeltaTable(uri, storage_options=self.storage_options)
         except TableNotFoundError:
             raise NotFoundError(f"table '{table}' does not exist in lake {self.root}") from None
         latest = dtab.version()
         if version is not None:
-            if not 0 <= version <= latest:
-                raise NotFoundError(
-                    f"table '{table}' has no version {version} (versions 0..{latest})"
-                )
-            dtab.load_as_version(version)
-        elif at is not None:
+            raise NotFoundError(f"table '{table}' has no version {version} (versions 0..{latest})")
+        if at is not None:
             when = at if at.tzinfo else at.replace(tzinfo=dt.UTC)
             created = self.history(table)[-1].timestamp
             if when < created:
@@ -241,8 +264,11 @@ class Lake:
         expression = filter_expression(spec.schema, filters) if filters else None
         stored = set(dtab.schema().to_arrow().names)
         wanted = columns if columns is not None else spec.columns
-        result = dtab.to_pyarrow_table(
-            filters=expression, columns=[c for c in wanted if c in stored]
+        # partition filters prune files while the log is replayed, before any file is
+        # set up: reading one as_of costs the same on day 250 as on day 1
+        pruning = _partition_predicate(spec, filters or [])
+        result = dtab.to_pyarrow_dataset(file_pruning_predicate=pruning).to_table(
+            columns=[c for c in wanted if c in stored], filter=expression
         )
         for name in wanted:  # a nullable column added after the table was made
             if name not in stored:
@@ -347,6 +373,7 @@ class Lake:
                     partition_by=list(spec.partition_by) or None,
                     storage_options=self.storage_options,
                     commit_properties=props,
+                    post_commithook_properties=KEEP_HISTORY,
                 )
             elif mode is WriteMode.REPLACE_WHERE:
                 if not predicate:
@@ -359,6 +386,7 @@ class Lake:
                     partition_by=list(spec.partition_by) or None,
                     storage_options=self.storage_options,
                     commit_properties=props,
+                    post_commithook_properties=KEEP_HISTORY,
                 )
             else:
                 on = " AND ".join(f"t.{k} = s.{k}" for k in spec.key)
@@ -370,6 +398,7 @@ class Lake:
                         source_alias="s",
                         target_alias="t",
                         commit_properties=props,
+                        post_commithook_properties=KEEP_HISTORY,
                     )
                     .when_matched_update_all()
                     .when_not_matched_insert_all()
@@ -381,7 +410,43 @@ class Lake:
             ) from exc
         except DeltaError as exc:
             raise LakeError(f"write to table '{table}' failed: {_first_line(exc)}") from exc
-        return self.version(table)
+        version = self.version(table)
+        if version % CHECKPOINT_EVERY == 0:
+            self.maintain(table)
+        return version
+
+    def maintain(self, table: str) -> dict[str, Any]:
+        """Keep reading ``table`` as cheap on day 250 as on day 1, without touching
+        time travel: compact an unpartitioned table's small files once they number
+        more than :data:`COMPACT_ABOVE_FILES` (a ``compact`` commit that changes no
+        data: every earlier version still reads as it did, since nothing is ever
+        vacuumed), then write a Delta checkpoint so opening the table replays at most
+        :data:`CHECKPOINT_EVERY` commits. Called on every :data:`CHECKPOINT_EVERY`-th
+        version by :meth:`write`, and by ``riskcap lake optimize``.
+        """
+        spec = _spec(table)
+        uri = self.uri(table)
+        done: dict[str, Any] = {"table": table}
+        try:
+            dtab = DeltaTable(uri, storage_options=self.storage_options)
+            files = len(dtab.file_uris())
+            if not spec.partition_by and files > COMPACT_ABOVE_FILES:
+                metrics = dtab.optimize.compact(
+                    commit_properties=CommitProperties(
+                        custom_metadata={META_PREFIX + "operation": "compact"}
+                    ),
+                    post_commithook_properties=KEEP_HISTORY,
+                )
+                done["files_removed"] = metrics.get("numFilesRemoved")
+                done["files_added"] = metrics.get("numFilesAdded")
+                dtab = DeltaTable(uri, storage_options=self.storage_options)
+            dtab.create_checkpoint()
+        except DeltaError as exc:  # maintenance never fails the write it follows
+            log.warning("maintenance of table %s skipped: %s", table, _first_line(exc))
+            done["error"] = _first_line(exc)
+            return done
+        done["version"] = dtab.version()
+        return done
 
 
 _COMPARE = {
@@ -419,6 +484,22 @@ def filter_expression(schema: pa.Schema, filters: list[tuple[str, str, Any]]) ->
             raise LakeError(f"unsupported filter operator {op!r} on {column}")
         terms.append(term)
     return functools.reduce(operator.and_, terms)
+
+
+def _partition_predicate(spec: TableSpec, filters: list[tuple[str, str, Any]]) -> str | None:
+    """The filters on partition columns (``=`` and ``in``) as a Delta SQL predicate."""
+    terms = []
+    for column, op, value in filters:
+        if column not in spec.partition_by:
+            continue
+        if op in ("=", "=="):
+            terms.append(f"{column} = {sql_literal(value)}")
+        elif op == "in":
+            values = list(value)
+            if not values:
+                return "false"
+            terms.append(f"{column} IN ({', '.join(sql_literal(v) for v in values)})")
+    return " AND ".join(terms) or None
 
 
 def _sub(schema: pa.Schema, columns: list[str]) -> pa.Schema:

@@ -35,6 +35,7 @@ from jaxtyping import Array, ArrayLike, Float
 
 from riskcap.engine.hierarchy import Hierarchy
 from riskcap.market.factors import apply_shocks
+from riskcap.market.scenarios import shape_bucket
 from riskcap.pricing.book import Book, Curve, Family, family_values
 
 # Bytes of working memory per (scenario, position) cell of a block: the float64
@@ -68,7 +69,9 @@ class BlockPlan:
 def plan_blocks(n_scenarios: int, n_positions: int, memory_gb: float) -> BlockPlan:
     """Block sizes whose working set fits ``memory_gb`` (at least 1 × 1)."""
     cells = max(1, int(memory_gb * 2**30 / BYTES_PER_CELL))
-    scenario_block = max(MIN_SCENARIO_BLOCK, min(n_scenarios, 4096, cells))
+    # a bucketed block: a history one day longer reuses yesterday's compiled shape
+    # (the last block is padded with zero shocks; results do not depend on the block)
+    scenario_block = max(MIN_SCENARIO_BLOCK, min(shape_bucket(n_scenarios), 4096, cells))
     position_block = max(1, min(max(n_positions, 1), cells // scenario_block))
     return BlockPlan(scenario_block, position_block)
 
@@ -113,7 +116,7 @@ def family_block(n: int) -> int:
     zero-unit copies; rounding up to a power of two bounds both the waste (< 2×) and
     the number of shapes ``jit`` compiles.
     """
-    return 1 << max(0, (n - 1).bit_length())
+    return shape_bucket(n)
 
 
 def pad_block(family: Family, start: int, size: int) -> Family:

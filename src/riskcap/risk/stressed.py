@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
+from riskcap.market.scenarios import shape_bucket
 from riskcap.risk.measures import tail_count
 
 
@@ -78,8 +79,14 @@ def stressed_window(
     pnl_h: Float[ArrayLike, " n"], window: int, horizon: int, confidence: float
 ) -> StressedWindow:
     """The window of ``window`` daily returns maximising the ``horizon``-day VaR."""
-    var, es = rolling_var_es(pnl_h, window, horizon, confidence)
-    var_np = np.asarray(var)
+    x = np.asarray(pnl_h, np.float64)
+    n = x.shape[0]
+    # pad the end to a bucketed length (one compiled shape for many days of history);
+    # only the windows that start early enough to hold real moves only are kept
+    padded = np.concatenate([x, np.zeros(shape_bucket(n) - n)])
+    var, es = rolling_var_es(padded, window, horizon, confidence)
+    real = n - window_size(window, horizon) + 1
+    var_np = np.asarray(var)[:real]
     best = int(np.argmax(var_np))  # first maximum: the earliest window on a tie
     return StressedWindow(
         start=best,
