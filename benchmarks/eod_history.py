@@ -58,8 +58,10 @@ def main() -> None:
         history = [d for d in prices.index if d < run_days[0]]
         cfg = str(work / "riskcap.toml")
         assert run(["init", cfg]) == 0
-        text = (work / "riskcap.toml").read_text().replace("mc_scenarios = 10000", "mc_scenarios = 2000")
-        (work / "riskcap.toml").write_text(text)
+        text = (work / "riskcap.toml").read_text()
+        (work / "riskcap.toml").write_text(
+            text.replace("mc_scenarios = 10000", "mc_scenarios = 2000")
+        )
 
         def ok(*argv: str) -> None:
             assert run([*argv, "-c", cfg]) == 0, argv
@@ -89,9 +91,9 @@ def main() -> None:
             p = work / "day.csv"
             ok("ingest", "market-data", write(p, "date,factor_id,value",
                [(day, f, prices.loc[day, f]) for f in FACTORS]))  # fmt: skip
-            ok("ingest", "trades", write(work / "t.csv",
-               "trade_id,trade_date,book_id,instrument_id,quantity,price",
-               [(f"T{n:05d}", day, "SINGLES", "ABC"[n % 3], 100 - 200 * (n % 2), 1.0)]))  # fmt: skip
+            trade = (f"T{n:05d}", day, "SINGLES", "ABC"[n % 3], 100 - 200 * (n % 2), 1.0)
+            header = "trade_id,trade_date,book_id,instrument_id,quantity,price"
+            ok("ingest", "trades", write(work / "t.csv", header, [trade]))
             ok("ready", "positions", "trades", "market_data", "--as-of", day.isoformat())
             between = time.perf_counter()
             run_eod(settings, day)

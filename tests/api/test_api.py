@@ -98,11 +98,17 @@ def test_capital_stress_backtests_lineage(client: TestClient, world: World) -> N
     cap = client.get("/v1/capital", params={"node": "firm:RISKCAP"}, headers=h).json()
     (basel,) = cap["basel25"]
     assert basel["capital"] == pytest.approx(basel["var_term"] + basel["svar_term"], rel=1e-12)
+    # three days of runs: every figure resting on the backtest is indicative (< 250)
+    assert basel["observations"] < 250 and basel["indicative"] is True
+    (frtb,) = cap["frtb"]
+    assert frtb["indicative"] is True
+    assert frtb["reduced_set_adequate"] is (frtb["explained"] >= 0.75)
     stress = client.get("/v1/stress", headers=h).json()
     assert {r["kind"] for r in stress} >= {"historical", "hypothetical"}
     bt = client.get("/v1/backtests", params={"node": "firm:RISKCAP"}, headers=h).json()
     assert [z["node"] for z in bt["zones"]] == ["firm:RISKCAP"]
     assert bt["zones"][0]["zone"] in ("green", "amber", "red")
+    assert bt["zones"][0]["indicative"] is True
     run_id = world.run_ids[world.days[-1]]
     manifest = client.get(f"/v1/runs/{run_id}/lineage", headers=h).json()
     assert manifest["run_id"] == run_id and "inputs" in manifest

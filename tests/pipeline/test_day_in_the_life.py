@@ -266,8 +266,13 @@ def test_a_month_of_daily_operation_on_a_banks_own_data(
     _ok("init")
     config = tmp_path / "riskcap.toml"
     text = config.read_text().replace("mc_scenarios = 10000", "mc_scenarios = 2000")
+    assert tomllib.loads(text)["stress"]["historical"] == []  # no demo windows by default
+    # a crisis window the bank's history does not cover: skipped, the reason recorded
+    text = text.replace(
+        "historical = []",
+        'historical = [{name = "dotcom_2000", start = 2000-03-24, end = 2002-10-09}]',
+    )
     config.write_text(text)
-    assert tomllib.loads(text)["stress"]["historical"] == []
 
     # reference data and the back-loaded history (rates and vols from their own files)
     factor_rows = [(f, "index_level" if f.startswith("IDX") else "equity_price", "log", cal)
@@ -354,6 +359,8 @@ def test_a_month_of_daily_operation_on_a_banks_own_data(
         assert checks["missing_market_data"].passed
         # a new lake without observations: FRTB is not computed, and the run says why
         assert "observations" in tasks["frtb"].detail["skipped"]
+        (skipped,) = tasks["stress"].detail["skipped_windows"]
+        assert skipped.startswith("dotcom_2000 starts 2000-03-24, before the history")
         results = catalog.results(runs[LAST_DAY])
         assert {r.node for r in results if isinstance(r, Result)} >= {
             "firm:BANK", "entity:E-US", "entity:E-UK", "desk:EQ-US", "desk:EQ-UK",

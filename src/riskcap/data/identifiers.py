@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 MAX_IDENTIFIER_LENGTH = 100
 MAX_TEXT_LENGTH = 500
@@ -67,19 +68,19 @@ def text_problem(value: str) -> str | None:
     return None
 
 
-def check_identifier(value: str, what: str) -> str:
-    """``value`` normalised, or ``ValueError`` naming ``what`` and the rule."""
+def _checked(value: str, what: str, problem_of: Callable[[str], str | None]) -> str:
     norm = normalise(value)
-    problem = identifier_problem(norm)
+    problem = problem_of(norm)
     if problem is not None:
         raise ValueError(f"{what} {problem}")
     return norm
+
+
+def check_identifier(value: str, what: str) -> str:
+    """``value`` normalised, or ``ValueError`` naming ``what`` and the rule."""
+    return _checked(value, what, identifier_problem)
 
 
 def check_text(value: str, what: str) -> str:
     """``value`` normalised, or ``ValueError`` naming ``what`` and the rule."""
-    norm = normalise(value)
-    problem = text_problem(norm)
-    if problem is not None:
-        raise ValueError(f"{what} {problem}")
-    return norm
+    return _checked(value, what, text_problem)
