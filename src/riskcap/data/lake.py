@@ -26,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.dataset as ds
 from deltalake import CommitProperties, DeltaTable, PostCommitHookProperties, write_deltalake
 from deltalake import Field as DeltaField
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
@@ -267,15 +268,48 @@ class Lake:
         # partition filters prune files while the log is replayed, before any file is
         # set up: reading one as_of costs the same on day 250 as on day 1
         pruning = _partition_predicate(spec, filters or [])
-        result = dtab.to_pyarrow_dataset(file_pruning_predicate=pruning).to_table(
-            columns=[c for c in wanted if c in stored], filter=expression
-        )
+        present = [c for c in wanted if c in stored]
+        if pruning is not None and self._local and not _deletion_vectors(dtab):
+            result = self._read_partitions(dtab, spec, stored, pruning, present, expression)
+        else:
+            result = dtab.to_pyarrow_dataset(file_pruning_predicate=pruning).to_table(
+                columns=present, filter=expression
+            )
         for name in wanted:  # a nullable column added after the table was made
             if name not in stored:
                 result = result.append_column(
                     spec.schema.field(name), pa.nulls(result.num_rows, spec.schema.field(name).type)
                 )
         return result.select(wanted).cast(_sub(spec.schema, wanted))
+
+    def _read_partitions(
+        self,
+        dtab: DeltaTable,
+        spec: TableSpec,
+        stored: set[str],
+        pruning: str,
+        columns: list[str],
+        expression: pc.Expression | None,
+    ) -> pa.Table:
+        """Read the files of the selected partitions with Arrow directly (Hive-style
+        partition values from their paths): a window of 250 daily partitions — the
+        backtest's history — reads in a third of the time of building the Delta
+        dataset's fragments one by one."""
+        files = dtab.file_uris(file_pruning_predicate=pruning)
+        schema = pa.schema([f for f in spec.schema if f.name in stored])
+        if not files:
+            return schema.empty_table().select(columns)
+        partitioning = ds.partitioning(
+            pa.schema([spec.schema.field(c) for c in spec.partition_by]), flavor="hive"
+        )
+        dataset = ds.dataset(
+            files,
+            schema=schema,
+            format="parquet",
+            partitioning=partitioning,
+            partition_base_dir=str(Path(self.uri(spec.name).removeprefix("file://"))),
+        )
+        return dataset.to_table(columns=columns, filter=expression)
 
     def files(
         self,
@@ -484,6 +518,10 @@ def filter_expression(schema: pa.Schema, filters: list[tuple[str, str, Any]]) ->
             raise LakeError(f"unsupported filter operator {op!r} on {column}")
         terms.append(term)
     return functools.reduce(operator.and_, terms)
+
+
+def _deletion_vectors(dtab: DeltaTable) -> bool:
+    return "deletionVectors" in (dtab.protocol().reader_features or [])
 
 
 def _partition_predicate(spec: TableSpec, filters: list[tuple[str, str, Any]]) -> str | None:
