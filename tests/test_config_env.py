@@ -63,7 +63,8 @@ def _candidates(default: Any) -> list[Any]:
         return [default + "x", "mc_10d", "07:15", "0750", *words, "sqlite:///other.db"]
     if isinstance(default, list):
         dumped = [x.model_dump(mode="json") if isinstance(x, BaseModel) else x for x in default]
-        return [dumped[:1], dumped[::-1], [0.975], [10], ["positions"]]
+        window = {"name": "w1", "start": "2020-02-19", "end": "2020-03-23"}
+        return [dumped[:1], dumped[::-1], [0.975], [10], ["positions"], [window]]
     if default is None:
         return ["2015-01-02", "http://127.0.0.1:9/hook", 0.5]
     if isinstance(default, dt.date):
