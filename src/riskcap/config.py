@@ -717,11 +717,16 @@ INFRASTRUCTURE_SECTIONS = ("lake", "catalog", "service")
 REDACTED = "***"
 
 
+_SECRET_WORDS = ("pass", "pwd", "secret", "token", "key", "auth", "sig", "credential")
+
+
 def redact_credentials(url: str) -> str:
-    """``url`` with its password and query values replaced by ``***``.
+    """``url`` with its password, and the values of query parameters named like
+    secrets (password, token, key …), replaced by ``***``.
 
     ``postgresql+psycopg://risk:s3cret@db/riskcap`` → ``postgresql+psycopg://risk:***@db/riskcap``.
-    Text that is not a URL comes back unchanged.
+    A URL with nothing secret (``sqlite:///catalog.db``, a user without a password)
+    and text that is not a URL come back unchanged.
     """
     if "://" not in url:
         return url
@@ -729,13 +734,17 @@ def redact_credentials(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         creds, host = netloc.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        netloc = f"{user}:{REDACTED}@{host}" if ":" in creds else f"{REDACTED}@{host}"
+        if ":" in creds:
+            netloc = f"{creds.split(':', 1)[0]}:{REDACTED}@{host}"
+    pairs = [kv.split("=", 1) if "=" in kv else [kv] for kv in parts.query.split("&") if kv]
     query = "&".join(
-        f"{kv.split('=', 1)[0]}={REDACTED}" if "=" in kv else REDACTED
-        for kv in parts.query.split("&")
-        if kv
+        f"{kv[0]}={REDACTED}"
+        if len(kv) == 2 and any(w in kv[0].lower() for w in _SECRET_WORDS)
+        else "=".join(kv)
+        for kv in pairs
     )
+    if netloc == parts.netloc and query == parts.query:
+        return url  # nothing to hide: unchanged (urlunsplit would drop "sqlite:///"'s //)
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 

@@ -493,7 +493,8 @@ def stress_scenarios(
             f"{', '.join([*configured, *(n for n, _ in targets)])}"
         )
     named = [n for n in configured if not wanted or n in wanted]
-    out = named_scenarios(inputs, st, named) if named else []
+    # asked by name: a window outside the history is an error; else it is skipped
+    out = named_scenarios(inputs, st, named if wanted else None) if named else []
     head = node or inputs.hierarchy.nodes[0]
     cov = daily_cov * st.reverse_horizon
     for name, target in targets:
