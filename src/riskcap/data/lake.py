@@ -92,6 +92,7 @@ class Lake:
         self.dir_mode = dir_mode
         # tables opened at a pinned version (immutable), most recent last
         self._pinned: dict[tuple[str, int], DeltaTable] = {}
+        self._ensured: set[str] = set()  # tables known to exist with every column
 
     @classmethod
     def of(cls, settings: Settings) -> Lake:
@@ -125,9 +126,13 @@ class Lake:
 
     def ensure(self, table: str) -> None:
         """Create ``table`` from its spec unless it exists; add the nullable columns a
-        newer spec has to a table created by an older riskcap (one commit)."""
+        newer spec has to a table created by an older riskcap (one commit). Checked
+        once per ``Lake`` object: tables are never dropped."""
+        if table in self._ensured:
+            return
         if self.exists(table):
             self._add_new_columns(table)
+            self._ensured.add(table)
             return
         spec = _spec(table)
         if self._local:
