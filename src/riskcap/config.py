@@ -750,7 +750,7 @@ def redact_credentials(url: str) -> str:
 
 def redact_endpoint(url: str) -> str:
     """Only the scheme and host of ``url``: webhook paths and queries carry tokens
-    (``https://hooks.example/services/T0/B0/XXXX`` → ``https://hooks.example/***``)."""
+    (``https://hooks.example/services/T0/B0/s3cr3t`` → ``https://hooks.example/***``)."""
     parts = urlsplit(url)
     host = parts.netloc.rsplit("@", 1)[-1]
     rest = "/" + REDACTED if (parts.path.strip("/") or parts.query or "@" in parts.netloc) else ""
