@@ -48,6 +48,11 @@ FileMode = Annotated[
 ]
 
 
+def permission_bits(mode: str) -> int:
+    """An octal mode of the config (``"0700"``) as permission bits."""
+    return int(mode, 8)
+
+
 class LakeConfig(_Section):
     path: str = Field(
         "lake",
@@ -61,7 +66,7 @@ class LakeConfig(_Section):
 
     @property
     def dir_permissions(self) -> int:
-        return int(self.dir_mode, 8)
+        return permission_bits(self.dir_mode)
 
 
 class CatalogConfig(_Section):
@@ -78,7 +83,7 @@ class CatalogConfig(_Section):
 
     @property
     def file_permissions(self) -> int:
-        return int(self.file_mode, 8)
+        return permission_bits(self.file_mode)
 
 
 class IngestConfig(_Section):
