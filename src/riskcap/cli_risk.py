@@ -51,20 +51,21 @@ def backtest_observations(
     """The stored backtest observations of ``node`` from the runs of record in the range."""
 
     from riskcap.data.lake import Lake
-    from riskcap.pipeline.regulatory import prior_rows
+    from riskcap.pipeline.history import prior_rows
     from riskcap.store.catalog import Catalog
 
     with Catalog.of(settings) as catalog:
         runs = catalog.runs_of_record(end + dt.timedelta(days=1), 100_000)
-    runs = {d: r for d, r in runs.items() if d >= start}
-    if not runs:
-        raise NotFoundError(f"no succeeded EOD runs between {start} and {end}")
-    rows = prior_rows(
-        Lake.of(settings),
-        "backtest",
-        runs,
-        [("method", "=", method), ("confidence", "=", confidence)],
-    )
+        runs = {d: r for d, r in runs.items() if d >= start}
+        if not runs:
+            raise NotFoundError(f"no succeeded EOD runs between {start} and {end}")
+        rows = prior_rows(
+            Lake.of(settings),
+            catalog,
+            "backtest",
+            runs,
+            [("method", "=", method), ("confidence", "=", confidence)],
+        )
     if rows.empty:
         raise NotFoundError(
             f"no backtest observations of {method} VaR at {confidence} between {start} and "

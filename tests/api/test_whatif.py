@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -162,11 +162,14 @@ def test_bad_trades_are_422(client: TestClient, world: World, positions: list[di
     assert r.status_code == 422
 
 
+@settings(deadline=None)  # JAX compiles the core measure once per new shape
 @given(
     arrays(
         np.float64,
         st.tuples(st.integers(1, 4), st.integers(1, 300)),
-        elements=st.floats(-1e9, 1e9, allow_nan=False),
+        # XLA on CPU flushes subnormal floats to zero, NumPy keeps them: a P&L of
+        # -2e-313 is a VaR of 2e-313 in one and -0.0 in the other (no money either way)
+        elements=st.floats(-1e9, 1e9, allow_nan=False, allow_subnormal=False),
     ),
     st.sampled_from([0.9, 0.95, 0.975, 0.99]),
 )

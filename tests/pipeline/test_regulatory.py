@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import delete
 
 from riskcap.cli import run
 from riskcap.config import Settings
@@ -19,6 +20,7 @@ from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.data.samples import market_bundle
 from riskcap.engine.local import revalue
 from riskcap.market.scenarios import fixed_window_shocks
+from riskcap.pipeline.history import COPIES, prior_rows
 from riskcap.pipeline.reproduce import reproduce_run
 from riskcap.pipeline.runner import backfill
 from riskcap.risk.backtest import traffic_light
@@ -233,6 +235,36 @@ def test_reproduce_reads_the_same_history(
     assert rep.identical, [o for o in rep.outputs if not o.identical]
     assert rep.recorded_key == rep.reproduced_key
     assert {o.name for o in rep.outputs} >= {"backtest", "stressed_var", "capital", "stress"}
+
+
+def test_history_reads_the_catalog_copy_or_the_lake_alike(
+    world: tuple[Path, list[dt.date], dict[dt.date, str]], tmp_path: Path
+) -> None:
+    """The catalog's copies of ``results``, ``backtest`` and ``pnl_attribution`` give
+    exactly the lake's rows; a run without copies (written before they existed) is read
+    from the lake, mixed with copied runs, to the same frame."""
+    directory, days, runs = world
+    scratch = copy_world(directory, tmp_path / "world")
+    settings, lake = _lake(scratch)
+    prior = {d: runs[d] for d in days}
+    filters: dict[str, list[tuple[str, str, object]]] = {
+        "results": [("measure", "=", "var"), ("method", "in", ["hs", "stressed_hs"])],
+        "backtest": [("method", "=", "hs"), ("confidence", "=", 0.99)],
+        "pnl_attribution": [],
+    }
+    with Catalog(settings.catalog_url) as cat:
+        for table, where in filters.items():
+            from_lake = prior_rows(lake, None, table, prior, where)
+            assert not from_lake.empty, table
+            pd.testing.assert_frame_equal(prior_rows(lake, cat, table, prior, where), from_lake)
+        with cat.session() as s:  # the last day's copies gone: that run comes from the lake
+            for model in COPIES.values():
+                s.execute(delete(model).where(model.run_id == runs[days[-1]]))
+        for table, where in filters.items():
+            pd.testing.assert_frame_equal(
+                prior_rows(lake, cat, table, prior, where),
+                prior_rows(lake, None, table, prior, where),
+            )
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]

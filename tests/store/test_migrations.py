@@ -31,6 +31,8 @@ TABLES = {
     "frtb_results",
     "frtb_desk_tests",
     "risk_factor_eligibility",
+    "backtest_observations",
+    "pnl_attribution",
 }
 
 

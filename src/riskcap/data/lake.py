@@ -14,11 +14,14 @@ another process. Object-store lakes rely on Delta's optimistic concurrency alone
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import enum
 import functools
+import json
 import logging
 import operator
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +45,13 @@ META_PREFIX = "riskcap."
 LOCK_TIMEOUT_S = 300.0
 PINNED_CACHE = 256  # tables kept open at pinned versions (a run reads ~15 tables)
 CHECKPOINT_EVERY = 10  # a Delta checkpoint every this many versions: log replay stays short
-COMPACT_ABOVE_FILES = 32  # an unpartitioned table with more files is compacted on write
+# an unpartitioned table with more files is compacted after a write (each small file
+# costs ~0.5 ms on every read; files at delta-rs' target size are left as they are)
+COMPACT_ABOVE_FILES = 8
 # commits never delete old log entries (time travel to every pinned version stays);
 # checkpoints are written by :meth:`Lake.maintain`, on a schedule of our own
+# (lake root, table) whose columns this process has checked against the spec
+_ENSURED: set[tuple[str, str]] = set()
 KEEP_HISTORY = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
 
 
@@ -65,6 +72,25 @@ class Commit:
     operation: str
     metadata: dict[str, str]
     rows_added: int | None
+
+
+def _commit(h: Mapping[str, Any]) -> Commit:
+    """A Delta history entry as a :class:`Commit` (riskcap's metadata keys unprefixed)."""
+    meta = {k.removeprefix(META_PREFIX): str(v) for k, v in h.items() if k.startswith(META_PREFIX)}
+    metrics = h.get("operationMetrics") or {}
+    added = metrics.get("num_added_rows")
+    return Commit(
+        version=int(h["version"]),
+        timestamp=dt.datetime.fromtimestamp(h["timestamp"] / 1000, tz=dt.UTC),
+        operation=str(h.get("operation", "")),
+        metadata=meta,
+        rows_added=added if added is not None else metrics.get("num_target_rows_inserted"),
+    )
+
+
+def _commit_file(version: int) -> str:
+    """The name of a commit's file in ``_delta_log`` (Delta protocol: 20 digits)."""
+    return f"{version:020d}.json"
 
 
 def _spec(table: str) -> TableSpec:
@@ -93,6 +119,7 @@ class Lake:
         # tables opened at a pinned version (immutable), most recent last
         self._pinned: dict[tuple[str, int], DeltaTable] = {}
         self._ensured: set[str] = set()  # tables known to exist with every column
+        self._existing: set[str] = set()  # tables known to exist
 
     @classmethod
     def of(cls, settings: Settings) -> Lake:
@@ -116,8 +143,26 @@ class Lake:
         _spec(table)
         return f"{self.root.rstrip('/')}/{table}"
 
+    def _log_dir(self, table: str) -> Path | None:
+        """The ``_delta_log`` folder of a local table (None for a remote lake)."""
+        if not self._local:
+            return None
+        return Path(self.uri(table).removeprefix("file://")) / "_delta_log"
+
     def exists(self, table: str) -> bool:
-        return bool(DeltaTable.is_deltatable(self.uri(table), self.storage_options))
+        """Whether ``table`` is a Delta table. Once found it is remembered (tables are
+        never dropped); locally the first commit or a checkpoint pointer is looked for
+        by name (delta-rs lists the whole log, which grows by a file a commit)."""
+        if table in self._existing:
+            return True
+        log_dir = self._log_dir(table)
+        found = (
+            log_dir is not None
+            and ((log_dir / _commit_file(0)).is_file() or (log_dir / "_last_checkpoint").is_file())
+        ) or bool(DeltaTable.is_deltatable(self.uri(table), self.storage_options))
+        if found:
+            self._existing.add(table)
+        return found
 
     def create_all(self) -> None:
         """Create every table that does not exist yet (empty, version 0)."""
@@ -127,11 +172,13 @@ class Lake:
     def ensure(self, table: str) -> None:
         """Create ``table`` from its spec unless it exists; add the nullable columns a
         newer spec has to a table created by an older riskcap (one commit). Checked
-        once per ``Lake`` object: tables are never dropped."""
+        once per table and process: tables are never dropped."""
         if table in self._ensured:
             return
         if self.exists(table):
-            self._add_new_columns(table)
+            if (self.root, table) not in _ENSURED:
+                self._add_new_columns(table)
+                _ENSURED.add((self.root, table))
             self._ensured.add(table)
             return
         spec = _spec(table)
@@ -241,7 +288,29 @@ class Lake:
         """Latest version of ``table`` (``-1`` when it does not exist)."""
         if not self.exists(table):
             return -1
+        local = self._local_version(table)
+        if local is not None:
+            return local
         return int(DeltaTable(self.uri(table), storage_options=self.storage_options).version())
+
+    def _local_version(self, table: str) -> int | None:
+        """The latest version of a local table from the log's file names: from the
+        last checkpoint (written every :data:`CHECKPOINT_EVERY` versions) forward to the
+        first commit file that is not there — a few ``stat`` calls, where opening the
+        table lists every file of its log. None when it cannot tell (remote lake, no
+        log yet)."""
+        log_dir = self._log_dir(table)
+        if log_dir is None:
+            return None
+        try:
+            version = int(json.loads((log_dir / "_last_checkpoint").read_text())["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            version = 0
+        if not (log_dir / _commit_file(version)).is_file():
+            return None
+        while (log_dir / _commit_file(version + 1)).is_file():
+            version += 1
+        return version
 
     def versions(self, tables: list[str] | tuple[str, ...]) -> dict[str, int]:
         return {t: self.version(t) for t in tables}
@@ -266,6 +335,8 @@ class Lake:
                 raise NotFoundError(f"table '{table}' does not exist in lake {self.root}")
             empty = spec.schema.empty_table()
             return empty.select(columns) if columns else empty
+        if version is None and at is None:  # the latest, opened once per version
+            version = self._local_version(table)
         dtab = self.table(table, version=version, at=at)
         expression = filter_expression(spec.schema, filters) if filters else None
         stored = set(dtab.schema().to_arrow().names)
@@ -342,30 +413,69 @@ class Lake:
         return sorted(dtab.file_uris(file_pruning_predicate=partitions or None))
 
     def history(self, table: str) -> list[Commit]:
-        """Commits of ``table``, newest first."""
+        """Commits of ``table``, newest first.
+
+        A commit never changes once written, so a local lake keeps the entries it has
+        read in ``_history/<table>.json`` (with the table's id and the last version
+        read) and reads from the Delta log only the commits after it: finding an
+        ingested file's commit costs the same on day 250 as on day 1."""
         if not self.exists(table):
             raise NotFoundError(f"table '{table}' does not exist in lake {self.root}")
         dtab = DeltaTable(self.uri(table), storage_options=self.storage_options)
-        out = []
-        for h in dtab.history():
-            meta = {
-                k.removeprefix(META_PREFIX): str(v)
-                for k, v in h.items()
-                if k.startswith(META_PREFIX)
-            }
-            metrics = h.get("operationMetrics") or {}
-            out.append(
-                Commit(
-                    version=int(h["version"]),
-                    timestamp=dt.datetime.fromtimestamp(h["timestamp"] / 1000, tz=dt.UTC),
-                    operation=str(h.get("operation", "")),
-                    metadata=meta,
-                    rows_added=metrics.get("num_added_rows")
-                    if metrics.get("num_added_rows") is not None
-                    else metrics.get("num_target_rows_inserted"),
-                )
-            )
+        latest, table_id = dtab.version(), str(dtab.metadata().id)
+        cached = self._cached_history(table, table_id, latest)
+        newer = latest - (cached[0].version if cached else -1)
+        fresh = [_commit(h) for h in dtab.history(limit=newer)] if newer > 0 else []
+        out = sorted(
+            {c.version: c for c in [*cached, *fresh]}.values(),
+            key=lambda c: c.version,
+            reverse=True,
+        )
+        if fresh and self._local:
+            self._store_history(table, table_id, out)
         return out
+
+    def _history_file(self, table: str) -> Path:
+        return Path(self.root.removeprefix("file://")) / "_history" / f"{table}.json"
+
+    def _cached_history(self, table: str, table_id: str, latest: int) -> list[Commit]:
+        """The cached commits of ``table`` (newest first), or none when the cache is
+        missing, unreadable, or of another table (a table made again under the name)."""
+        if not self._local:
+            return []
+        try:
+            data = json.loads(self._history_file(table).read_text())
+            if data["table_id"] != table_id:
+                return []
+            commits = [
+                Commit(
+                    version=int(c["version"]),
+                    timestamp=dt.datetime.fromisoformat(c["timestamp"]),
+                    operation=str(c["operation"]),
+                    metadata={str(k): str(v) for k, v in c["metadata"].items()},
+                    rows_added=c["rows_added"],
+                )
+                for c in data["commits"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
+        return [c for c in commits if c.version <= latest]
+
+    def _store_history(self, table: str, table_id: str, commits: list[Commit]) -> None:
+        path = self._history_file(table)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            record = {
+                "table_id": table_id,
+                "commits": [
+                    {**dataclasses.asdict(c), "timestamp": c.timestamp.isoformat()} for c in commits
+                ],
+            }
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(record))
+            os.replace(partial, path)  # readers see the old file or the new one, whole
+        except OSError as exc:  # a cache: reading the log again is always right
+            log.debug("history cache of %s not written: %s", table, exc)
 
     def find_commit(self, table: str, **metadata: str) -> Commit | None:
         """Newest commit of ``table`` whose riskcap metadata matches every item given."""
@@ -450,18 +560,21 @@ class Lake:
         except DeltaError as exc:
             raise LakeError(f"write to table '{table}' failed: {_first_line(exc)}") from exc
         version = self.version(table)
-        if version % CHECKPOINT_EVERY == 0:
-            self.maintain(table)
+        checkpoint = version % CHECKPOINT_EVERY == 0
+        if checkpoint or not spec.partition_by:  # an unpartitioned table: keep it compact
+            self.maintain(table, checkpoint=checkpoint)
         return version
 
-    def maintain(self, table: str) -> dict[str, Any]:
+    def maintain(self, table: str, *, checkpoint: bool = True) -> dict[str, Any]:
         """Keep reading ``table`` as cheap on day 250 as on day 1, without touching
         time travel: compact an unpartitioned table's small files once they number
         more than :data:`COMPACT_ABOVE_FILES` (a ``compact`` commit that changes no
         data: every earlier version still reads as it did, since nothing is ever
-        vacuumed), then write a Delta checkpoint so opening the table replays at most
-        :data:`CHECKPOINT_EVERY` commits. Called on every :data:`CHECKPOINT_EVERY`-th
-        version by :meth:`write`, and by ``riskcap lake optimize``.
+        vacuumed), then write a Delta checkpoint (with ``checkpoint``, or after a
+        compaction) so opening the table replays at most :data:`CHECKPOINT_EVERY`
+        commits. Called by :meth:`write` after every write of an unpartitioned table and
+        on every :data:`CHECKPOINT_EVERY`-th version of the others, and by ``riskcap
+        lake optimize``.
         """
         spec = _spec(table)
         uri = self.uri(table)
@@ -479,7 +592,9 @@ class Lake:
                 done["files_removed"] = metrics.get("numFilesRemoved")
                 done["files_added"] = metrics.get("numFilesAdded")
                 dtab = DeltaTable(uri, storage_options=self.storage_options)
-            dtab.create_checkpoint()
+                checkpoint = True
+            if checkpoint:
+                dtab.create_checkpoint()
         except DeltaError as exc:  # maintenance never fails the write it follows
             log.warning("maintenance of table %s skipped: %s", table, _first_line(exc))
             done["error"] = _first_line(exc)

@@ -50,7 +50,8 @@ from riskcap.data.schemas import RESULTS
 from riskcap.engine.frtb import SCOPE_ALL, FactorTags, FrtbFigures, frtb_figures, tag_factors
 from riskcap.errors import RiskcapError
 from riskcap.pipeline.fingerprint import json_digest, table_digest
-from riskcap.pipeline.regulatory import PNL_TYPES, _recent, firm_traffic_light, prior_rows
+from riskcap.pipeline.history import prior_rows
+from riskcap.pipeline.regulatory import PNL_TYPES, _recent, firm_traffic_light
 from riskcap.pipeline.tasks import RunContext, TaskOutput, _replace_run_rows
 from riskcap.risk.pla import PlaResult, pla_test
 from riskcap.store.catalog import FrtbDeskTest, FrtbResult, RiskFactorEligibility
@@ -94,12 +95,14 @@ def desk_tests(
     tested = {**_recent(ctx.prior_runs, f.backtest_window - 1), ctx.as_of: ctx.run_id}
     observations = prior_rows(
         ctx.lake,
+        ctx.catalog,
         "backtest",
         tested,
         [("method", "=", f.backtest_method), ("confidence", "in", list(DESK_EXCEPTION_LIMITS))],
     )
     attributed = prior_rows(
         ctx.lake,
+        ctx.catalog,
         "pnl_attribution",
         {**_recent(ctx.prior_runs, f.pla_window - 1), ctx.as_of: ctx.run_id},
         [("node", "in", desks)] if desks else [],
@@ -239,6 +242,7 @@ def frtb(ctx: RunContext) -> TaskOutput:
     ctx.catalog.replace_results(ctx.run_id, rows, methods=[FRTB_METHOD])
     history_rows = prior_rows(
         ctx.lake,
+        ctx.catalog,
         "results",
         _recent(ctx.prior_runs, f.average_days - 1),
         [("method", "=", FRTB_METHOD), ("measure", "in", ["imcc", "ses", "explained"])],

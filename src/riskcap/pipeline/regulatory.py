@@ -51,11 +51,14 @@ from riskcap.engine.stress import (
 from riskcap.errors import RiskcapError
 from riskcap.market.factors import shocks_between
 from riskcap.pipeline.fingerprint import json_digest, table_digest
+from riskcap.pipeline.history import prior_rows
 from riskcap.pipeline.tasks import RunContext, TaskOutput, _replace_run_rows, scenario_sets
 from riskcap.risk.backtest import TrafficLight, traffic_light
 from riskcap.store.catalog import (
     BacktestException,
+    BacktestObservation,
     CapitalResult,
+    PnlAttributionRecord,
     StressedPeriod,
     StressResult,
 )
@@ -64,23 +67,6 @@ log = logging.getLogger(__name__)
 
 STRESSED_METHOD = "stressed_hs"
 PNL_TYPES = ("hypothetical", "actual")
-
-
-# -- reading the history of earlier runs ---------------------------------------------------
-def prior_rows(
-    lake: Lake, table: str, runs: dict[dt.date, str], filters: list[tuple[str, str, Any]]
-) -> pd.DataFrame:
-    """Rows of ``table`` written by the given runs of record (``{as_of: run_id}``)."""
-    if not runs:
-        return lake.read(table).slice(0, 0).to_pandas()
-    return lake.read(
-        table,
-        filters=[
-            ("as_of", "in", sorted(runs)),
-            ("run_id", "in", sorted(runs.values())),
-            *filters,
-        ],
-    ).to_pandas()
 
 
 # -- backtesting P&L -------------------------------------------------------------------------
@@ -180,6 +166,10 @@ def backtest_pnl(
     )
 
 
+def _without_run_id(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "run_id"}
+
+
 def backtest(ctx: RunContext) -> TaskOutput:
     """Day ``T``'s hypothetical and actual P&L against the previous run's 1-day VaR."""
     previous = dt.date.fromisoformat(str(ctx.outputs["snapshot"].detail["previous_as_of"]))
@@ -193,6 +183,7 @@ def backtest(ctx: RunContext) -> TaskOutput:
     else:
         prior = prior_rows(
             ctx.lake,
+            ctx.catalog,
             "results",
             {previous: var_run},
             [("measure", "=", "var"), ("horizon", "=", 1), ("method", "in", one_day)],
@@ -260,6 +251,12 @@ def backtest(ctx: RunContext) -> TaskOutput:
         "backtest",
     )
     ctx.catalog.replace_run_rows(BacktestException, ctx.run_id, exceptions)
+    ctx.catalog.replace_run_rows(
+        BacktestObservation, ctx.run_id, [_without_run_id(r) for r in rows]
+    )
+    ctx.catalog.replace_run_rows(
+        PnlAttributionRecord, ctx.run_id, [_without_run_id(r) for r in attribution]
+    )
     written = ctx.lake.read("backtest", version=version, filters=ctx.run_filter())
     pla_written = ctx.lake.read("pnl_attribution", version=pla_version, filters=ctx.run_filter())
     return TaskOutput(
@@ -375,6 +372,7 @@ def capital(ctx: RunContext) -> TaskOutput:
     runs = {**recent, ctx.as_of: ctx.run_id}
     figures = prior_rows(
         ctx.lake,
+        ctx.catalog,
         "results",
         runs,
         [
@@ -386,23 +384,24 @@ def capital(ctx: RunContext) -> TaskOutput:
     )
     var = figures.loc[figures["method"] == c.var_method]
     svar = figures.loc[figures["method"] == STRESSED_METHOD]
-    tested = {**_recent(ctx.prior_runs, s.backtest.window - 1), ctx.as_of: ctx.run_id}
-    observations = prior_rows(
-        ctx.lake,
-        "backtest",
-        tested,
-        [("method", "=", c.var_method), ("confidence", "=", c.confidence)],
-    )
     firm = (
         next(n for n in var["node"].unique() if str(n).startswith("firm:"))
         if not var.empty
         else None
     )
-    light = (
-        firm_traffic_light(observations, firm, c.backtest_pnl, s.backtest.window, c.confidence)
-        if firm is not None
-        else None
-    )
+    light = None
+    if firm is not None:  # the multiplier comes from the firm's backtest
+        tested = {**_recent(ctx.prior_runs, s.backtest.window - 1), ctx.as_of: ctx.run_id}
+        observations = prior_rows(
+            ctx.lake,
+            ctx.catalog,
+            "backtest",
+            tested,
+            [("node", "=", firm), ("method", "=", c.var_method), ("confidence", "=", c.confidence)],
+        )
+        light = firm_traffic_light(
+            observations, firm, c.backtest_pnl, s.backtest.window, c.confidence
+        )
     plus = light.plus_factor if light is not None else 0.0
     own = var.loc[var["as_of"] == ctx.as_of, "node"].tolist()
     rows = []

@@ -25,7 +25,7 @@ from riskcap.data.lake import Lake, WriteMode
 from riskcap.data.schemas import TABLES
 from riskcap.errors import RiskcapError
 from riskcap.pipeline.fingerprint import code_version, table_digest
-from riskcap.pipeline.regulatory import prior_rows
+from riskcap.pipeline.history import prior_rows
 from riskcap.pipeline.runner import Observer, run_eod
 from riskcap.store.catalog import Catalog, Run
 
@@ -144,7 +144,7 @@ def reproduce_run(
 
     prior = {dt.date.fromisoformat(d): r for d, r in manifest.get("prior_runs", {}).items()}
     for table in ("results", "backtest", "pnl_attribution"):  # the history tasks read
-        rows = prior_rows(source, table, prior, [])
+        rows = prior_rows(source, None, table, prior, [])
         if prior:
             target.write(
                 table,

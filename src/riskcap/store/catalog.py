@@ -16,7 +16,8 @@ them, which a test checks on both backends. Tables used so far:
 
 Tables of the EOD pipeline, the regulatory runs and the service (filled by those
 parts): ``runs``, ``tasks``, ``lineage``, ``results``, ``limits``, ``alerts``,
-``api_keys``, ``audit_log``, ``backtest_exceptions``.
+``api_keys``, ``audit_log``, ``backtest_exceptions``; ``backtest_observations`` and
+``pnl_attribution`` copy the lake tables of those names for fast history windows.
 """
 
 from __future__ import annotations
@@ -315,6 +316,48 @@ class BacktestException(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=_utcnow)
     method: Mapped[str] = mapped_column(String(20), server_default="hs")
     var_as_of: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+
+
+class BacktestObservation(Base):
+    """One backtest observation (the catalog's copy of a lake ``backtest`` row), so the
+    capital and FRTB tasks read a 250-day window by run id from an index instead of
+    opening 250 daily partitions."""
+
+    __tablename__ = "backtest_observations"
+    __table_args__ = (
+        UniqueConstraint(
+            "run_id", "node", "method", "confidence", "pnl_type", name="uq_backtest_observation"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    node: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(Float)
+    pnl_type: Mapped[str] = mapped_column(String(20))
+    pnl: Mapped[float] = mapped_column(Float)
+    var: Mapped[float] = mapped_column(Float)
+    var_as_of: Mapped[dt.date] = mapped_column(Date)
+    var_run_id: Mapped[str] = mapped_column(String(36))
+    exception: Mapped[bool] = mapped_column(Boolean)
+
+
+class PnlAttributionRecord(Base):
+    """One node's hypothetical and risk-theoretical P&L of a day (the catalog's copy of a
+    lake ``pnl_attribution`` row), read by run id for the PLA window."""
+
+    __tablename__ = "pnl_attribution"
+    __table_args__ = (UniqueConstraint("run_id", "node", name="uq_pnl_attribution"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    node: Mapped[str] = mapped_column(String(200))
+    hypothetical: Mapped[float] = mapped_column(Float)
+    risk_theoretical: Mapped[float] = mapped_column(Float)
+    previous_as_of: Mapped[dt.date] = mapped_column(Date)
 
 
 class StressedPeriod(Base):
@@ -734,6 +777,39 @@ class Catalog:
         with self.session() as s:
             s.execute(delete(model).where(column == run_id))
             s.add_all(model(run_id=run_id, **row) for row in rows)
+
+    def rows_of_runs(
+        self,
+        model: type[Base],
+        run_ids: Sequence[str],
+        filters: Sequence[tuple[str, str, Any]] = (),
+    ) -> tuple[list[dict[str, Any]], set[str]]:
+        """The rows of ``model`` written by ``run_ids`` that match ``filters`` (column,
+        ``=`` or ``in``, value), as dicts of their columns less ``id``, and the ids of
+        the runs that have any row of ``model`` at all (matching or not)."""
+        table = model.__table__
+        columns = [c for c in table.c if c.name != "id"]
+        names = [c.name for c in columns]
+        rows: list[dict[str, Any]] = []
+        present: set[str] = set()
+        ids = sorted(set(run_ids))
+        with self.session() as s:
+            for start in range(0, len(ids), 500):  # well under any backend's bound-parameter cap
+                chunk = ids[start : start + 500]
+                q = select(*columns).where(table.c.run_id.in_(chunk))
+                for name, op, value in filters:
+                    column = table.c[name]
+                    if op == "=":
+                        q = q.where(column == value)
+                    elif op == "in":
+                        q = q.where(column.in_(list(value)))
+                    else:
+                        raise ValueError(f"filter operator {op!r}: only '=' and 'in'")
+                rows.extend(dict(zip(names, r, strict=True)) for r in s.execute(q))
+                present.update(
+                    s.scalars(select(table.c.run_id).where(table.c.run_id.in_(chunk)).distinct())
+                )
+        return rows, present
 
     def run_rows(self, model: type[Base], run_id: str) -> list[Any]:
         table = model.__table__
