@@ -110,7 +110,11 @@ _ISO = "ISO unless --date-format"
 _DOCS: dict[IngestKind, dict[str, _Doc]] = {
     IngestKind.BOOKS: {
         "book_id": _Doc("the book", "EQC-TECH"),
-        "desk": _Doc("its desk (empty: blocks the EOD's hierarchy check)", "EQ-CASH"),
+        "desk": _Doc(
+            "its desk, in one legal entity: a desk name names one desk (empty: blocks "
+            "the EOD's hierarchy check)",
+            "EQ-CASH",
+        ),
         "legal_entity": _Doc("its legal entity", "RC-US-LLC"),
         "firm": _Doc("the firm (one per lake)", "RISKCAP"),
         "description": _Doc("free text", "US tech shares", ColType.TEXT, optional=True),

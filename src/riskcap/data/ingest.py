@@ -350,6 +350,8 @@ class Reference:
     factors: set[str]
     trade_ids: set[str]
     factor_types: dict[str, str] = field(default_factory=dict)
+    # desk → (its legal entity, its books) in the stored books table
+    desk_entities: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
     @classmethod
     def from_lake(cls, lake: Lake, kind: IngestKind) -> Reference:
@@ -380,7 +382,22 @@ class Reference:
                 if kind is IngestKind.INSTRUMENTS
                 else {}
             ),
+            desk_entities=_desk_entities(lake) if kind is IngestKind.BOOKS else {},
         )
+
+
+def _desk_entities(lake: Lake) -> dict[str, tuple[str, frozenset[str]]]:
+    """The legal entity of each stored desk (the first by name if a lake made before
+    this rule has two) and the desk's books."""
+    books = lake.read("books", columns=["book_id", "desk", "legal_entity"]).to_pylist()
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for b in sorted(books, key=lambda b: (str(b["legal_entity"]), str(b["book_id"]))):
+        desk, entity = b["desk"], b["legal_entity"]
+        if desk is None or entity is None:
+            continue
+        first, held = out.get(desk, (str(entity), frozenset()))
+        out[str(desk)] = (first, held | {str(b["book_id"])})
+    return out
 
 
 _NEEDS: dict[str, tuple[str, ...]] = {
@@ -451,12 +468,44 @@ def _kind_rules(
         _unique(check, typed, ["calendar", "date"], "duplicate_key")
     elif kind is IngestKind.BOOKS:
         _unique(check, typed, ["book_id"], "duplicate_key")
+        _one_entity_per_desk(check, typed, ref)
     elif kind is IngestKind.FACTORS:
         _unique(check, typed, ["factor_id"], "duplicate_key")
         _enum(check, typed, "factor_type", {t.value for t in FactorType})
         _enum(check, typed, "shock_type", {t.value for t in ShockType})
     elif kind is IngestKind.INSTRUMENTS:
         _instrument_rules(typed, check, ref)
+
+
+def _one_entity_per_desk(check: _Checker, typed: pd.DataFrame, ref: Reference) -> None:
+    """A desk name names one desk, in one legal entity (hierarchy node ids are
+    ``desk:NAME``). The entity a desk has is the stored one — unless every stored book
+    of the desk is in this file (the desk moves) — else that of its first row here;
+    a row that puts the desk under another entity breaks ``desk_in_two_entities``."""
+    moving = set(typed["book_id"].dropna())
+    owner = {
+        desk: (entity, f"book {min(books)} in the books table")
+        for desk, (entity, books) in ref.desk_entities.items()
+        if not books <= moving
+    }
+    bad = pd.Series(False, index=typed.index)
+    for i, row in typed.iterrows():
+        desk, entity = row["desk"], row["legal_entity"]
+        if not isinstance(desk, str) or not isinstance(entity, str):
+            continue
+        if desk not in owner:
+            owner[desk] = (entity, f"row {row[_ROW]}")
+        elif owner[desk][0] != entity:
+            bad.loc[i] = True
+    check.flag(
+        bad,
+        "desk_in_two_entities",
+        lambda r: (
+            f"desk {r['desk']!r} is under legal entity {owner[r['desk']][0]} "
+            f"({owner[r['desk']][1]}), not {r['legal_entity']}: a desk name names one desk "
+            "(rename one of them)"
+        ),
+    )
 
 
 def _enum(check: _Checker, typed: pd.DataFrame, col: str, allowed: set[str]) -> None:

@@ -187,10 +187,22 @@ class IncompleteHierarchyCheck:
     def run(self, ctx: QualityContext) -> CheckResult:
         m = ctx.positions.merge(ctx.books, on="book_id", how="left", indicator=True)
         levels = ["desk", "legal_entity", "firm"]
-        bad = m.loc[(m["_merge"] == "left_only") | m[levels].isna().any(axis=1)]
-        bad = bad[["book_id", "instrument_id", *levels]]
+        entities = ctx.books.dropna(subset=["desk"]).groupby("desk")["legal_entity"].nunique()
+        shared = entities.loc[entities > 1]
+        incomplete = (m["_merge"] == "left_only") | m[levels].isna().any(axis=1)
+        in_two = m["desk"].isin(shared.index)
+        m["problem"] = np.where(incomplete, "book lacks a desk, legal entity or firm", "")
+        m.loc[in_two & ~incomplete, "problem"] = m.loc[in_two & ~incomplete, "desk"].map(
+            lambda d: f"desk {d} is under {int(shared[d])} legal entities"
+        )
+        bad = m.loc[incomplete | in_two, ["book_id", "instrument_id", *levels, "problem"]]
         return _result(
-            self, ctx, bad, "0 rows", "positions whose book lacks a desk, legal entity or firm"
+            self,
+            ctx,
+            bad,
+            "0 rows",
+            "positions whose book lacks a desk, legal entity or firm, or whose desk is "
+            "also under another legal entity",
         )
 
 

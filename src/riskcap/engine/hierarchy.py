@@ -14,7 +14,25 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskcap.errors import RiskcapError
+
 LEVELS = ("firm", "entity", "desk", "book")
+
+
+def _one_entity_per_desk(rows: Sequence[tuple[str, str, str, str]]) -> None:
+    """Node ids are ``level:name``: a desk name must name one desk, in one entity."""
+    entities: dict[str, set[str]] = {}
+    books: dict[str, list[str]] = {}
+    for book, desk, entity, _firm in rows:
+        entities.setdefault(desk, set()).add(entity)
+        books.setdefault(desk, []).append(book)
+    for desk, under in sorted(entities.items()):
+        if len(under) > 1:
+            raise RiskcapError(
+                f"desk {desk!r} is under legal entities {', '.join(sorted(under))} "
+                f"(books {', '.join(sorted(books[desk]))}): a desk name names one desk, "
+                "so the books table must give it one legal entity (rename one of them)"
+            )
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,7 @@ class Hierarchy:
             raise ValueError(f"expected one firm, got {firms}")
         entities = sorted({r[2] for r in rows})
         desks = sorted({(r[2], r[1]) for r in rows})
+        _one_entity_per_desk(rows)
         labels = [f"firm:{firms[0]}"]
         parents = [-1]
         labels += [f"entity:{e}" for e in entities]
