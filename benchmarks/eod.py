@@ -23,7 +23,7 @@ from pathlib import Path
 
 PREPARE = (
     "import sys, pathlib; from rich.console import Console; "
-    "from riskcap.demo import prepare_demo; "
+    "from riskcap.cli.demo import prepare_demo; "
     "s = prepare_demo(pathlib.Path(sys.argv[1]), Console(quiet=True)); "
     "print(s.trade_dates[0], s.trade_dates[-1], len(s.trade_dates))"
 )

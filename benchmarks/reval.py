@@ -20,9 +20,9 @@ import numpy as np
 from _common import report
 from scipy.stats import norm
 
-from riskcap.engine.hierarchy import Hierarchy
-from riskcap.engine.local import Market, plan_blocks, revalue
-from riskcap.market.factors import FactorSet
+from riskcap.engine.local import plan_blocks, revalue
+from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.market.factors import FactorSet, Market
 from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap
 from riskcap.pricing.rates import payment_times
 

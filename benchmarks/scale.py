@@ -23,11 +23,11 @@ from _common import report
 from reval import numpy_baseline
 
 from riskcap.config import load_settings
-from riskcap.data.generate import prepare_generated
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.local import plan_blocks, revalue
 from riskcap.engine.var import VarMethod, VarSpec, daily_covariance, monte_carlo_shocks
+from riskcap.inputs.risk_inputs import load_risk_inputs
+from riskcap.pipeline.generated import prepare_generated
 from riskcap.risk.measures import var_es
 
 

@@ -25,12 +25,12 @@ import numpy as np
 from _common import report
 
 from riskcap.config import load_settings
-from riskcap.data.generate import prepare_generated
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.local import revalue
 from riskcap.engine.spark import payload_for, revalue_spark, spark_session, stop_sessions
 from riskcap.engine.var import VarMethod, VarSpec, daily_covariance, monte_carlo_shocks
+from riskcap.inputs.risk_inputs import load_risk_inputs
+from riskcap.pipeline.generated import prepare_generated
 
 
 def main() -> None:

@@ -35,9 +35,9 @@ import numpy as np
 from _common import report
 from rich.console import Console
 
+from riskcap.cli.demo import prepare_demo
 from riskcap.config import load_settings
 from riskcap.data.lake import Lake
-from riskcap.demo import prepare_demo
 from riskcap.engine.local import revalue
 from riskcap.pipeline.runner import run_eod
 from riskcap.risk.measures import var_es
@@ -170,7 +170,7 @@ def baseline(config: Path, body: list[dict[str, Any]], repeats: int = 3) -> dict
         model = WhatIfCache(settings, catalog).model()
     held = model.inputs.positions[["book_id", "instrument_id", "quantity"]]
     extra = pd.DataFrame(body)[["book_id", "instrument_id", "quantity"]]
-    from riskcap.data.risk_inputs import load_risk_inputs
+    from riskcap.inputs.risk_inputs import load_risk_inputs
 
     inputs = load_risk_inputs(
         Lake(settings.lake_path),

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from riskcap.engine.hierarchy import Hierarchy
-from riskcap.engine.local import Market
-from riskcap.market.factors import FactorSet
+from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.market.factors import FactorSet, Market
 from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
 from riskcap.pricing.rates import payment_times
 

@@ -12,8 +12,8 @@ import pytest
 from riskcap.cli import run
 from riskcap.config import load_settings
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.var import VarSpec, compute_var
+from riskcap.inputs.risk_inputs import load_risk_inputs
 from riskcap.store.catalog import (
     CapitalResult,
     Catalog,
@@ -97,7 +97,7 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
     lake = Lake(settings.lake_path)
     last = dt.date(2022, 12, 28)
     catalog = Catalog(settings.catalog_url)
-    last_run = catalog.latest_succeeded_run(last).run_id  # type: ignore[union-attr]
+    last_run = catalog.run_of_record(last).run_id
     published = catalog.results(last_run)
     capital = {
         r.node: {

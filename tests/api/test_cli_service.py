@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from riskcap.cli import run
-from riskcap.cli_service import next_business_run
+from riskcap.cli.service import next_business_run
 from riskcap.errors import AuthenticationError
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import list_keys, verify_key

@@ -21,9 +21,9 @@ from hypothesis.extra.numpy import arrays
 
 from riskcap.api.whatif import tail_var_es
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.local import revalue
 from riskcap.engine.var import VarMethod, VarSpec, scenario_shocks
+from riskcap.inputs.risk_inputs import load_risk_inputs
 from riskcap.risk.measures import var_es
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import Role, create_key

@@ -19,8 +19,8 @@ import pytest
 from riskcap.config import Severity
 from riskcap.data.lake import Lake
 from riskcap.data.quality import IncompleteHierarchyCheck, QualityContext
-from riskcap.engine.hierarchy import Hierarchy
 from riskcap.errors import IngestRejected, RiskcapError
+from riskcap.inputs.hierarchy import Hierarchy
 from tests.conftest import write_csv
 
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from riskcap.data.demo_book import HIERARCHY, generate_demo_book
 from riskcap.data.samples import (
     BUNDLED_SHA256,
     MarketBundle,
@@ -19,6 +18,7 @@ from riskcap.data.samples import (
     real_prices,
     synthetic_zero_curve,
 )
+from riskcap.inputs.demo_book import HIERARCHY, generate_demo_book
 
 
 @pytest.fixture(scope="module")

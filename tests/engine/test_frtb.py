@@ -13,10 +13,10 @@ import pandas as pd
 import pytest
 
 from riskcap.config import FactorClassRule, FrtbConfig, RiskClass
-from riskcap.data.risk_inputs import RiskInputs
 from riskcap.engine.frtb import SCOPE_ALL, frtb_figures, tag_factors
 from riskcap.engine.local import revalue
 from riskcap.errors import RiskcapError
+from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.scenarios import fixed_window_shocks
 from tests.books import FACTORS, HIERARCHY, X0, mixed_book
 

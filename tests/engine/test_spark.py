@@ -20,9 +20,7 @@ import pandas as pd
 import pytest
 
 from riskcap.config import load_settings
-from riskcap.data.generate import prepare_generated
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.local import revalue
 from riskcap.engine.var import (
     VarMethod,
@@ -31,6 +29,8 @@ from riskcap.engine.var import (
     monte_carlo_shocks,
     scenario_shocks,
 )
+from riskcap.inputs.risk_inputs import load_risk_inputs
+from riskcap.pipeline.generated import prepare_generated
 
 pytestmark = pytest.mark.slow
 RTOL = 1e-12

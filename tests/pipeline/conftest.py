@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
+from riskcap.cli.demo import prepare_demo
 from riskcap.config import Settings, demo_historical_windows, load_settings
-from riskcap.demo import prepare_demo
 from riskcap.store.catalog import Catalog
 
 ROOT = Path(__file__).resolve().parents[2]

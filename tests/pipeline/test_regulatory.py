@@ -14,11 +14,11 @@ from sqlalchemy import delete
 
 from riskcap.cli import run
 from riskcap.config import Settings
-from riskcap.data.demo_book import ModelMarker, market_values
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.data.samples import market_bundle
 from riskcap.engine.local import revalue
+from riskcap.inputs.demo_book import ModelMarker, market_values
+from riskcap.inputs.risk_inputs import load_risk_inputs
 from riskcap.market.scenarios import fixed_window_shocks
 from riskcap.pipeline.history import COPIES, prior_rows
 from riskcap.pipeline.reproduce import reproduce_run

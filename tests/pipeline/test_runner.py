@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from riskcap.data.lake import Lake, LakeError, WriteMode, sql_literal
-from riskcap.data.risk_inputs import load_risk_inputs
 from riskcap.engine.var import VarMethod, VarSpec, compute_var
 from riskcap.errors import (
     CatalogError,
@@ -22,6 +21,7 @@ from riskcap.errors import (
     RiskcapError,
     SnapshotNotReady,
 )
+from riskcap.inputs.risk_inputs import load_risk_inputs
 from riskcap.pipeline import runner
 from riskcap.pipeline.fingerprint import INPUT_TABLES, config_hash
 from riskcap.pipeline.reproduce import reproduce_run

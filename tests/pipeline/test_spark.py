@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from riskcap.cli import run
-from riskcap.cli_options import with_engine
+from riskcap.cli.options import with_engine
 from riskcap.data.lake import Lake
 from riskcap.pipeline.fingerprint import config_hash
 from riskcap.pipeline.runner import Outcome, run_eod

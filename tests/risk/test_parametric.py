@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from riskcap.engine.local import Market, revalue
+from riskcap.engine.local import revalue
 from riskcap.market.covariance import cholesky_factor
+from riskcap.market.factors import Market
 from riskcap.market.scenarios import mc_normal_shocks
 from riskcap.risk.greeks import shock_sensitivities
 from riskcap.risk.measures import var_es

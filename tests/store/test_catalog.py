@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from riskcap.errors import CatalogError
-from riskcap.store.catalog import Catalog
+from riskcap.errors import CatalogError, NotFoundError
+from riskcap.store.catalog import Catalog, Run
 
 DAY = dt.date(2022, 12, 28)
 
@@ -67,3 +67,43 @@ def test_snapshot_and_quality_records(catalog_url: str) -> None:
 def test_unreachable_database_is_a_catalog_error() -> None:
     with pytest.raises(CatalogError, match="unavailable"):
         Catalog("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
+
+
+def _run(run_id: str, as_of: dt.date, status: str, minute: int) -> Run:
+    return Run(
+        run_id=run_id,
+        run_key="k" * 64,
+        as_of=as_of,
+        status=status,
+        engine="local",
+        config_hash="c" * 64,
+        seed=1,
+        code_version="test",
+        created_at=dt.datetime(2022, 12, 30, 18, minute, tzinfo=dt.UTC),
+    )
+
+
+def test_the_run_of_record_is_found_in_one_place(catalog_url: str) -> None:
+    """Issue 17 (item 4): the newest succeeded run of a date (ties: the smallest id),
+    or of the latest date; none is a NotFoundError that names the command."""
+    catalog = Catalog(catalog_url)
+    with pytest.raises(NotFoundError, match="riskcap eod run"):
+        catalog.run_of_record()
+    before = DAY - dt.timedelta(days=1)
+    for run in (
+        _run("a-old", before, "succeeded", 1),
+        _run("b-new", before, "succeeded", 2),
+        _run("c-failed", before, "failed", 3),
+        _run("e-tie", DAY, "succeeded", 4),
+        _run("d-tie", DAY, "succeeded", 4),
+    ):
+        catalog.create_run(run)
+    assert catalog.run_of_record(before).run_id == "b-new"
+    assert catalog.run_of_record(DAY).run_id == "d-tie"
+    assert catalog.run_of_record().run_id == "d-tie"  # the latest date
+    with pytest.raises(NotFoundError, match=f"of {DAY + dt.timedelta(days=1)}"):
+        catalog.run_of_record(DAY + dt.timedelta(days=1))
+    assert catalog.runs_of_record() == {before: "b-new", DAY: "d-tie"}
+    assert catalog.runs_of_record(before=DAY) == {before: "b-new"}
+    assert catalog.runs_of_record(limit=1) == {DAY: "d-tie"}
+    assert catalog.runs_of_record(start=DAY, end=DAY) == {DAY: "d-tie"}

@@ -30,9 +30,9 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from riskcap.errors import NotFoundError
 from riskcap.pipeline.runner import Event, EventKind
-from riskcap.store.catalog import Alert, Catalog, Result
-from riskcap.store.service import latest_published_run
+from riskcap.store.catalog import Alert, Catalog, Result, Run
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 RUN_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
@@ -45,7 +45,10 @@ class CatalogCollector(Collector):
         self.catalog = catalog
 
     def collect(self) -> Iterable[Metric]:
-        run = latest_published_run(self.catalog)
+        try:
+            run: Run | None = self.catalog.run_of_record()
+        except NotFoundError:
+            run = None
         duration = GaugeMetricFamily(
             "riskcap_last_run_duration_seconds", "Wall time of the latest succeeded EOD run"
         )

@@ -32,8 +32,8 @@ from riskcap.api.deps import (
 from riskcap.api.whatif import ProposedTrade
 from riskcap.capital.frtb_ima import EXPLAINED_MINIMUM
 from riskcap.config import INFRASTRUCTURE_SECTIONS, redacted_config
-from riskcap.engine.hierarchy import Hierarchy
 from riskcap.errors import InvalidInput, NotFoundError, RiskcapError
+from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.risk.backtest import indicative
 from riskcap.risk.measures import var_es
 from riskcap.store.catalog import (
@@ -55,10 +55,8 @@ from riskcap.store.service import (
     get_alert,
     get_limit,
     get_request,
-    latest_published_run,
     list_alerts,
     list_limits,
-    runs_of_record,
     save_limit,
 )
 
@@ -100,10 +98,15 @@ def _run_of(st: ServiceState, as_of: dt.date | None, run_id: str | None) -> Run:
         if run.status != "succeeded":
             raise NotFoundError(f"run {run.run_id} has not succeeded (status {run.status})")
         return run
-    latest = latest_published_run(st.catalog, as_of)
-    if latest is None:
-        raise NotFoundError(f"no succeeded run{f' of {as_of}' if as_of else ''} yet")
-    return latest
+    return st.catalog.run_of_record(as_of)
+
+
+def _published(st: ServiceState) -> Run | None:
+    """The latest run of record, or None before the first one."""
+    try:
+        return st.catalog.run_of_record()
+    except NotFoundError:
+        return None
 
 
 def _visible_rows(
@@ -295,7 +298,9 @@ def results(
         if day is not None:
             st.books.check_date(day, name)
     if start is not None or end is not None or days is not None:
-        ids = list(runs_of_record(st.catalog, start, end).values())[-(days or HISTORY_LIMIT) :]
+        ids = list(st.catalog.runs_of_record(start=start, end=end).values())[
+            -(days or HISTORY_LIMIT) :
+        ]
     else:
         ids = [_run_of(st, as_of, run_id).run_id]
     q = select(Result).where(Result.run_id.in_(ids))
@@ -372,7 +377,7 @@ def backtests(
     """Backtesting exceptions over time and each node's traffic-light zone (MAR99)."""
     if node is not None:
         check_node(st, caller, node)
-    run = _run_of(st, as_of, None) if as_of is not None else latest_published_run(st.catalog)
+    run = _run_of(st, as_of, None) if as_of is not None else _published(st)
     q = select(BacktestException)
     if node is not None:
         q = q.where(BacktestException.node == node)
@@ -468,7 +473,7 @@ def stress(
 # -- limits and alerts -------------------------------------------------------------
 def _with_usage(st: ServiceState, rows: list[Any]) -> list[S.LimitOut]:
     """Limits with their figure and utilisation in the latest published run."""
-    run = latest_published_run(st.catalog)
+    run = _published(st)
     figures = (
         {}
         if run is None

@@ -30,7 +30,6 @@ import pandas as pd
 
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
-from riskcap.data.risk_inputs import RiskInputs, _needed_factors, build_book, load_risk_inputs
 from riskcap.engine.local import BlockPlan, revalue_books
 from riskcap.engine.var import (
     VarMethod,
@@ -40,9 +39,9 @@ from riskcap.engine.var import (
     scenario_shocks,
 )
 from riskcap.errors import NotFoundError, RiskcapError
+from riskcap.inputs.risk_inputs import RiskInputs, _needed_factors, build_book, load_risk_inputs
 from riskcap.risk.measures import tail_count
 from riskcap.store.catalog import Catalog, Run
-from riskcap.store.service import latest_published_run
 
 WHATIF_POSITION_BLOCK = 16
 
@@ -272,9 +271,7 @@ class WhatIfCache:
         self._model: WhatIfModel | None = None
 
     def model(self) -> WhatIfModel:
-        run = latest_published_run(self.catalog)
-        if run is None:
-            raise NotFoundError("no succeeded run yet: what-if needs a published run")
+        run = self.catalog.run_of_record()  # NotFoundError: what-if needs a published run
         with self._lock:
             if self._model is None or self._model.run_id != run.run_id:
                 self._model = WhatIfModel.load(

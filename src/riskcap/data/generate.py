@@ -21,9 +21,10 @@ Books number ``max(P // 1000, ⌈1.5·shares / E⌉, 1)`` so that every (book, s
 is distinct; each desk holds up to 5 books, each legal entity up to 10 desks.
 
 The files are written under ``<dir>/input`` and landed through the validating ingest
-path, like any upstream file; the opening positions are dated the business day
-before ``as_of`` and every checklist source is marked ready for ``as_of``, so
-``riskcap eod run --as-of <as_of>`` runs on the generated lake at once.
+path, like any upstream file (:func:`riskcap.pipeline.generated.prepare_generated`);
+the opening positions are dated the business day before ``as_of`` and every
+checklist source is marked ready for ``as_of``, so ``riskcap eod run --as-of
+<as_of>`` runs on the generated lake at once.
 """
 
 from __future__ import annotations
@@ -308,89 +309,3 @@ def write_world(world: GeneratedWorld, out_dir: Path) -> dict[str, Path]:
             frame.to_parquet(path, index=False)
         paths[kind] = path
     return paths
-
-
-GENERATED_CONFIG = """\
-# riskcap configuration of a generated lake (`riskcap generate`); every key not set
-# here has its default (`riskcap init` writes them all, commented).
-# Relative paths are resolved against the folder of this file.
-[lake]
-path = "lake"
-
-[catalog]
-url = "sqlite:///catalog.db"
-
-[engine]
-memory_gb = {memory_gb}
-
-[frtb]
-# the generated universe has no price-observation records and a short history
-enabled = false
-
-[stress]
-# the named historical windows (1998–2020) lie before the generated history
-historical = []
-"""
-
-
-@dataclass(frozen=True)
-class GeneratedLake:
-    config_path: Path
-    as_of: dt.date
-    positions: int
-    factors: int
-    books: int
-    rows: dict[str, int]
-
-
-def prepare_generated(
-    directory: Path,
-    positions: int,
-    factors: int,
-    seed: int,
-    *,
-    history: int = 520,
-    memory_gb: float = 2.0,
-    option_share: float = 0.1,
-) -> GeneratedLake:
-    """Generate a world, write its files, ingest them into a new lake in ``directory``
-    and mark every checklist source ready for its as-of date.
-
-    Raises
-    ------
-    InputFileError
-        ``directory`` already holds a lake (a generated lake is never overwritten or
-        mixed with another book), or a size is out of range.
-    """
-    from riskcap.config import load_settings
-    from riskcap.data.contract import IngestKind
-    from riskcap.data.ingest import ingest_file
-    from riskcap.data.lake import Lake
-    from riskcap.store.catalog import Catalog
-
-    config_path = directory / "riskcap.toml"
-    if config_path.exists() or (directory / "lake").exists():
-        raise InputFileError(
-            f"generate: {directory} already holds a riskcap lake; choose an empty folder"
-        )
-    world = generate_world(positions, factors, seed, history=history, option_share=option_share)
-    directory.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(GENERATED_CONFIG.format(memory_gb=memory_gb), encoding="utf-8")
-    settings = load_settings(config_path)
-    lake = Lake.of(settings)
-    lake.create_all()
-    paths = write_world(world, directory / "input")
-    rows = {}
-    order = ("factors", "market-data", "curves", "vols", "books", "instruments", "positions")
-    for kind in order:
-        r = ingest_file(lake, IngestKind(kind), paths[kind], max_bad_fraction=0.0)
-        rows[kind] = r.rows_written
-    catalog = Catalog.of(settings)
-    try:
-        for source in settings.eod.sources:
-            catalog.mark_ready(source, world.as_of, recorded_by="generate")
-    finally:
-        catalog.dispose()
-    return GeneratedLake(
-        config_path, world.as_of, len(world.positions), factors, len(world.books), rows
-    )

@@ -44,9 +44,18 @@ from riskcap.data.lake import Lake
 from riskcap.data.schemas import InstrumentType, ShockType
 from riskcap.data.snapshot import previous_as_of, snapshot_dates
 from riskcap.errors import DataQualityError, NotFoundError
-from riskcap.store.catalog import Catalog
 
 log = logging.getLogger(__name__)
+
+
+class QualityRecords(Protocol):
+    """Where check results are stored (the catalog implements it; ``data`` does not
+    import ``store``)."""
+
+    def latest_snapshot_id(self, as_of: dt.date) -> int | None: ...
+
+    def record_quality(self, rows: Sequence[dict[str, Any]], run_id: str | None = None) -> None: ...
+
 
 _OPTIONS = {InstrumentType.EQUITY_OPTION.value, InstrumentType.INDEX_OPTION.value}
 _CURVE_BASED = {InstrumentType.BOND.value, InstrumentType.IRS.value}
@@ -408,7 +417,7 @@ def run_checks(checks: Sequence[QualityCheck], ctx: QualityContext) -> list[Chec
 
 def run_quality_gate(
     lake: Lake,
-    catalog: Catalog,
+    catalog: QualityRecords,
     as_of: dt.date,
     cfg: QualityConfig,
     *,
@@ -428,8 +437,7 @@ def run_quality_gate(
     ctx = load_context(lake, as_of, cfg, versions)
     results = run_checks(checks if checks is not None else default_checks(cfg), ctx)
     if snapshot_id is None:
-        latest = catalog.latest_snapshot(as_of)
-        snapshot_id = latest.id if latest is not None else None
+        snapshot_id = catalog.latest_snapshot_id(as_of)
     catalog.record_quality(
         [
             {

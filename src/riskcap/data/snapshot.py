@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -29,11 +30,27 @@ import pyarrow as pa
 from riskcap.data.lake import Lake, WriteMode, sql_literal
 from riskcap.data.schemas import POSITIONS
 from riskcap.errors import SnapshotNotReady
-from riskcap.store.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 INPUT_TABLES = ("positions", "trades", "instruments", "books")
+
+
+class SnapshotRecords(Protocol):
+    """Where the EOD checklist and the snapshot records live (the catalog implements
+    it; ``data`` does not import ``store``)."""
+
+    def ready_sources(self, as_of: dt.date) -> set[str]: ...
+
+    def record_snapshot(
+        self,
+        as_of: dt.date,
+        previous_as_of: dt.date | None,
+        positions_version: int,
+        input_versions: Mapping[str, int],
+        rows: int,
+        run_id: str | None = None,
+    ) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +90,7 @@ def net_positions(
     return out.reset_index(drop=True), int((~open_).sum())
 
 
-def missing_sources(catalog: Catalog, sources: Sequence[str], as_of: dt.date) -> list[str]:
+def missing_sources(catalog: SnapshotRecords, sources: Sequence[str], as_of: dt.date) -> list[str]:
     """Configured sources not yet marked ready for ``as_of``, in config order."""
     ready = catalog.ready_sources(as_of)
     return [s for s in sources if s not in ready]
@@ -93,7 +110,7 @@ def previous_as_of(dates: Sequence[dt.date], as_of: dt.date) -> dt.date | None:
 
 def build_snapshot(
     lake: Lake,
-    catalog: Catalog,
+    catalog: SnapshotRecords,
     as_of: dt.date,
     *,
     sources: Sequence[str],

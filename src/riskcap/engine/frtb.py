@@ -1,4 +1,4 @@
-"""FRTB IMA figures on :class:`~riskcap.data.risk_inputs.RiskInputs` by full revaluation.
+"""FRTB IMA figures on :class:`~riskcap.inputs.risk_inputs.RiskInputs` by full revaluation.
 
 For every hierarchy node (and any extra aggregate of desks, such as the desks
 eligible for the IMA) this computes, with the formulas of
@@ -46,9 +46,9 @@ from riskcap.capital.frtb_ima import (
     ses_aggregate,
 )
 from riskcap.config import FrtbConfig, RiskClass
-from riskcap.data.risk_inputs import RiskInputs
 from riskcap.engine.local import revalue
 from riskcap.errors import RiskcapError
+from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.scenarios import fixed_window_shocks
 from riskcap.risk.measures import var_es
 from riskcap.risk.stressed import rolling_var_es, window_size

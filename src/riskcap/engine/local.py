@@ -33,8 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-from riskcap.engine.hierarchy import Hierarchy
-from riskcap.market.factors import apply_shocks
+from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.market.factors import Market, apply_shocks
 from riskcap.market.scenarios import shape_bucket
 from riskcap.pricing.book import Book, Curve, Family, family_values
 
@@ -42,14 +42,6 @@ from riskcap.pricing.book import Book, Curve, Family, family_values
 # value plus the kernel's intermediates (BSM needs about 30 live temporaries).
 BYTES_PER_CELL = 8 * 40
 MIN_SCENARIO_BLOCK = 2
-
-
-@dataclass(frozen=True)
-class Market:
-    """The pricing state: factor levels on the as-of date and their shock types."""
-
-    x0: np.ndarray  # (factors,)
-    is_log: np.ndarray  # (factors,) bool
 
 
 @dataclass(frozen=True)

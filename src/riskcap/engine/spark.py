@@ -42,13 +42,13 @@ import numpy as np
 import pandas as pd
 
 from riskcap.data.lake import Lake
-from riskcap.engine.hierarchy import Hierarchy
 from riskcap.errors import RiskcapError
+from riskcap.inputs.hierarchy import Hierarchy
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-    from riskcap.data.risk_inputs import RiskInputs
+    from riskcap.inputs.risk_inputs import RiskInputs
 
 NEEDS_SPARK = (
     "the Spark engine needs PySpark and Java 17: pip install 'riskcap[spark]' "
@@ -240,9 +240,9 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
     P&L vector as float64 bytes.
     """
     # imported here, in the forked Python worker, never in Spark's daemon
-    from riskcap.data.risk_inputs import build_book
-    from riskcap.engine.local import Market, plan_blocks, revalue_books
-    from riskcap.market.factors import FactorSet
+    from riskcap.engine.local import plan_blocks, revalue_books
+    from riskcap.inputs.risk_inputs import build_book
+    from riskcap.market.factors import FactorSet, Market
 
     frames = [b for b in batches if not b.empty]
     if not frames:

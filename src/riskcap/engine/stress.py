@@ -1,4 +1,4 @@
-"""Stress calculators on :class:`~riskcap.data.risk_inputs.RiskInputs`: historical and
+"""Stress calculators on :class:`~riskcap.inputs.risk_inputs.RiskInputs`: historical and
 hypothetical scenarios, reverse stress tests, and the stressed VaR.
 
 Like :mod:`riskcap.engine.var`, these take arrays already read from the lake (the
@@ -19,9 +19,9 @@ from jaxtyping import Array
 
 from riskcap.config import CapitalConfig, HistoricalStress, HypotheticalStress, StressConfig
 from riskcap.data.factor_names import tenor_years
-from riskcap.data.risk_inputs import RiskInputs
 from riskcap.engine.local import padded_book, revalue
 from riskcap.errors import RiskcapError
+from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.factors import apply_shocks, shocks_between
 from riskcap.market.scenarios import fixed_window_shocks, shape_bucket
 from riskcap.pricing.book import Book, position_books, position_values

@@ -1,6 +1,6 @@
 """VaR / ES calculators per hierarchy node: historical, Monte Carlo, parametric.
 
-A calculator takes :class:`~riskcap.data.risk_inputs.RiskInputs` (arrays already
+A calculator takes :class:`~riskcap.inputs.risk_inputs.RiskInputs` (arrays already
 read from the lake) and a :class:`VarSpec`, and returns one :class:`NodeRisk` per
 node. Reports (CLI tables, JSON, the catalog) are built from these results.
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from riskcap.config import EngineConfig, RiskConfig
-from riskcap.data.risk_inputs import RiskInputs
 from riskcap.engine.local import BlockPlan, revalue
+from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.covariance import cholesky_factor, ewma_covariance, nearest_psd
 from riskcap.market.factors import returns
 from riskcap.market.scenarios import (

@@ -29,6 +29,14 @@ SHOCK_TYPE_BY_FAMILY = {
 
 
 @dataclass(frozen=True)
+class Market:
+    """The pricing state: factor levels on the as-of date and their shock types."""
+
+    x0: np.ndarray  # (factors,)
+    is_log: np.ndarray  # (factors,) bool
+
+
+@dataclass(frozen=True)
 class FactorSet:
     """Ordered factor ids with their shock types; ``is_log[i]`` for factor ``ids[i]``."""
 

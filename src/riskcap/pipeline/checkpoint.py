@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskcap.data.risk_inputs import RiskInputs
-from riskcap.engine.hierarchy import Hierarchy
 from riskcap.errors import CheckpointError
+from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.factors import FactorSet
 from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap
 

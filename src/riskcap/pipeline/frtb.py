@@ -45,10 +45,10 @@ from riskcap.capital.frtb_ima import (
 from riskcap.capital.rfet import Rfet, rfet, year_before
 from riskcap.config import BacktestPnl
 from riskcap.data.lake import sql_literal
-from riskcap.data.risk_inputs import RiskInputs, factor_history
 from riskcap.data.schemas import RESULTS
 from riskcap.engine.frtb import SCOPE_ALL, FactorTags, FrtbFigures, frtb_figures, tag_factors
 from riskcap.errors import RiskcapError
+from riskcap.inputs.risk_inputs import RiskInputs, factor_history
 from riskcap.pipeline.fingerprint import json_digest, table_digest
 from riskcap.pipeline.history import prior_rows
 from riskcap.pipeline.regulatory import PNL_TYPES, _recent, firm_traffic_light

@@ -36,9 +36,7 @@ import pyarrow as pa
 from riskcap.capital.basel25 import OUT_OF_SCOPE, basel25_capital
 from riskcap.config import BacktestPnl, Settings
 from riskcap.data.lake import Lake, sql_literal
-from riskcap.data.risk_inputs import RiskInputs, load_risk_inputs
 from riskcap.data.schemas import BACKTEST, PNL_ATTRIBUTION, RESULTS
-from riskcap.engine.hierarchy import Hierarchy
 from riskcap.engine.local import plan_blocks, revalue_books, values_by_book
 from riskcap.engine.stress import (
     Scenario,
@@ -49,6 +47,8 @@ from riskcap.engine.stress import (
     window_outside_history,
 )
 from riskcap.errors import RiskcapError
+from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.inputs.risk_inputs import RiskInputs, load_risk_inputs
 from riskcap.market.factors import shocks_between
 from riskcap.pipeline.fingerprint import json_digest, table_digest
 from riskcap.pipeline.history import prior_rows

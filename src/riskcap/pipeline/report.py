@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from riskcap.engine.hierarchy import LEVELS
+from riskcap.inputs.nodes import LEVELS, node_level, node_sort_key
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,6 @@ class Figure:
         conf = f"{self.confidence * 100:.2f}".rstrip("0").rstrip(".")
         name = "VaR" if self.measure == "var" else "ES"
         return f"{self.method.upper()} {self.horizon}d {name} {conf}%"
-
-
-def node_sort_key(node: str) -> tuple[int, str]:
-    """Top-down order: firm, entities, desks, books; by name within a level."""
-    level, _, name = node.partition(":")
-    return (LEVELS.index(level) if level in LEVELS else len(LEVELS), name)
 
 
 def headline_labels(figures: Iterable[Figure]) -> list[str]:
@@ -57,6 +51,6 @@ def pivot(
     """``{node: {label: value}}`` for nodes at ``levels``, in top-down order."""
     table: dict[str, dict[str, float]] = {}
     for f in sorted(figures, key=lambda f: node_sort_key(f.node)):
-        if f.node.partition(":")[0] in levels:
+        if node_level(f.node) in levels:
             table.setdefault(f.node, {})[f.label] = f.value
     return table

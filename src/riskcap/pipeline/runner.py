@@ -239,7 +239,7 @@ def run_eod(
             )
             pinned = lake.versions(INPUT_TABLES)
             digests = input_digests(lake, pinned, as_of)
-            prior = catalog.runs_of_record(as_of, history_runs(settings))
+            prior = catalog.runs_of_record(before=as_of, limit=history_runs(settings))
             digests["prior_runs"] = json_digest({d.isoformat(): r for d, r in prior.items()})
             cfg_hash = config_hash(settings)
             code = code_version()

@@ -41,7 +41,6 @@ import pyarrow as pa
 from riskcap.config import Settings
 from riskcap.data.lake import Lake, WriteMode, sql_literal
 from riskcap.data.quality import run_quality_gate
-from riskcap.data.risk_inputs import RiskInputs, load_risk_inputs
 from riskcap.data.schemas import PNL_VECTORS, RESULTS
 from riskcap.data.snapshot import build_snapshot, missing_sources
 from riskcap.engine.local import revalue
@@ -53,6 +52,7 @@ from riskcap.engine.var import (
     scenario_shocks,
 )
 from riskcap.errors import RiskcapError, SnapshotNotReady
+from riskcap.inputs.risk_inputs import RiskInputs, load_risk_inputs
 from riskcap.pipeline.checkpoint import (
     read_checkpoint,
     risk_inputs_from_arrays,

@@ -26,7 +26,7 @@ import datetime as dt
 import enum
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -575,7 +575,7 @@ class Catalog:
         as_of: dt.date,
         previous_as_of: dt.date | None,
         positions_version: int,
-        input_versions: dict[str, int],
+        input_versions: Mapping[str, int],
         rows: int,
         run_id: str | None = None,
     ) -> int:
@@ -606,6 +606,10 @@ class Catalog:
             )
 
     # -- quality --------------------------------------------------------------------
+    def latest_snapshot_id(self, as_of: dt.date) -> int | None:
+        latest = self.latest_snapshot(as_of)
+        return latest.id if latest is not None else None
+
     def record_quality(self, rows: Sequence[dict[str, Any]], run_id: str | None = None) -> None:
         """Store check results; a run's earlier results (a retried task) are replaced."""
         with self.session() as s:
@@ -664,14 +668,28 @@ class Catalog:
                 q = q.where(Run.as_of == as_of)
             return list(s.scalars(q))
 
-    def latest_succeeded_run(self, as_of: dt.date) -> Run | None:
+    def run_of_record(self, as_of: dt.date | None = None) -> Run:
+        """The run of record of ``as_of`` — its newest succeeded run (ties: the smallest
+        run id) — or, without ``as_of``, that of the latest date that has one. Every
+        reader of published figures (CLI, API, metrics, what-if) goes through here.
+
+        Raises
+        ------
+        NotFoundError
+            No succeeded run (of ``as_of``) yet; the message names the command.
+        """
         with self.session() as s:
-            return s.scalar(
-                select(Run)
-                .where(Run.as_of == as_of, Run.status == RunStatus.SUCCEEDED)
-                .order_by(Run.created_at.desc())
-                .limit(1)
+            q = select(Run).where(Run.status == RunStatus.SUCCEEDED)
+            if as_of is not None:
+                q = q.where(Run.as_of == as_of)
+            run = s.scalar(q.order_by(Run.as_of.desc(), Run.created_at.desc(), Run.run_id).limit(1))
+        if run is None:
+            day = as_of.isoformat() if as_of is not None else "DATE"
+            raise NotFoundError(
+                f"no succeeded EOD run{f' of {as_of}' if as_of else ''} yet: run "
+                f"`riskcap eod run --as-of {day}` first"
             )
+        return run
 
     def set_run_status(self, run_id: str, status: str, message: str | None = None) -> None:
         with self.session() as s:
@@ -753,18 +771,30 @@ class Catalog:
                 s.scalars(select(Result).where(Result.run_id == run_id).order_by(Result.id))
             )
 
-    def runs_of_record(self, before: dt.date, limit: int) -> dict[dt.date, str]:
-        """The latest succeeded run of each of the ``limit`` most recent dates before ``before``."""
+    def runs_of_record(
+        self,
+        *,
+        start: dt.date | None = None,
+        end: dt.date | None = None,
+        before: dt.date | None = None,
+        limit: int | None = None,
+    ) -> dict[dt.date, str]:
+        """``{as_of: run_id}`` of the run of record of every date in ``[start, end]``
+        (and before ``before``), oldest first; with ``limit``, the latest ``limit``
+        dates. The same choice as :meth:`run_of_record`."""
         with self.session() as s:
-            rows = s.execute(
-                select(Run.as_of, Run.run_id)
-                .where(Run.as_of < before, Run.status == RunStatus.SUCCEEDED)
-                .order_by(Run.as_of.desc(), Run.created_at.desc(), Run.run_id)
-            ).all()
+            q = select(Run.as_of, Run.run_id).where(Run.status == RunStatus.SUCCEEDED)
+            if start is not None:
+                q = q.where(Run.as_of >= start)
+            if end is not None:
+                q = q.where(Run.as_of <= end)
+            if before is not None:
+                q = q.where(Run.as_of < before)
+            rows = s.execute(q.order_by(Run.as_of.desc(), Run.created_at.desc(), Run.run_id)).all()
         out: dict[dt.date, str] = {}
         for as_of, run_id in rows:
             if as_of not in out:
-                if len(out) == limit:
+                if limit is not None and len(out) == limit:
                     break
                 out[as_of] = run_id
         return dict(sorted(out.items()))

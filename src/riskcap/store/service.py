@@ -29,9 +29,7 @@ from riskcap.store.catalog import (
     AuditEntry,
     Catalog,
     Limit,
-    Run,
     RunRequest,
-    RunStatus,
     _utcnow,
 )
 from riskcap.store.roles import ALL_DESKS as ALL_DESKS  # re-exported
@@ -272,32 +270,6 @@ def acknowledge_alert(catalog: Catalog, alert_id: int) -> Alert:
         row = _existing(s, Alert, alert_id, "alert")
         row.acknowledged = True
         return row
-
-
-def latest_published_run(catalog: Catalog, as_of: dt.date | None = None) -> Run | None:
-    """The newest succeeded run of the latest date (of ``as_of`` when given)."""
-    with catalog.session() as s:
-        q = select(Run).where(Run.status == RunStatus.SUCCEEDED)
-        if as_of is not None:
-            q = q.where(Run.as_of == as_of)
-        return s.scalar(q.order_by(Run.as_of.desc(), Run.created_at.desc()).limit(1))
-
-
-def runs_of_record(
-    catalog: Catalog, start: dt.date | None = None, end: dt.date | None = None
-) -> dict[dt.date, str]:
-    """The run of record (newest succeeded run) of every date in ``[start, end]``."""
-    with catalog.session() as s:
-        q = select(Run.as_of, Run.run_id).where(Run.status == RunStatus.SUCCEEDED)
-        if start is not None:
-            q = q.where(Run.as_of >= start)
-        if end is not None:
-            q = q.where(Run.as_of <= end)
-        rows = s.execute(q.order_by(Run.as_of, Run.created_at.desc(), Run.run_id)).all()
-    out: dict[dt.date, str] = {}
-    for as_of, run_id in rows:
-        out.setdefault(as_of, run_id)
-    return out
 
 
 # -- EOD requests ------------------------------------------------------------------

@@ -1,56 +1,32 @@
-"""The ``riskcap`` command line (Typer).
-
-Every :class:`~riskcap.errors.RiskcapError` becomes one line on stderr and the
-error's exit code (see :mod:`riskcap.errors`); no traceback is shown for errors a
-user can cause.
+"""Data commands: ``init``, ``ingest``, ``schema``, ``ready``, ``snapshot``,
+``quality``, ``demo-book``, ``generate``, ``version`` and the ``lake`` group.
 """
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import json
-import logging
-import os
-import sys
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from riskcap import __version__
-from riskcap.cli_options import AsOfOpt, ConfigOpt, parse_date
-from riskcap.cli_risk import register as register_risk_commands
-from riskcap.cli_runs import register as register_pipeline_commands
-from riskcap.cli_service import register as register_service_commands
+from riskcap.cli.app import DATA
+from riskcap.cli.options import AsOfOpt, ConfigOpt, parse_date
+from riskcap.cli.render import cell, console, err_console, print_quality
 from riskcap.config import Settings, default_config_text, load_settings
 from riskcap.data.kinds import DateFormat, IngestKind
-from riskcap.errors import NotFoundError, RiskcapError
+from riskcap.errors import RiskcapError
 
 if TYPE_CHECKING:  # heavy modules load in the commands that use them (fast --help)
     from riskcap.data.ingest import IngestResult
     from riskcap.data.lake import Lake
-    from riskcap.engine.hierarchy import Hierarchy
 
-app = typer.Typer(
-    name="riskcap",
-    help="Market-risk and regulatory-capital engine.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 lake_app = typer.Typer(help="Inspect lake tables: history and time travel.", no_args_is_help=True)
-app.add_typer(lake_app, name="lake")
-register_pipeline_commands(app)
-register_risk_commands(app)
-register_service_commands(app)
-
-console = Console()
-err_console = Console(stderr=True)
 
 
 def _timestamp(value: str) -> dt.datetime:
@@ -77,23 +53,11 @@ def _catalog(settings: Settings) -> Any:
     return Catalog.of(settings)
 
 
-@app.callback()
-def _root(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress")] = False,
-) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
-@app.command()
 def version() -> None:
     """Print the riskcap version."""
     console.print(__version__)
 
 
-@app.command()
 def init(
     path: Annotated[Path, typer.Argument(help="File to write")] = Path("riskcap.toml"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file")] = False,
@@ -135,7 +99,6 @@ def _print_ingest(result: IngestResult) -> None:
         )
 
 
-@app.command()
 def ingest(
     kind: Annotated[IngestKind, typer.Argument(help="What the file holds")],
     file: Annotated[Path | None, typer.Argument(help="CSV, CSV.gz or Parquet file")] = None,
@@ -186,7 +149,6 @@ def _print_contract(kind: IngestKind) -> None:
     console.print(table)
 
 
-@app.command()
 def schema(
     kind: Annotated[
         IngestKind | None, typer.Argument(help="A kind of input file (default: every kind)")
@@ -214,7 +176,6 @@ def schema(
             _print_contract(k)
 
 
-@app.command()
 def ready(
     sources: Annotated[
         list[str], typer.Argument(help="Upstream source name(s), e.g. positions trades")
@@ -266,7 +227,6 @@ def ready(
     )
 
 
-@app.command()
 def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     """Build the EOD positions snapshot of a date (needs every source ready)."""
     from riskcap.data.snapshot import build_snapshot
@@ -287,7 +247,6 @@ def snapshot(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     )
 
 
-@app.command()
 def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     """Run the data-quality gate on a snapshot; exit 7 if a blocking check fails."""
     from riskcap.data.quality import run_quality_gate
@@ -298,24 +257,11 @@ def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     try:
         results = run_quality_gate(_lake(settings), catalog, parse_date(as_of), settings.quality)
     except DataQualityError as exc:
-        _print_quality(exc.results)
+        print_quality(exc.results)
         raise
-    _print_quality(results)
+    print_quality(results)
 
 
-def _print_quality(results: Sequence[Any]) -> None:
-    table = Table(title="data-quality checks")
-    for col in ("check", "severity", "result", "count", "threshold", "message"):
-        table.add_column(col)
-    for r in results:
-        verdict = "[green]pass" if r.passed else ("[red]FAIL" if r.blocks else "[yellow]warn")
-        table.add_row(
-            r.name, r.severity.value, verdict, str(r.failing_count), r.threshold, r.message
-        )
-    console.print(table)
-
-
-@app.command("demo-book")
 def demo_book(
     directory: Annotated[Path, typer.Option("--dir", help="Output folder")] = Path("demo/input"),
     seed: Annotated[int | None, typer.Option(help="Seed (default: demo.seed)")] = None,
@@ -323,8 +269,8 @@ def demo_book(
     config: ConfigOpt = None,
 ) -> None:
     """Write the deterministic demo book and the bundled market data as input files."""
-    from riskcap.data.demo_book import generate_demo_book, write_market_files
     from riskcap.data.samples import market_bundle
+    from riskcap.inputs.demo_book import generate_demo_book, write_market_files
 
     settings = _settings(config)
     seed = settings.demo.seed if seed is None else seed
@@ -339,7 +285,6 @@ def demo_book(
     )
 
 
-@app.command()
 def generate(
     positions: Annotated[int, typer.Option("--positions", help="Positions in the book")],
     factors: Annotated[int, typer.Option("--factors", help="Risk factors (at least 12)")],
@@ -354,7 +299,7 @@ def generate(
     """Generate a synthetic book and factor history of any size into a separate lake."""
     import time
 
-    from riskcap.data.generate import prepare_generated
+    from riskcap.pipeline.generated import prepare_generated
 
     started = time.perf_counter()
     made = prepare_generated(
@@ -377,211 +322,6 @@ def generate(
     )
 
 
-@app.command()
-def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Demo folder")] = Path("demo"),
-) -> None:
-    """Run the demo end of day on the bundled real data (see README)."""
-    from riskcap.demo import run_demo
-
-    run_demo(directory, console)
-
-
-def _node_filter(hierarchy: Hierarchy, node: str | None) -> list[int]:
-    if node is None:
-        return list(range(len(hierarchy.nodes)))
-    try:
-        return hierarchy.subtree(hierarchy.index(node))
-    except KeyError as exc:
-        raise NotFoundError(
-            f"no node {node!r} in this snapshot; nodes: {', '.join(hierarchy.nodes)}"
-        ) from exc
-
-
-@app.command()
-def var(
-    as_of: AsOfOpt,
-    method: Annotated[str, typer.Option(help="hs, mc or parametric")] = "hs",
-    confidence: Annotated[float | None, typer.Option(help="e.g. 0.99")] = None,
-    horizon: Annotated[int | None, typer.Option(help="Days: 1 or 10")] = None,
-    lookback: Annotated[int | None, typer.Option(help="Historical window in days")] = None,
-    scenarios: Annotated[int | None, typer.Option(help="Monte Carlo scenarios")] = None,
-    parametric: Annotated[
-        str | None, typer.Option(help="delta_normal, delta_gamma or cornish_fisher")
-    ] = None,
-    node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
-    attribution: Annotated[
-        bool, typer.Option("--attribution", help="Split the node's VaR/ES over its children")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-    config: ConfigOpt = None,
-) -> None:
-    """VaR and ES per hierarchy node (positive losses) on the snapshot of a date."""
-    from riskcap.data.risk_inputs import load_risk_inputs
-    from riskcap.engine.var import VarMethod, VarSpec, attribute, compute_var
-
-    settings = _settings(config)
-    try:
-        chosen = VarMethod(method)
-    except ValueError:
-        raise typer.BadParameter(f"method must be hs, mc or parametric, not {method!r}") from None
-    if confidence is not None and not 0.0 < confidence < 1.0:
-        raise typer.BadParameter("confidence must be between 0 and 1, e.g. 0.99")
-    if parametric is not None and parametric not in (
-        "delta_normal",
-        "delta_gamma",
-        "cornish_fisher",
-    ):
-        raise typer.BadParameter("parametric must be delta_normal, delta_gamma or cornish_fisher")
-    spec = VarSpec.from_config(
-        settings.risk,
-        settings.engine,
-        method=chosen,
-        confidence=confidence,
-        horizon=horizon,
-        lookback=lookback,
-        mc_scenarios=scenarios,
-        parametric=parametric,
-    )
-    if spec.horizon < 1 or spec.lookback < spec.horizon + 1:
-        raise typer.BadParameter("need horizon ≥ 1 and lookback > horizon")
-    inputs = load_risk_inputs(_lake(settings), parse_date(as_of), spec.history_days)
-    if len(inputs.dates) < spec.history_days:
-        raise RiskcapError(
-            f"{spec.lookback}-day lookback needs {spec.history_days} dates of market data "
-            f"up to {as_of}; the lake has {len(inputs.dates)}"
-        )
-    keep = _node_filter(inputs.hierarchy, node)
-    result = compute_var(inputs, spec)
-    rows = [result.rows[i] for i in keep]
-    head = inputs.hierarchy.nodes[keep[0]]
-    parts = attribute(inputs, spec, result, head) if attribution else []
-    if as_json:
-        doc: dict[str, Any] = {
-            "as_of": as_of,
-            "method": spec.label,
-            "confidence": spec.confidence,
-            "horizon": spec.horizon,
-            "input_versions": inputs.versions,
-            "rows": [r.__dict__ for r in rows],
-        }
-        if attribution:
-            doc["attribution"] = [p.__dict__ for p in parts]
-        typer.echo(json.dumps(doc))
-        return
-    table = Table(
-        title=f"VaR / ES on {as_of}: {spec.label}, {spec.confidence:.1%}, "
-        f"{spec.horizon}-day (positive = loss, {settings.eod.reporting_currency})"
-    )
-    for col in ("node", "VaR", "ES", "scenarios", "method", "seconds"):
-        table.add_column(col, justify="left" if col in ("node", "method") else "right")
-    for r in rows:
-        table.add_row(
-            r.node,
-            f"{r.var:,.0f}",
-            f"{r.es:,.0f}",
-            str(r.scenarios or "—"),
-            r.method,
-            f"{r.seconds:.2f}",
-        )
-    console.print(table)
-    if parts:
-        split = Table(
-            title=f"attribution of {head}: component (Euler), incremental (with − without), "
-            "marginal (∂/∂w)"
-        )
-        for col in ("child", "comp VaR", "comp ES", "incr VaR", "incr ES", "marg VaR", "marg ES"):
-            split.add_column(col, justify="left" if col == "child" else "right")
-        for p in parts:
-            figures = (
-                p.component_var,
-                p.component_es,
-                p.incremental_var,
-                p.incremental_es,
-                p.marginal_var,
-                p.marginal_es,
-            )
-            split.add_row(p.child, *(f"{v:,.0f}" for v in figures))
-        console.print(split)
-
-
-@app.command()
-def greeks(
-    as_of: AsOfOpt,
-    node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
-    positions: Annotated[bool, typer.Option("--positions", help="One row per position")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
-    config: ConfigOpt = None,
-) -> None:
-    """Autodiff Greeks per node (or per position): delta, gamma, vega, DV01."""
-    import numpy as np
-
-    from riskcap.data.risk_inputs import load_risk_inputs
-    from riskcap.risk.greeks import node_sensitivities, position_sensitivities, summarise
-
-    settings = _settings(config)
-    inputs = load_risk_inputs(_lake(settings), parse_date(as_of), 1)
-    keep = _node_filter(inputs.hierarchy, node)
-    x0 = inputs.market.x0
-    masks = (
-        inputs.mask("equity_price", "index_level", "etf_price"),
-        inputs.mask("implied_vol"),
-        inputs.mask("zero_rate"),
-    )
-    if positions:
-        values, grad, own = position_sensitivities(inputs.book, x0)
-        books = {
-            inputs.hierarchy.books[b]
-            for b in range(len(inputs.hierarchy.books))
-            if any(inputs.hierarchy.membership[i, b] for i in keep)
-        }
-        sel = np.flatnonzero(inputs.positions["book_id"].isin(books).to_numpy())
-        labels = [
-            f"{inputs.positions.at[i, 'book_id']}/{inputs.positions.at[i, 'instrument_id']}"
-            for i in sel
-        ]
-        values, grad, own = np.asarray(values)[sel], np.asarray(grad)[sel], np.asarray(own)[sel]
-    else:
-        values, grad, hess = node_sensitivities(inputs.book, x0, inputs.hierarchy.membership)
-        values, grad = np.asarray(values)[keep], np.asarray(grad)[keep]
-        own = np.diagonal(np.asarray(hess), axis1=1, axis2=2)[keep]
-        labels = [inputs.hierarchy.nodes[i] for i in keep]
-    summary = summarise(x0, grad, own, *masks)
-    rows = [
-        {
-            "name": name,
-            "value": float(values[i]),
-            "delta_1pct": float(summary.delta_1pct[i]),
-            "gamma_1pct": float(summary.gamma_1pct[i]),
-            "vega_1vol": float(summary.vega_1vol[i]),
-            "dv01": float(summary.dv01[i]),
-        }
-        for i, name in enumerate(labels)
-    ]
-    if as_json:
-        for row, g in zip(rows, grad, strict=True):
-            row["delta_by_factor"] = dict(zip(inputs.factors.ids, map(float, g), strict=True))
-        typer.echo(json.dumps({"as_of": as_of, "factors": list(inputs.factors.ids), "rows": rows}))
-        return
-    table = Table(
-        title=f"Greeks on {as_of} ({settings.eod.reporting_currency}; P&L signs, "
-        "DV01 = loss for +1bp)"
-    )
-    for col in ("name", "value", "delta (1%)", "gamma (1%)", "vega (1 vol)", "DV01"):
-        table.add_column(col, justify="left" if col == "name" else "right")
-    for row in rows:
-        figures = (
-            row["value"],
-            row["delta_1pct"],
-            row["gamma_1pct"],
-            row["vega_1vol"],
-            row["dv01"],
-        )
-        table.add_row(str(row["name"]), *(f"{v:,.0f}" for v in figures))
-    console.print(table)
-
-
-@lake_app.command("tables")
 def lake_tables(config: ConfigOpt = None) -> None:
     """List the lake tables with their latest version."""
     lake = _lake(_settings(config))
@@ -597,7 +337,6 @@ def lake_tables(config: ConfigOpt = None) -> None:
     console.print(table)
 
 
-@lake_app.command("history")
 def lake_history(
     table_name: Annotated[str, typer.Argument(metavar="TABLE")],
     config: ConfigOpt = None,
@@ -635,7 +374,6 @@ def lake_history(
     console.print(table)
 
 
-@lake_app.command("show")
 def lake_show(
     table_name: Annotated[str, typer.Argument(metavar="TABLE")],
     version: Annotated[int | None, typer.Option("--version", help="Table version")] = None,
@@ -672,7 +410,7 @@ def lake_show(
     title = f"{table_name} v{dtab.version()}: {data.num_rows} rows" + (
         f" (first {limit})" if data.num_rows > limit else ""
     )
-    shown = [[_cell(v) for v in row.values()] for row in rows]
+    shown = [[cell(v) for v in row.values()] for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in shown)]) for i, c in enumerate(data.column_names)]
     if sum(widths) + 3 * len(widths) > console.width:  # too wide: one field per line
         console.print(title, markup=False)
@@ -690,7 +428,6 @@ def lake_show(
     console.print(table)
 
 
-@lake_app.command("optimize")
 def lake_optimize(
     tables: Annotated[
         list[str] | None, typer.Argument(metavar="[TABLE]...", help="Tables (default: all)")
@@ -716,42 +453,25 @@ def lake_optimize(
         console.print(f"{name}: {state}{compacted}")
 
 
-def _cell(value: object) -> str:
-    """A value for the terminal: control characters escaped, never markup."""
-    text = "" if value is None else str(value)
-    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
-
-
-def run(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI with ``argv``; return the exit code (errors as one stderr line)."""
-    try:
-        app(args=list(argv) if argv is not None else None, prog_name="riskcap")
-    except SystemExit as exc:  # typer's normal exit, usage errors included (code 2)
-        code = exc.code
-        return code if isinstance(code, int) else (0 if code is None else 1)
-    except RiskcapError as exc:
-        err_console.print(f"riskcap: error: {exc}", markup=False, highlight=False, soft_wrap=True)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        err_console.print("riskcap: interrupted")
-        return 130
-    return 0
-
-
-def main() -> None:
-    """The ``riskcap`` command: run, then leave with exactly ``run``'s exit code.
-
-    The process ends with ``os._exit`` after the atexit handlers have run and every
-    stream is flushed, skipping the interpreter's teardown: native threads still alive
-    then (delta-rs's Tokio pool, XLA's) could abort the process with status 134 after
-    the correct message had been printed, which made a rejected ingest's exit code
-    depend on timing.
-    """
-    code = run()
-    try:
-        atexit._run_exitfuncs()
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-    finally:
-        os._exit(code)
+def register(app: typer.Typer) -> None:
+    command: Callable[..., None]
+    for name, command in (
+        ("init", init),
+        ("ingest", ingest),
+        ("schema", schema),
+        ("ready", ready),
+        ("snapshot", snapshot),
+        ("quality", quality),
+        ("demo-book", demo_book),
+        ("generate", generate),
+        ("version", version),
+    ):
+        app.command(name, rich_help_panel=DATA)(command)
+    for name, command in (
+        ("tables", lake_tables),
+        ("history", lake_history),
+        ("show", lake_show),
+        ("optimize", lake_optimize),
+    ):
+        lake_app.command(name)(command)
+    app.add_typer(lake_app, name="lake", rich_help_panel=DATA)

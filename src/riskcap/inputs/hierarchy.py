@@ -16,8 +16,6 @@ import numpy as np
 
 from riskcap.errors import RiskcapError
 
-LEVELS = ("firm", "entity", "desk", "book")
-
 
 def _one_entity_per_desk(rows: Sequence[tuple[str, str, str, str]]) -> None:
     """Node ids are ``level:name``: a desk name must name one desk, in one entity."""

@@ -26,20 +26,21 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import Money, Units
-from riskcap.cli_runs import figures, results_table, run_backfill
+from riskcap.cli.options import Units
+from riskcap.cli.render import Money, print_quality
+from riskcap.cli.report import figures, results_table, run_backfill
 from riskcap.config import Settings, default_config_text, demo_settings, load_settings
 from riskcap.data.contract import IngestKind
-from riskcap.data.demo_book import (
+from riskcap.data.ingest import ingest_file
+from riskcap.data.lake import Lake
+from riskcap.data.samples import MarketBundle, market_bundle
+from riskcap.inputs.demo_book import (
     ModelMarker,
     generate_demo_book,
     market_values,
     write_market_files,
 )
-from riskcap.data.ingest import ingest_file
-from riskcap.data.lake import Lake
-from riskcap.data.samples import MarketBundle, market_bundle
-from riskcap.store.catalog import Catalog, QualityResultRecord
+from riskcap.store.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def run_demo(directory: Path, console: Console) -> None:
     )
     last_run = outcomes[-1].run_id
     _print_desks(console, valued, last, settings.eod.reporting_currency)
-    _print_quality(console, catalog.quality_results(last, run_id=last_run), last)
+    print_quality(catalog.quality_results(last, run_id=last_run), f"data-quality gate on {last}")
     console.print(
         results_table(
             figures(catalog, last_run),
@@ -132,12 +133,9 @@ def run_demo(directory: Path, console: Console) -> None:
     )
     _print_capital(console, settings, catalog, last, last_run)
     if settings.frtb.enabled:
-        from riskcap.cli_frtb import frtb_report, print_frtb
+        from riskcap.cli.frtb import frtb_report, print_frtb
 
-        report = frtb_report(settings, last)
-        report["results"] = [
-            r for r in report["results"] if r["node"].split(":")[0] in ("firm", "desk", "ima")
-        ]
+        report = frtb_report(settings, last, every_node=False)
         print_frtb(console, settings, report)
     console.print(
         f"\n[bold]where things are[/]\n"
@@ -185,17 +183,12 @@ def demo_key(directory: Path, catalog: Catalog) -> Path:
 def _print_capital(
     console: Console, settings: Settings, catalog: Catalog, day: dt.date, run_id: str
 ) -> None:
-    from riskcap.cli_risk import print_capital
+    from riskcap.cli.risk import capital_rows, print_capital
     from riskcap.store.catalog import CapitalResult, StressedPeriod
 
-    rows = [
-        r
-        for r in catalog.run_rows(CapitalResult, run_id)
-        if r.node.split(":")[0] in ("firm", "desk")
-    ]
+    rows = capital_rows(catalog.run_rows(CapitalResult, run_id))
     periods = catalog.run_rows(StressedPeriod, run_id)
     if rows:
-        rows.sort(key=lambda r: (r.node.split(":")[0] != "firm", r.node))
         print_capital(console, settings, day, run_id, rows, periods[0] if periods else None)
 
 
@@ -226,15 +219,4 @@ def _print_desks(console: Console, valued: pd.DataFrame, day: object, currency: 
         money(total[total < 0].sum()),
         "[bold]" + money(total.sum()),
     )
-    console.print(table)
-
-
-def _print_quality(console: Console, results: list[QualityResultRecord], day: object) -> None:
-    table = Table(title=f"data-quality gate on {day}")
-    for col in ("check", "severity", "result", "count", "message"):
-        table.add_column(col)
-    for r in results:
-        blocks = r.severity == "blocking"
-        verdict = "[green]pass" if r.passed else ("[red]FAIL" if blocks else "[yellow]warn")
-        table.add_row(r.check_name, r.severity, verdict, str(r.failing_count), r.message)
     console.print(table)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
-from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -70,8 +67,6 @@ class Units(enum.StrEnum):
     BILLIONS = "billions"
 
 
-_SCALE = {Units.ONES: 1.0, Units.THOUSANDS: 1e3, Units.MILLIONS: 1e6, Units.BILLIONS: 1e9}
-
 UnitsOpt = Annotated[
     Units,
     typer.Option(
@@ -79,31 +74,3 @@ UnitsOpt = Annotated[
         help="Money unit: auto (from the figures), units, thousands, millions or billions",
     ),
 ]
-
-
-@dataclass(frozen=True)
-class Money:
-    """How to print a set of money figures: their divisor and label (``USD millions``)."""
-
-    currency: str
-    units: Units
-
-    @classmethod
-    def for_figures(cls, currency: str, values: Iterable[float], units: Units) -> Money:
-        """``units``, or with ``auto`` the largest unit that keeps the biggest figure
-        at 10 or more (a small book's VaR of 12,345 prints as 12.35 thousands, not
-        0.01 millions)."""
-        if units is not Units.AUTO:
-            return cls(currency, units)
-        top = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
-        for unit in (Units.BILLIONS, Units.MILLIONS, Units.THOUSANDS):
-            if top >= 10 * _SCALE[unit]:
-                return cls(currency, unit)
-        return cls(currency, Units.ONES)
-
-    @property
-    def label(self) -> str:
-        return self.currency if self.units is Units.ONES else f"{self.currency} {self.units}"
-
-    def __call__(self, value: float) -> str:
-        return f"{value / _SCALE[self.units]:,.2f}"

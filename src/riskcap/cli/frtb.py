@@ -1,5 +1,5 @@
 """``riskcap frtb``: the FRTB internal-models report of a day's run of record
-(registered on the main app by :mod:`riskcap.cli_risk`)."""
+(Regulatory panel)."""
 
 from __future__ import annotations
 
@@ -12,20 +12,19 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import (
+from riskcap.cli.app import REGULATORY
+from riskcap.cli.options import (
     AllNodesOpt,
     AsOfOpt,
     ConfigOpt,
     JsonOpt,
-    Money,
     Units,
     UnitsOpt,
     parse_date,
 )
+from riskcap.cli.render import Money, console, headline
 from riskcap.config import Settings, load_settings
 from riskcap.errors import NotFoundError
-
-console = Console()
 
 
 def _plain(row: Any) -> dict[str, Any]:
@@ -38,16 +37,15 @@ def _plain(row: Any) -> dict[str, Any]:
     return out
 
 
-def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
-    """The stored FRTB figures of ``day``'s run of record, as plain data."""
+def frtb_report(settings: Settings, day: dt.date, every_node: bool = True) -> dict[str, Any]:
+    """The stored FRTB figures of ``day``'s run of record, as plain data (the firm,
+    desks and IMA total only unless ``every_node``)."""
     from riskcap.capital.frtb_ima import EXPLAINED_MINIMUM, OUT_OF_SCOPE
-    from riskcap.cli_risk import _run_of_record
-    from riskcap.pipeline.report import node_sort_key
     from riskcap.risk.backtest import indicative
     from riskcap.store.catalog import Catalog, FrtbDeskTest, FrtbResult, RiskFactorEligibility
 
     with Catalog.of(settings) as catalog:
-        run_id = _run_of_record(catalog, day)
+        run_id = catalog.run_of_record(day).run_id
         results = catalog.run_rows(FrtbResult, run_id)
         desks = catalog.run_rows(FrtbDeskTest, run_id)
         factors = catalog.run_rows(RiskFactorEligibility, run_id)
@@ -56,7 +54,8 @@ def frtb_report(settings: Settings, day: dt.date) -> dict[str, Any]:
             f"the run of {day} ({run_id[:8]}) has no FRTB results (frtb.enabled = false, or "
             "a run from before FRTB was added: rerun it with --force)"
         )
-    results.sort(key=lambda r: (r.node.startswith("ima:"), node_sort_key(r.node)))
+    by_node = {r.node: r for r in results}
+    results = [by_node[n] for n in headline(by_node, every_node)]
     plain = [
         {
             **_plain(r),
@@ -94,11 +93,7 @@ def frtb(
     IMCC, NMRF stress scenarios, desk eligibility and capital."""
     settings = load_settings(config)
     day = parse_date(as_of)
-    report = frtb_report(settings, day)
-    if not all_nodes:
-        report["results"] = [
-            r for r in report["results"] if r["node"].split(":")[0] in ("firm", "desk", "ima")
-        ]
+    report = frtb_report(settings, day, all_nodes)
     if as_json:
         typer.echo(json.dumps(report, default=str))
         return
@@ -203,3 +198,7 @@ def print_frtb(
     else:
         out.print("non-modellable risk factors (MAR31.12): none")
     out.print("out of scope: " + "; ".join(report["out_of_scope"]))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("frtb", rich_help_panel=REGULATORY)(frtb)

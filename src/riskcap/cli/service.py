@@ -9,10 +9,11 @@ import time
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import ConfigOpt, JsonOpt
+from riskcap.cli.app import SERVICE
+from riskcap.cli.options import ConfigOpt, JsonOpt
+from riskcap.cli.render import console
 from riskcap.config import load_settings
 from riskcap.errors import RiskcapError
 from riskcap.store.roles import ALL_DESKS, Role
@@ -20,7 +21,6 @@ from riskcap.store.roles import ALL_DESKS, Role
 keys_app = typer.Typer(
     help="API keys of the risk service (stored as hashes).", no_args_is_help=True
 )
-console = Console()
 log = logging.getLogger("riskcap.schedule")
 
 
@@ -161,6 +161,6 @@ def schedule(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(keys_app, name="keys")
-    app.command("serve")(serve)
-    app.command("schedule")(schedule)
+    app.add_typer(keys_app, name="keys", rich_help_panel=SERVICE)
+    app.command("serve", rich_help_panel=SERVICE)(serve)
+    app.command("schedule", rich_help_panel=SERVICE)(schedule)

@@ -10,7 +10,7 @@ pins the versions it read, and builds
 * the level history of those factors up to ``as_of`` (dates where all are present);
 * the :class:`~riskcap.pricing.book.Book` arrays (``units = quantity × multiplier``,
   times in years ACT/365F from ``as_of``, option vols scaled to the term structure);
-* the :class:`~riskcap.engine.hierarchy.Hierarchy` of the books held.
+* the :class:`~riskcap.inputs.hierarchy.Hierarchy` of the books held.
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ import pandas as pd
 from riskcap.data.calendars import carry_forward, market_holidays
 from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
 from riskcap.data.lake import Lake
-from riskcap.engine.hierarchy import Hierarchy
-from riskcap.engine.local import Market
 from riskcap.errors import NotFoundError, RiskcapError
-from riskcap.market.factors import FactorSet
+from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.market.factors import FactorSet, Market
 from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
 from riskcap.pricing.rates import payment_times
 

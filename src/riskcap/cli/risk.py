@@ -1,10 +1,11 @@
-"""CLI commands of the regulatory results: ``backtest``, ``capital`` and ``stress``
-(registered on the main app by :mod:`riskcap.cli`)."""
+"""Risk and regulatory commands: ``var``, ``greeks``, ``stress`` (Risk panel) and
+``backtest``, ``capital`` (Regulatory; ``frtb`` is :mod:`riskcap.cli.frtb`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,36 +13,27 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from riskcap.cli_options import (
+from riskcap.cli.app import REGULATORY, RISK
+from riskcap.cli.options import (
     AllNodesOpt,
     AsOfOpt,
     ConfigOpt,
     JsonOpt,
-    Money,
     Units,
     UnitsOpt,
     parse_date,
 )
+from riskcap.cli.render import Money, console, headline
 from riskcap.config import Settings, load_settings
-from riskcap.errors import NotFoundError
+from riskcap.errors import NotFoundError, RiskcapError
 
 if TYPE_CHECKING:  # heavy modules load in the commands that use them (fast --help)
     import pandas as pd
 
-    from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
-
-console = Console()
+    from riskcap.inputs.hierarchy import Hierarchy
+    from riskcap.store.catalog import CapitalResult, StressedPeriod
 
 NodeOpt = Annotated[str | None, typer.Option(help="Node, e.g. firm:RISKCAP or desk:RATES")]
-
-
-def _run_of_record(catalog: Catalog, as_of: dt.date) -> str:
-    run = catalog.latest_succeeded_run(as_of)
-    if run is None:
-        raise NotFoundError(
-            f"no succeeded EOD run for {as_of}: run `riskcap eod run --as-of {as_of}` first"
-        )
-    return run.run_id
 
 
 # -- backtest --------------------------------------------------------------------------------
@@ -55,7 +47,7 @@ def backtest_observations(
     from riskcap.store.catalog import Catalog
 
     with Catalog.of(settings) as catalog:
-        runs = catalog.runs_of_record(end + dt.timedelta(days=1), 100_000)
+        runs = catalog.runs_of_record(start=start, end=end)
         runs = {d: r for d, r in runs.items() if d >= start}
         if not runs:
             raise NotFoundError(f"no succeeded EOD runs between {start} and {end}")
@@ -174,10 +166,8 @@ def backtest(
 # -- capital ---------------------------------------------------------------------------------
 def capital_rows(rows: list[CapitalResult], all_nodes: bool = False) -> list[CapitalResult]:
     """Capital rows top-down: the firm and its desks, or every node."""
-    from riskcap.pipeline.report import node_sort_key
-
-    kept = [r for r in rows if all_nodes or r.node.split(":")[0] in ("firm", "desk")]
-    return sorted(kept, key=lambda r: node_sort_key(r.node))
+    by_node = {r.node: r for r in rows}
+    return [by_node[n] for n in headline(by_node, all_nodes)]
 
 
 def capital(
@@ -195,15 +185,12 @@ def capital(
     settings = load_settings(config)
     day = parse_date(as_of)
     with Catalog.of(settings) as catalog:
-        run_id = _run_of_record(catalog, day)
+        run_id = catalog.run_of_record(day).run_id
         rows = catalog.run_rows(CapitalResult, run_id)
         periods = catalog.run_rows(StressedPeriod, run_id)
     if not rows:
         raise NotFoundError(f"the run of {day} ({run_id[:8]}) has no capital results")
-    shown = [r for r in rows if all_nodes or r.node.split(":")[0] in ("firm", "desk")]
-    shown.sort(
-        key=lambda r: (("firm", "entity", "desk", "book").index(r.node.split(":")[0]), r.node)
-    )
+    shown = capital_rows(rows, all_nodes)
     period = periods[0] if periods else None
     if as_json:
         doc = {
@@ -313,9 +300,9 @@ def stress(
 ) -> None:
     """Stress losses per node: historical windows, hypothetical shocks, reverse stress."""
     from riskcap.data.lake import Lake
-    from riskcap.data.risk_inputs import load_risk_inputs
     from riskcap.engine.stress import scenario_pnl
     from riskcap.engine.var import VarMethod, VarSpec, compute_var, daily_covariance
+    from riskcap.inputs.risk_inputs import load_risk_inputs
     from riskcap.pipeline.regulatory import stress_scenarios
 
     settings = load_settings(config)
@@ -354,7 +341,8 @@ def stress(
     pnl = scenario_pnl(inputs, scenarios, settings.engine.memory_gb)
     keep = h.subtree(h.index(head))
     if node is None:
-        keep = [i for i in keep if h.nodes[i].split(":")[0] in ("firm", "desk")]
+        shown = set(headline(h.nodes[i] for i in keep))
+        keep = [i for i in keep if h.nodes[i] in shown]
     if as_json:
         doc = {
             "as_of": day.isoformat(),
@@ -393,10 +381,203 @@ def stress(
             console.print(f"{s.name}: {s.description}")
 
 
-def register(app: typer.Typer) -> None:
-    app.command("backtest")(backtest)
-    app.command("capital")(capital)
-    app.command("stress")(stress)
-    from riskcap.cli_frtb import frtb
+def _node_filter(hierarchy: Hierarchy, node: str | None) -> list[int]:
+    if node is None:
+        return list(range(len(hierarchy.nodes)))
+    try:
+        return hierarchy.subtree(hierarchy.index(node))
+    except KeyError as exc:
+        raise NotFoundError(
+            f"no node {node!r} in this snapshot; nodes: {', '.join(hierarchy.nodes)}"
+        ) from exc
 
-    app.command("frtb")(frtb)
+
+def var(
+    as_of: AsOfOpt,
+    method: Annotated[str, typer.Option(help="hs, mc or parametric")] = "hs",
+    confidence: Annotated[float | None, typer.Option(help="e.g. 0.99")] = None,
+    horizon: Annotated[int | None, typer.Option(help="Days: 1 or 10")] = None,
+    lookback: Annotated[int | None, typer.Option(help="Historical window in days")] = None,
+    scenarios: Annotated[int | None, typer.Option(help="Monte Carlo scenarios")] = None,
+    parametric: Annotated[
+        str | None, typer.Option(help="delta_normal, delta_gamma or cornish_fisher")
+    ] = None,
+    node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
+    attribution: Annotated[
+        bool, typer.Option("--attribution", help="Split the node's VaR/ES over its children")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """VaR and ES per hierarchy node (positive losses) on the snapshot of a date."""
+    from riskcap.data.lake import Lake
+    from riskcap.engine.var import VarMethod, VarSpec, attribute, compute_var
+    from riskcap.inputs.risk_inputs import load_risk_inputs
+
+    settings = load_settings(config)
+    try:
+        chosen = VarMethod(method)
+    except ValueError:
+        raise typer.BadParameter(f"method must be hs, mc or parametric, not {method!r}") from None
+    if confidence is not None and not 0.0 < confidence < 1.0:
+        raise typer.BadParameter("confidence must be between 0 and 1, e.g. 0.99")
+    if parametric is not None and parametric not in (
+        "delta_normal",
+        "delta_gamma",
+        "cornish_fisher",
+    ):
+        raise typer.BadParameter("parametric must be delta_normal, delta_gamma or cornish_fisher")
+    spec = VarSpec.from_config(
+        settings.risk,
+        settings.engine,
+        method=chosen,
+        confidence=confidence,
+        horizon=horizon,
+        lookback=lookback,
+        mc_scenarios=scenarios,
+        parametric=parametric,
+    )
+    if spec.horizon < 1 or spec.lookback < spec.horizon + 1:
+        raise typer.BadParameter("need horizon ≥ 1 and lookback > horizon")
+    inputs = load_risk_inputs(Lake.of(settings), parse_date(as_of), spec.history_days)
+    if len(inputs.dates) < spec.history_days:
+        raise RiskcapError(
+            f"{spec.lookback}-day lookback needs {spec.history_days} dates of market data "
+            f"up to {as_of}; the lake has {len(inputs.dates)}"
+        )
+    keep = _node_filter(inputs.hierarchy, node)
+    result = compute_var(inputs, spec)
+    rows = [result.rows[i] for i in keep]
+    head = inputs.hierarchy.nodes[keep[0]]
+    parts = attribute(inputs, spec, result, head) if attribution else []
+    if as_json:
+        doc: dict[str, Any] = {
+            "as_of": as_of,
+            "method": spec.label,
+            "confidence": spec.confidence,
+            "horizon": spec.horizon,
+            "input_versions": inputs.versions,
+            "rows": [r.__dict__ for r in rows],
+        }
+        if attribution:
+            doc["attribution"] = [p.__dict__ for p in parts]
+        typer.echo(json.dumps(doc))
+        return
+    table = Table(
+        title=f"VaR / ES on {as_of}: {spec.label}, {spec.confidence:.1%}, "
+        f"{spec.horizon}-day (positive = loss, {settings.eod.reporting_currency})"
+    )
+    for col in ("node", "VaR", "ES", "scenarios", "method", "seconds"):
+        table.add_column(col, justify="left" if col in ("node", "method") else "right")
+    for r in rows:
+        table.add_row(
+            r.node,
+            f"{r.var:,.0f}",
+            f"{r.es:,.0f}",
+            str(r.scenarios or "—"),
+            r.method,
+            f"{r.seconds:.2f}",
+        )
+    console.print(table)
+    if parts:
+        split = Table(
+            title=f"attribution of {head}: component (Euler), incremental (with − without), "
+            "marginal (∂/∂w)"
+        )
+        for col in ("child", "comp VaR", "comp ES", "incr VaR", "incr ES", "marg VaR", "marg ES"):
+            split.add_column(col, justify="left" if col == "child" else "right")
+        for p in parts:
+            figures = (
+                p.component_var,
+                p.component_es,
+                p.incremental_var,
+                p.incremental_es,
+                p.marginal_var,
+                p.marginal_es,
+            )
+            split.add_row(p.child, *(f"{v:,.0f}" for v in figures))
+        console.print(split)
+
+
+def greeks(
+    as_of: AsOfOpt,
+    node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
+    positions: Annotated[bool, typer.Option("--positions", help="One row per position")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Autodiff Greeks per node (or per position): delta, gamma, vega, DV01."""
+    import numpy as np
+
+    from riskcap.data.lake import Lake
+    from riskcap.inputs.risk_inputs import load_risk_inputs
+    from riskcap.risk.greeks import node_sensitivities, position_sensitivities, summarise
+
+    settings = load_settings(config)
+    inputs = load_risk_inputs(Lake.of(settings), parse_date(as_of), 1)
+    keep = _node_filter(inputs.hierarchy, node)
+    x0 = inputs.market.x0
+    masks = (
+        inputs.mask("equity_price", "index_level", "etf_price"),
+        inputs.mask("implied_vol"),
+        inputs.mask("zero_rate"),
+    )
+    if positions:
+        values, grad, own = position_sensitivities(inputs.book, x0)
+        books = {
+            inputs.hierarchy.books[b]
+            for b in range(len(inputs.hierarchy.books))
+            if any(inputs.hierarchy.membership[i, b] for i in keep)
+        }
+        sel = np.flatnonzero(inputs.positions["book_id"].isin(books).to_numpy())
+        labels = [
+            f"{inputs.positions.at[i, 'book_id']}/{inputs.positions.at[i, 'instrument_id']}"
+            for i in sel
+        ]
+        values, grad, own = np.asarray(values)[sel], np.asarray(grad)[sel], np.asarray(own)[sel]
+    else:
+        values, grad, hess = node_sensitivities(inputs.book, x0, inputs.hierarchy.membership)
+        values, grad = np.asarray(values)[keep], np.asarray(grad)[keep]
+        own = np.diagonal(np.asarray(hess), axis1=1, axis2=2)[keep]
+        labels = [inputs.hierarchy.nodes[i] for i in keep]
+    summary = summarise(x0, grad, own, *masks)
+    rows = [
+        {
+            "name": name,
+            "value": float(values[i]),
+            "delta_1pct": float(summary.delta_1pct[i]),
+            "gamma_1pct": float(summary.gamma_1pct[i]),
+            "vega_1vol": float(summary.vega_1vol[i]),
+            "dv01": float(summary.dv01[i]),
+        }
+        for i, name in enumerate(labels)
+    ]
+    if as_json:
+        for row, g in zip(rows, grad, strict=True):
+            row["delta_by_factor"] = dict(zip(inputs.factors.ids, map(float, g), strict=True))
+        typer.echo(json.dumps({"as_of": as_of, "factors": list(inputs.factors.ids), "rows": rows}))
+        return
+    table = Table(
+        title=f"Greeks on {as_of} ({settings.eod.reporting_currency}; P&L signs, "
+        "DV01 = loss for +1bp)"
+    )
+    for col in ("name", "value", "delta (1%)", "gamma (1%)", "vega (1 vol)", "DV01"):
+        table.add_column(col, justify="left" if col == "name" else "right")
+    for row in rows:
+        figures = (
+            row["value"],
+            row["delta_1pct"],
+            row["gamma_1pct"],
+            row["vega_1vol"],
+            row["dv01"],
+        )
+        table.add_row(str(row["name"]), *(f"{v:,.0f}" for v in figures))
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    command: Callable[..., None]
+    for name, command in (("var", var), ("greeks", greeks), ("stress", stress)):
+        app.command(name, rich_help_panel=RISK)(command)
+    for name, command in (("backtest", backtest), ("capital", capital)):
+        app.command(name, rich_help_panel=REGULATORY)(command)
