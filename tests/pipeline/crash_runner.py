@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from riskcap.cli import run
-from riskcap.pipeline import tasks
+from riskcap.pipeline.tasks import revalue as revalue_module
 from riskcap.store.catalog import Catalog
 
 
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
         Catalog.finish_task = die_before_finish  # type: ignore[method-assign]
         Catalog.publish = die_before_publish  # type: ignore[method-assign]
     elif mode == "mid-revalue":
-        real = tasks.revalue_scenario_set
+        real = revalue_module.revalue_scenario_set
         calls = []
 
         def revalue_then_die(*a: Any, **k: Any) -> Any:
@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
                 _die()
             return real(*a, **k)
 
-        tasks.revalue_scenario_set = revalue_then_die  # type: ignore[assignment]
+        revalue_module.revalue_scenario_set = revalue_then_die  # type: ignore[assignment]
     elif mode == "block":
         assert marker is not None
 

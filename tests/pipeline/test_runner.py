@@ -370,10 +370,12 @@ def test_reproduce_recomputes_identically_and_reports_a_difference(
     assert {o.name for o in rep.outputs} == OUTPUTS
     assert rep.reproduced_run_id != out.run_id
 
-    from riskcap.pipeline import tasks
+    from riskcap.pipeline.tasks import measures
 
-    real = tasks.var_es
-    monkeypatch.setattr(tasks, "var_es", lambda pnl, c: tuple(x * 1.000001 for x in real(pnl, c)))
+    real = measures.var_es
+    monkeypatch.setattr(
+        measures, "var_es", lambda pnl, c: tuple(x * 1.000001 for x in real(pnl, c))
+    )
     different = reproduce_run(settings, out.run_id, tmp_path / "scratch2")
     verdict = {o.name: o.identical for o in different.outputs}
     # the VaR moves, and with it the capital and the reverse stress target built on it

@@ -303,7 +303,7 @@ def stress(
     from riskcap.engine.stress import scenario_pnl
     from riskcap.engine.var import VarMethod, VarSpec, compute_var, daily_covariance
     from riskcap.inputs.risk_inputs import load_risk_inputs
-    from riskcap.pipeline.regulatory import stress_scenarios
+    from riskcap.pipeline.tasks.stress import stress_scenarios
 
     settings = load_settings(config)
     day = parse_date(as_of)

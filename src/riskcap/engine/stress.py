@@ -138,7 +138,7 @@ def named_scenarios(
     inputs: RiskInputs, config: StressConfig, only: Sequence[str] | None = None
 ) -> list[Scenario]:
     """The configured historical and hypothetical scenarios (``only``: those names;
-    :func:`riskcap.pipeline.regulatory.stress_scenarios` rejects unknown ones).
+    :func:`riskcap.pipeline.tasks.stress.stress_scenarios` rejects unknown ones).
 
     A historical window outside the history is left out (the stress task records
     why, see :func:`window_outside_history`) unless ``only`` names it, which is an

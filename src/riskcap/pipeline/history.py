@@ -72,3 +72,11 @@ def prior_rows(
         return schema.empty_table().to_pandas()
     order = ["as_of", *(c for c in TABLES[table].key if c != "as_of")]
     return pa.concat_tables(parts).sort_by([(c, "ascending") for c in order]).to_pandas()
+
+
+def recent_runs(runs: dict[dt.date, str], count: int) -> dict[dt.date, str]:
+    """The ``count`` latest of ``runs`` (``{as_of: run_id}``); none for ``count`` ≤ 0."""
+    if count <= 0:
+        return {}
+    keep = sorted(runs)[-count:]
+    return {d: runs[d] for d in keep}

@@ -12,7 +12,7 @@
    unless ``force``, which makes a new run id computing the same numbers; an
    unfinished run with that key (killed, or failed) is **resumed** with the versions
    it pinned, from its first task not done;
-4. runs the tasks in the topological order of :data:`TASK_GRAPH` (stdlib
+4. runs the tasks in the topological order of the task graph (stdlib
    ``graphlib``); each task is retried with exponential backoff on transient errors
    (I/O, lock and database timeouts) up to ``pipeline.max_attempts``, never on
    data errors; its status, attempts, checksum and detail are in the catalog;
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import graphlib
 import shutil
 import time
 import uuid
@@ -51,8 +50,6 @@ from riskcap.errors import (
     RiskcapError,
     SnapshotNotReady,
 )
-from riskcap.pipeline import regulatory as R
-from riskcap.pipeline import tasks as T
 from riskcap.pipeline.checkpoint import read_checkpoint
 from riskcap.pipeline.fingerprint import (
     INPUT_TABLES,
@@ -62,43 +59,13 @@ from riskcap.pipeline.fingerprint import (
     json_digest,
     run_key,
 )
-from riskcap.pipeline.frtb import frtb as frtb_task
 from riskcap.pipeline.limits import check_limits
 from riskcap.pipeline.lineage import build_manifest
+from riskcap.pipeline.tasks import TASKS, task_order
+from riskcap.pipeline.tasks import context as T
 from riskcap.store.catalog import Catalog, Run, RunStatus, TaskStatus
 from riskcap.store.locks import RunLock
 
-# task → the tasks it needs (DESIGN.md §5). market_prep needs the quality gate only
-# as a circuit breaker: no risk is computed on data that failed a blocking check.
-TASK_GRAPH: dict[str, set[str]] = {
-    "checklist": set(),
-    "snapshot": {"checklist"},
-    "quality_gate": {"snapshot"},
-    "market_prep": {"quality_gate"},
-    "scenarios": {"market_prep"},
-    "revalue": {"scenarios"},
-    "measures": {"revalue"},
-    "backtest": {"measures"},
-    "stressed_var": {"backtest"},
-    "capital": {"stressed_var"},
-    "frtb": {"capital"},
-    "stress": {"frtb"},
-    "publish": {"stress"},
-}
-TASKS: dict[str, Callable[[T.RunContext], T.TaskOutput]] = {
-    "checklist": T.checklist,
-    "snapshot": T.snapshot,
-    "quality_gate": T.quality_gate,
-    "market_prep": T.market_prep,
-    "scenarios": T.scenarios,
-    "revalue": T.revalue_task,
-    "measures": T.measures,
-    "backtest": R.backtest,
-    "stressed_var": R.stressed_var_task,
-    "capital": R.capital,
-    "frtb": frtb_task,
-    "stress": R.stress,
-}
 # manifest output → the task that wrote it and the detail key of its lake version
 PUBLISHED: tuple[tuple[str, str, str | None], ...] = (
     ("positions", "snapshot", "positions_version"),
@@ -127,10 +94,6 @@ TRANSIENT = (OSError, TimeoutError, filelock.Timeout, OperationalError, CommitFa
 def history_runs(settings: Settings) -> int:
     """How many earlier runs of record a run reads (backtest window, capital averages)."""
     return max(settings.backtest.window, settings.capital.average_days)
-
-
-def task_order() -> tuple[str, ...]:
-    return tuple(graphlib.TopologicalSorter(TASK_GRAPH).static_order())
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -15,7 +15,7 @@ catalog ``frtb_results``        per node: C_A (MAR33.41) with its breakdown
 
 Every output is replaced on a rerun (by run id). Like the Basel 2.5 capital task, the
 history (backtests, P&L attribution, IMCC and SES of the last 60 days) is read only
-from the runs of record fixed at run start (:mod:`riskcap.pipeline.regulatory`).
+from the runs of record fixed at run start (:mod:`riskcap.pipeline.history`).
 
 Besides every hierarchy node the task reports ``ima:<firm>``: the P&L of the desks
 that pass their backtests and are not in the PLA red zone, summed, which is the
@@ -50,9 +50,9 @@ from riskcap.engine.frtb import SCOPE_ALL, FactorTags, FrtbFigures, frtb_figures
 from riskcap.errors import RiskcapError
 from riskcap.inputs.risk_inputs import RiskInputs, factor_history
 from riskcap.pipeline.fingerprint import json_digest, table_digest
-from riskcap.pipeline.history import prior_rows
-from riskcap.pipeline.regulatory import PNL_TYPES, _recent, firm_traffic_light
-from riskcap.pipeline.tasks import RunContext, TaskOutput, _replace_run_rows
+from riskcap.pipeline.history import prior_rows, recent_runs
+from riskcap.pipeline.tasks.backtest import PNL_TYPES, firm_traffic_light
+from riskcap.pipeline.tasks.context import RunContext, TaskOutput, replace_run_rows
 from riskcap.risk.pla import PlaResult, pla_test
 from riskcap.store.catalog import FrtbDeskTest, FrtbResult, RiskFactorEligibility
 
@@ -92,7 +92,7 @@ def desk_tests(
     """Each desk's exception counts (MAR32) and PLA test over the configured windows,
     and the backtest observations (for the firm's multiplier)."""
     f = ctx.settings.frtb
-    tested = {**_recent(ctx.prior_runs, f.backtest_window - 1), ctx.as_of: ctx.run_id}
+    tested = {**recent_runs(ctx.prior_runs, f.backtest_window - 1), ctx.as_of: ctx.run_id}
     observations = prior_rows(
         ctx.lake,
         ctx.catalog,
@@ -104,7 +104,7 @@ def desk_tests(
         ctx.lake,
         ctx.catalog,
         "pnl_attribution",
-        {**_recent(ctx.prior_runs, f.pla_window - 1), ctx.as_of: ctx.run_id},
+        {**recent_runs(ctx.prior_runs, f.pla_window - 1), ctx.as_of: ctx.run_id},
         [("node", "in", desks)] if desks else [],
     )
     backtests: dict[str, DeskBacktest] = {}
@@ -236,7 +236,7 @@ def frtb(ctx: RunContext) -> TaskOutput:
     # -- results (lake and catalog), then capital from the 60-day history ----------------
     rows = _result_rows(ctx, fig, classes)
     table = pa.Table.from_pylist([{**r, "run_id": ctx.run_id} for r in rows], schema=RESULTS.schema)
-    version = _replace_run_rows(
+    version = replace_run_rows(
         ctx, "results", table, "frtb", f"method = {sql_literal(FRTB_METHOD)}"
     )
     ctx.catalog.replace_results(ctx.run_id, rows, methods=[FRTB_METHOD])
@@ -244,7 +244,7 @@ def frtb(ctx: RunContext) -> TaskOutput:
         ctx.lake,
         ctx.catalog,
         "results",
-        _recent(ctx.prior_runs, f.average_days - 1),
+        recent_runs(ctx.prior_runs, f.average_days - 1),
         [("method", "=", FRTB_METHOD), ("measure", "in", ["imcc", "ses", "explained"])],
     )
     light = firm_traffic_light(
