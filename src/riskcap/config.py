@@ -22,6 +22,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from riskcap.choices import (
+    EngineName,
+    HorizonMethod,
+    LockPolicy,
+    McDistribution,
+    ParametricMethod,
+    ScenarioMethod,
+)
 from riskcap.errors import ConfigError
 
 CONFIG_ENV = "RISKCAP_CONFIG"
@@ -167,9 +175,8 @@ class EngineConfig(_Section):
         description="Working-memory budget of one revaluation block; block sizes are "
         "derived from it so peak memory does not grow with the book.",
     )
-    name: str = Field(
-        "local",
-        pattern="^(local|spark)$",
+    name: EngineName = Field(
+        EngineName.LOCAL,
         description="Revaluation engine: local (JAX in this process, CPU or GPU) or spark "
         "(the same kernels on Spark executors; needs the spark extra and Java 17).",
     )
@@ -193,23 +200,21 @@ class RiskConfig(_Section):
     lookback: int = Field(
         250, ge=20, description="Historical window in daily returns (250, 500, 1250)."
     )
-    horizon_method: str = Field(
-        "overlapping",
-        pattern="^(overlapping|sqrt_time)$",
+    horizon_method: HorizonMethod = Field(
+        HorizonMethod.OVERLAPPING,
         description="Multi-day historical shocks: overlapping h-day returns, or 1-day "
         "returns scaled by sqrt(h) (sqrt_time).",
     )
     mc_scenarios: int = Field(10_000, ge=100, description="Monte Carlo scenarios.")
-    mc_distribution: str = Field(
-        "normal", pattern="^(normal|student_t)$", description="normal or student_t shocks."
+    mc_distribution: McDistribution = Field(
+        McDistribution.NORMAL, description="normal or student_t shocks."
     )
     student_t_nu: float = Field(5.0, gt=2.0, description="Degrees of freedom of student_t.")
     ewma_lambda: float = Field(
         0.94, gt=0.0, lt=1.0, description="EWMA decay of the covariance (RiskMetrics 0.94)."
     )
-    parametric: str = Field(
-        "delta_normal",
-        pattern="^(delta_normal|delta_gamma|cornish_fisher)$",
+    parametric: ParametricMethod = Field(
+        ParametricMethod.DELTA_NORMAL,
         description="Parametric method: delta_normal, delta_gamma or cornish_fisher.",
     )
     seed: int = Field(42, description="Seed of Monte Carlo scenarios (jax.random.key).")
@@ -225,9 +230,8 @@ class PipelineConfig(_Section):
     checklist_poll_s: float = Field(
         5.0, gt=0.0, description="Seconds between two looks at the ready events while waiting."
     )
-    lock: str = Field(
-        "wait",
-        pattern="^(wait|fail)$",
+    lock: LockPolicy = Field(
+        LockPolicy.WAIT,
         description="When another run holds the lock of the same as_of date: wait for "
         "it (then return its result) or fail at once with a clear message.",
     )
@@ -280,9 +284,8 @@ class BacktestConfig(_Section):
 
 
 class CapitalConfig(_Section):
-    var_method: str = Field(
-        "hs",
-        pattern="^(hs|mc)$",
+    var_method: ScenarioMethod = Field(
+        ScenarioMethod.HS,
         description="VaR model of the capital figures and of the backtest behind the "
         "multiplier: hs or mc (its horizons must be in pipeline.*_horizons).",
     )
@@ -567,9 +570,8 @@ class FrtbConfig(_Section):
         description="Apply the risk-factor eligibility test to the lake's observations "
         "table; false treats every factor as modellable (reported so).",
     )
-    backtest_method: str = Field(
-        "hs",
-        pattern="^(hs|mc)$",
+    backtest_method: ScenarioMethod = Field(
+        ScenarioMethod.HS,
         description="1-day VaR model of the desk backtests and of the multiplier m_c.",
     )
     backtest_window: int = Field(250, ge=20, description="Days of desk backtesting (MAR32).")

@@ -26,8 +26,10 @@ code  class                       meaning
 12    ReproductionMismatch        ``riskcap reproduce`` recomputed different outputs
 13    AuthenticationError         an API key is malformed, unknown or revoked (HTTP 401)
 14    PermissionDenied            the key's role or desks do not allow it (HTTP 403)
-15    InvalidInput                a request or command argument breaks a rule (HTTP 422)
+15    InvalidInput                a request or command argument breaks a rule (HTTP 422);
+                                  WhatIfRejected: a proposed trade cannot be valued
 16    TooManyRequests             too many failed authentications (HTTP 429)
+17    LimitConflict               a second limit on the same node and figure (HTTP 409)
 ====  ==========================  ==================================================
 
 Each class also carries the HTTP status the API answers it with (``http_status``;
@@ -175,3 +177,14 @@ class TooManyRequests(RiskcapError):
     def __init__(self, message: str, retry_after_s: float = 60.0) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class WhatIfRejected(InvalidInput):
+    """A proposed trade cannot be valued on the run's scenarios (HTTP 422)."""
+
+
+class LimitConflict(RiskcapError):
+    """A second limit on the same node and figure (HTTP 409)."""
+
+    exit_code = 17
+    http_status = 409

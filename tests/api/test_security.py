@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy import update
 
 from riskcap import __version__
-from riskcap.api.routes import HIDDEN
+from riskcap.api.routers.common import HIDDEN
 from riskcap.config import redact_credentials, redact_endpoint, redacted_config
 from riskcap.pipeline.limits import post_webhook
 from riskcap.store.catalog import Catalog, Run, StressResult, Task

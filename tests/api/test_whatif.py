@@ -106,7 +106,7 @@ def test_whatif_matches_a_full_revaluation(
         world.settings.risk, world.settings.engine, method=VarMethod.HS, horizon=1
     )
     shocks = scenario_shocks(alone, spec)
-    trade_pnl = revalue(alone.book, alone.market, shocks, alone.hierarchy)[0]
+    trade_pnl = revalue(alone.book, alone.market, shocks, alone.hierarchy, memory_gb=2.0)[0]
     var, es = numpy_var_es(trade_pnl, 0.99)
     assert out["standalone_var"] == pytest.approx(var, rel=1e-9)
     assert out["standalone_es"] == pytest.approx(es, rel=1e-9)
@@ -211,7 +211,9 @@ def test_standalone_covers_trades_in_several_desks(
     spec = VarSpec.from_config(
         world.settings.risk, world.settings.engine, method=VarMethod.HS, horizon=1
     )
-    pnl = revalue(alone.book, alone.market, scenario_shocks(alone, spec), alone.hierarchy)[0]
+    pnl = revalue(
+        alone.book, alone.market, scenario_shocks(alone, spec), alone.hierarchy, memory_gb=2.0
+    )[0]
     var, es = numpy_var_es(pnl, 0.99)
     assert got["standalone_var"] == pytest.approx(var, rel=1e-9)
     assert got["standalone_es"] == pytest.approx(es, rel=1e-9)

@@ -103,7 +103,7 @@ def test_multiplier_table(exceptions: int, multiplier: float) -> None:
 def test_capital_latest_branch_binds() -> None:
     imcc_series = [10.0] * 59 + [30.0]
     ses = [1.0] * 60
-    c = frtb_capital(imcc_series, ses, 0.0)
+    c = frtb_capital(imcc_series, ses, 0.0, average_days=60)
     # latest 30 + 1 = 31 > 1.5 · (59·10 + 30)/60 + 1 = 16.5
     assert (c.total, c.binding, c.days) == (31.0, "latest", 60)
     assert c.average == pytest.approx(16.5)
@@ -113,19 +113,19 @@ def test_capital_average_branch_binds_over_sixty_days() -> None:
     # the ten large figures are older than 60 days and left out of the average
     imcc_series = [1000.0] * 10 + [20.0] * 60
     ses = [5.0] * 10 + [2.0] * 60
-    c = frtb_capital(imcc_series, ses, 0.33)
+    c = frtb_capital(imcc_series, ses, 0.33, average_days=60)
     assert c.multiplier == pytest.approx(1.83)
     assert c.total == pytest.approx(1.83 * 20.0 + 2.0) and c.binding == "average"
     assert c.latest == 22.0 and c.days == 60
 
 
 def test_capital_short_history_and_bad_input() -> None:
-    c = frtb_capital([4.0, 6.0], [1.0, 1.0], 0.0)
+    c = frtb_capital([4.0, 6.0], [1.0, 1.0], 0.0, average_days=60)
     assert c.days == 2 and c.total == pytest.approx(max(7.0, 1.5 * 5.0 + 1.0))
     with pytest.raises(ValueError):
-        frtb_capital([1.0], [1.0, 2.0], 0.0)
+        frtb_capital([1.0], [1.0, 2.0], 0.0, average_days=60)
     with pytest.raises(ValueError):
-        frtb_capital([1.0], [1.0], 0.7)
+        frtb_capital([1.0], [1.0], 0.7, average_days=60)
 
 
 def test_desk_backtest_limits() -> None:

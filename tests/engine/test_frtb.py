@@ -66,7 +66,7 @@ def _es(pnl: np.ndarray) -> np.ndarray:
 
 
 def _pnl(inputs: RiskInputs, shocks: np.ndarray) -> np.ndarray:
-    return revalue(inputs.book, inputs.market, shocks, inputs.hierarchy)
+    return revalue(inputs.book, inputs.market, shocks, inputs.hierarchy, memory_gb=2.0)
 
 
 def _all_ten_days() -> list[FactorClassRule]:

@@ -56,7 +56,7 @@ def test_revalue_matches_numpy_twin() -> None:
     for s, x in enumerate(xs):
         np.add.at(per_book[:, s], books, numpy_values(book, x) - base)
     want = HIERARCHY.membership @ per_book
-    got = revalue(book, MARKET, SHOCKS, HIERARCHY)
+    got = revalue(book, MARKET, SHOCKS, HIERARCHY, memory_gb=2.0)
     np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-7)
     assert HIERARCHY.nodes[0] == "firm:F"
     np.testing.assert_allclose(

@@ -126,7 +126,7 @@ def test_stressed_var_is_the_worst_window_of_the_history(
     i = inputs.dates.index(period.start)
     assert inputs.dates[i + 250] == period.end
     shocks = fixed_window_shocks(inputs.levels[i : i + 251], inputs.factors.is_log, horizon=10)
-    pnl = revalue(inputs.book, inputs.market, shocks, inputs.hierarchy)
+    pnl = revalue(inputs.book, inputs.market, shocks, inputs.hierarchy, memory_gb=2.0)
     assert float(value_at_risk(pnl[0], 0.99)) == period.var
     assert figs[(FIRM, "stressed_hs", 10, 0.99, "var")] == period.var
     for node in inputs.hierarchy.nodes:

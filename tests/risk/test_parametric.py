@@ -75,7 +75,7 @@ def test_delta_normal_on_a_linear_book_matches_monte_carlo() -> None:
     delta, _ = shock_sensitivities(book, X0, market.is_log, HIERARCHY.membership)
     dn_var, dn_es = (float(a) for a in delta_normal(np.asarray(delta)[0], COV, 0.99))
     shocks = mc_normal_shocks(1, cholesky_factor(COV), 200_000)
-    pnl = revalue(book, market, shocks, HIERARCHY)
+    pnl = revalue(book, market, shocks, HIERARCHY, memory_gb=2.0)
     np.testing.assert_allclose(
         pnl[0], np.asarray(shocks) @ np.asarray(delta)[0], rtol=1e-9, atol=1e-6
     )

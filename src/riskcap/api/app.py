@@ -1,6 +1,6 @@
 """The risk service: ``create_app(settings)`` builds the FastAPI app.
 
-* ``/v1/...`` the API (:mod:`riskcap.api.routes`), OpenAPI at ``/openapi.json`` and
+* ``/v1/...`` the API (:mod:`riskcap.api.routers`), OpenAPI at ``/openapi.json`` and
   ``/docs`` (Swagger UI from the installed ``fastapi-offline`` package; no ReDoc);
 * ``/metrics`` Prometheus (a key entitled to every desk);
 * ``/`` the dashboard (:mod:`riskcap.web`), ``/static/...`` its scripts (Plotly from
@@ -38,7 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from riskcap import __version__
 from riskcap.api.deps import AuthThrottle, BookMap, FirmWide, MaybeCaller, ServiceState
 from riskcap.api.metrics import ServiceMetrics
-from riskcap.api.routes import router
+from riskcap.api.routers import router
 from riskcap.api.runs import RunQueue
 from riskcap.api.whatif import WhatIfCache
 from riskcap.config import Settings, redact_credentials

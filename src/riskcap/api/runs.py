@@ -56,9 +56,6 @@ class RunQueue:
         self.start()
         self._queue.put((request_id, as_of, force))
 
-    def pending(self) -> int:
-        return self._queue.qsize()
-
     def stop(self, timeout_s: float | None = None) -> None:
         """Fail the queued requests, let the running one finish (up to ``timeout_s``)."""
         self._stopping.set()
@@ -92,7 +89,8 @@ class RunQueue:
             if isinstance(item, threading.Event):
                 item.set()
                 continue
-            assert isinstance(item, tuple)
+            if not isinstance(item, tuple):
+                raise TypeError(f"unexpected item on the EOD request queue: {item!r}")
             request_id, as_of, force = item
             if self._stopping.is_set():
                 continue

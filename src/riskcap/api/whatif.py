@@ -38,16 +38,12 @@ from riskcap.engine.var import (
     monte_carlo_shocks,
     scenario_shocks,
 )
-from riskcap.errors import NotFoundError, RiskcapError
+from riskcap.errors import NotFoundError, RiskcapError, WhatIfRejected
 from riskcap.inputs.risk_inputs import RiskInputs, _needed_factors, build_book, load_risk_inputs
 from riskcap.risk.measures import tail_count
 from riskcap.store.catalog import Catalog, Run
 
 WHATIF_POSITION_BLOCK = 16
-
-
-class WhatIfRejected(RiskcapError):
-    """A proposed trade cannot be valued on the run's scenarios (the API answers 422)."""
 
 
 @dataclass(frozen=True)

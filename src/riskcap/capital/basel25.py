@@ -39,8 +39,9 @@ OUT_OF_SCOPE = (
 )
 
 
-def multiplier(plus_factor: float, floor: float = 3.0) -> float:
-    """``m = floor + plus factor`` (¶718(Lxxvi)(l); floor 3, plus factor in [0, 1])."""
+def multiplier(plus_factor: float, floor: float) -> float:
+    """``m = floor + plus factor`` (¶718(Lxxvi)(l): a floor of 3 — ``capital.multiplier_floor``
+    — and a plus factor in [0, 1])."""
     if not 0.0 <= plus_factor <= 1.0:
         raise ValueError(f"plus factor must be in [0, 1], got {plus_factor}")
     return floor + plus_factor
@@ -69,7 +70,7 @@ class CapitalTerm:
         return "latest" if self.latest >= self.scaled_average else "average"
 
 
-def capital_term(series: Float[ArrayLike, " t"], m: float, average_days: int = 60) -> CapitalTerm:
+def capital_term(series: Float[ArrayLike, " t"], m: float, average_days: int) -> CapitalTerm:
     """``max(x_{t−1}, m · mean(last average_days))`` of a daily series, oldest first."""
     x = np.asarray(series, np.float64)
     if x.ndim != 1 or x.size == 0:
@@ -93,8 +94,8 @@ def basel25_capital(
     svar_series: Float[ArrayLike, " t"],
     plus_factor: float,
     *,
-    average_days: int = 60,
-    floor: float = 3.0,
+    average_days: int,
+    floor: float,
 ) -> Basel25Capital:
     """Basel 2.5 capital from daily VaR and stressed-VaR figures (oldest first, positive)."""
     m = multiplier(plus_factor, floor)

@@ -87,16 +87,6 @@ def cascade_es(es_by_bucket: Float[ArrayLike, "... j"]) -> Float[np.ndarray, ...
     return np.sqrt(np.sum((es * cascade_weights()) ** 2, axis=-1))
 
 
-def bucket_index(liquidity_horizon: int) -> int:
-    """Position of a liquidity horizon in :data:`LIQUIDITY_HORIZONS`."""
-    try:
-        return LIQUIDITY_HORIZONS.index(int(liquidity_horizon))
-    except ValueError:
-        raise ValueError(
-            f"liquidity horizon {liquidity_horizon} is not one of {LIQUIDITY_HORIZONS}"
-        ) from None
-
-
 def bucket_masks(
     horizons: Float[ArrayLike, " f"], selected: Float[ArrayLike, " f"]
 ) -> Float[np.ndarray, "j f"]:
@@ -218,7 +208,7 @@ def frtb_capital(
     ses_series: Float[ArrayLike, " t"],
     plus_factor: float,
     *,
-    average_days: int = 60,
+    average_days: int,
     floor: float = MULTIPLIER_FLOOR,
 ) -> FrtbCapital:
     """C_A from daily IMCC and SES figures (oldest first, the latest last).

@@ -294,7 +294,9 @@ def generate(
     ] = Path("generated"),
     history: Annotated[int, typer.Option(help="Business days of factor history")] = 520,
     option_share: Annotated[float, typer.Option(help="Share of positions in options")] = 0.1,
-    memory_gb: Annotated[float, typer.Option(help="engine.memory_gb of its config")] = 2.0,
+    memory_gb: Annotated[
+        float | None, typer.Option(help="engine.memory_gb of its config (default: the default)")
+    ] = None,
 ) -> None:
     """Generate a synthetic book and factor history of any size into a separate lake."""
     import time

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from riskcap.choices import EngineName
 from riskcap.config import Settings
 
 ConfigOpt = Annotated[
@@ -52,7 +53,7 @@ def with_engine(settings: Settings, engine: str | None, master: str | None) -> S
         update["name"] = engine
     if master is not None:
         update["spark_master"] = master
-    if update["name"] not in ("local", "spark"):
+    if update["name"] not in set(EngineName):
         raise typer.BadParameter(f"--engine must be local or spark, got {update['name']!r}")
     return settings.model_copy(update={"engine": type(settings.engine)(**update)})
 

@@ -13,6 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from riskcap.choices import ParametricMethod, VarMethod
 from riskcap.cli.app import REGULATORY, RISK
 from riskcap.cli.options import (
     AllNodesOpt,
@@ -373,8 +374,9 @@ def stress(
     console.print(table)
     for s in scenarios:
         if s.kind == "reverse":
-            moves = s.detail["largest_moves"]
-            assert isinstance(moves, dict)
+            moves = s.detail.get("largest_moves")
+            if not isinstance(moves, dict):
+                moves = {}
             top = ", ".join(f"{k} {v:+.4f}" for k, v in list(moves.items())[:5])
             console.print(f"{s.name}: {s.description}; largest moves: {top}")
         else:
@@ -394,13 +396,13 @@ def _node_filter(hierarchy: Hierarchy, node: str | None) -> list[int]:
 
 def var(
     as_of: AsOfOpt,
-    method: Annotated[str, typer.Option(help="hs, mc or parametric")] = "hs",
+    method: Annotated[VarMethod, typer.Option(help="The VaR model")] = VarMethod.HS,
     confidence: Annotated[float | None, typer.Option(help="e.g. 0.99")] = None,
     horizon: Annotated[int | None, typer.Option(help="Days: 1 or 10")] = None,
     lookback: Annotated[int | None, typer.Option(help="Historical window in days")] = None,
     scenarios: Annotated[int | None, typer.Option(help="Monte Carlo scenarios")] = None,
     parametric: Annotated[
-        str | None, typer.Option(help="delta_normal, delta_gamma or cornish_fisher")
+        ParametricMethod | None, typer.Option(help="Parametric method (default: risk.parametric)")
     ] = None,
     node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
     attribution: Annotated[
@@ -411,26 +413,16 @@ def var(
 ) -> None:
     """VaR and ES per hierarchy node (positive losses) on the snapshot of a date."""
     from riskcap.data.lake import Lake
-    from riskcap.engine.var import VarMethod, VarSpec, attribute, compute_var
+    from riskcap.engine.var import VarSpec, attribute, compute_var
     from riskcap.inputs.risk_inputs import load_risk_inputs
 
     settings = load_settings(config)
-    try:
-        chosen = VarMethod(method)
-    except ValueError:
-        raise typer.BadParameter(f"method must be hs, mc or parametric, not {method!r}") from None
     if confidence is not None and not 0.0 < confidence < 1.0:
         raise typer.BadParameter("confidence must be between 0 and 1, e.g. 0.99")
-    if parametric is not None and parametric not in (
-        "delta_normal",
-        "delta_gamma",
-        "cornish_fisher",
-    ):
-        raise typer.BadParameter("parametric must be delta_normal, delta_gamma or cornish_fisher")
     spec = VarSpec.from_config(
         settings.risk,
         settings.engine,
-        method=chosen,
+        method=method,
         confidence=confidence,
         horizon=horizon,
         lookback=lookback,

@@ -88,11 +88,6 @@ _BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False, "yes": True, 
 _ROW = "_row"
 
 
-def table_for(kind: IngestKind) -> str:
-    """Name of the lake table a kind of file lands in."""
-    return KIND_TABLE[kind].name
-
-
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:

@@ -80,10 +80,6 @@ def real_prices() -> pd.DataFrame:
     return frame.sort_index().astype(np.float64)
 
 
-def stock_tickers(prices: pd.DataFrame) -> list[str]:
-    return [c.removeprefix("EQ.") for c in prices.columns if c.startswith("EQ.")]
-
-
 def _nelson_siegel_loadings(tenors: np.ndarray, tau: float) -> np.ndarray:
     x = tenors / tau
     slope = (1.0 - np.exp(-x)) / x

@@ -159,16 +159,20 @@ def revalue(
     shocks: Float[ArrayLike, "s f"],
     hierarchy: Hierarchy,
     *,
-    memory_gb: float = 2.0,
+    memory_gb: float | None = None,
     plan: BlockPlan | None = None,
 ) -> Float[np.ndarray, "m s"]:
     """P&L of every hierarchy node under every scenario, ``(nodes, scenarios)``.
 
     P&L is full revaluation, ``V(x_s) − V(x₀)``, profit positive, in the reporting
-    currency. ``plan`` overrides the block sizes derived from ``memory_gb``.
+    currency. Blocks come from ``memory_gb`` (``engine.memory_gb``), or ``plan`` gives
+    them; one of the two is needed.
     """
     shocks = np.asarray(shocks, np.float64)
-    plan = plan or plan_blocks(shocks.shape[0], book.size, memory_gb)
+    if plan is None:
+        if memory_gb is None:
+            raise ValueError("revalue needs memory_gb (engine.memory_gb) or a block plan")
+        plan = plan_blocks(shocks.shape[0], book.size, memory_gb)
     per_book = revalue_books(book, market, shocks, len(hierarchy.books), plan)
     return hierarchy.membership @ per_book
 

@@ -287,7 +287,8 @@ def sum_node(group: pd.DataFrame) -> pd.DataFrame:
     for blob in group["pnl"]:
         v = np.frombuffer(blob, np.float64)
         total = v.copy() if total is None else total + v
-    assert total is not None
+    if total is None:
+        raise RiskcapError("a node without P&L vectors reached the Spark summation")
     return pd.DataFrame(
         {
             "scenario_set": [group["scenario_set"].iloc[0]],

@@ -15,12 +15,13 @@ node. Reports (CLI tables, JSON, the catalog) are built from these results.
 
 from __future__ import annotations
 
-import enum
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from riskcap.choices import McDistribution, ParametricMethod
+from riskcap.choices import VarMethod as VarMethod  # re-exported for the engine's callers
 from riskcap.config import EngineConfig, RiskConfig
 from riskcap.engine.local import BlockPlan, revalue
 from riskcap.inputs.risk_inputs import RiskInputs
@@ -37,27 +38,30 @@ from riskcap.risk.measures import var_es
 from riskcap.risk.parametric import cornish_fisher, delta_gamma_normal, delta_normal
 
 
-class VarMethod(enum.StrEnum):
-    HS = "hs"
-    MC = "mc"
-    PARAMETRIC = "parametric"
-
-
 @dataclass(frozen=True)
 class VarSpec:
     method: VarMethod
     confidence: float
     horizon: int
     lookback: int
-    horizon_method: HorizonMethod = HorizonMethod.OVERLAPPING
-    mc_scenarios: int = 10_000
-    mc_distribution: str = "normal"
-    student_t_nu: float = 5.0
-    ewma_lambda: float = 0.94
-    parametric: str = "delta_normal"
-    seed: int = 42
-    memory_gb: float = 2.0
-    plan: BlockPlan | None = None
+    horizon_method: HorizonMethod
+    mc_scenarios: int
+    mc_distribution: McDistribution
+    student_t_nu: float
+    ewma_lambda: float
+    parametric: ParametricMethod
+    seed: int
+    memory_gb: float
+    plan: BlockPlan | None = None  # block sizes other than memory_gb's (tests)
+
+    def __post_init__(self) -> None:  # a choice given as its name becomes the member
+        for name, kind in (
+            ("method", VarMethod),
+            ("horizon_method", HorizonMethod),
+            ("mc_distribution", McDistribution),
+            ("parametric", ParametricMethod),
+        ):
+            object.__setattr__(self, name, kind(getattr(self, name)))
 
     @classmethod
     def from_config(cls, risk: RiskConfig, engine: EngineConfig, **overrides: object) -> VarSpec:
@@ -66,7 +70,7 @@ class VarSpec:
             confidence=risk.confidence,
             horizon=risk.horizon,
             lookback=risk.lookback,
-            horizon_method=HorizonMethod(risk.horizon_method),
+            horizon_method=risk.horizon_method,
             mc_scenarios=risk.mc_scenarios,
             mc_distribution=risk.mc_distribution,
             student_t_nu=risk.student_t_nu,
@@ -138,7 +142,7 @@ def scenario_shocks(inputs: RiskInputs, spec: VarSpec) -> np.ndarray:
 def monte_carlo_shocks(spec: VarSpec, daily_cov: np.ndarray) -> np.ndarray:
     """``spec.mc_scenarios`` shocks over ``spec.horizon`` days from the daily covariance."""
     chol = cholesky_factor(daily_cov)
-    if spec.mc_distribution == "student_t":
+    if spec.mc_distribution is McDistribution.STUDENT_T:
         shocks = mc_student_t_shocks(
             spec.seed, chol, spec.mc_scenarios, spec.student_t_nu, horizon=spec.horizon
         )
@@ -186,9 +190,9 @@ def _parametric(inputs: RiskInputs, spec: VarSpec, started: float) -> VarResult:
     )
     figures = []
     for d, g in zip(np.asarray(delta), np.asarray(gamma), strict=True):
-        if spec.parametric == "delta_normal":
+        if spec.parametric is ParametricMethod.DELTA_NORMAL:
             figures.append(delta_normal(d, cov, spec.confidence))
-        elif spec.parametric == "delta_gamma":
+        elif spec.parametric is ParametricMethod.DELTA_GAMMA:
             figures.append(delta_gamma_normal(d, g, cov, spec.confidence))
         else:
             figures.append(cornish_fisher(d, g, cov, spec.confidence))
@@ -239,7 +243,8 @@ def attribute(
         raise RiskcapError(f"{node} has no children to attribute to")
     names = [h.nodes[c] for c in children]
     if spec.method is not VarMethod.PARAMETRIC:
-        assert result.pnl is not None
+        if result.pnl is None:
+            raise RiskcapError(f"{spec.label} kept no P&L vectors to attribute {node} with")
         total, parts = result.pnl[parent], result.pnl[children]
         figures = [
             np.asarray(f)
@@ -253,7 +258,7 @@ def attribute(
             )
         ]
         return [ChildAttribution(n, *(float(f[i]) for f in figures)) for i, n in enumerate(names)]
-    if spec.parametric != "delta_normal":
+    if spec.parametric is not ParametricMethod.DELTA_NORMAL:
         raise RiskcapError(
             f"attribution of {spec.parametric} VaR is not available; use --method hs or mc, "
             "or --parametric delta_normal"

@@ -337,7 +337,8 @@ def build_book(
         width = max(width, int(np.ceil(t * r.payment_frequency)) + 1)
     bond = _schedule_family(held.loc[kinds == "bond"], as_of, width, Bond)
     swap = _schedule_family(held.loc[kinds == "irs"], as_of, width, Swap)
-    assert isinstance(bond, Bond) and isinstance(swap, Swap)
+    if not isinstance(bond, Bond) or not isinstance(swap, Swap):
+        raise TypeError("bond and swap families were built as other families")
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
     curves = discount_curves(held)

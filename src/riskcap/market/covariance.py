@@ -24,7 +24,7 @@ def sample_covariance(shocks: Float[ArrayLike, "t f"]) -> Float[Array, "f f"]:
     return centred.T @ centred / (x.shape[0] - 1)
 
 
-def ewma_covariance(shocks: Float[ArrayLike, "t f"], lam: float = 0.94) -> Float[Array, "f f"]:
+def ewma_covariance(shocks: Float[ArrayLike, "t f"], lam: float) -> Float[Array, "f f"]:
     r"""EWMA covariance at the last date, zero mean (RiskMetrics 1996).
 
     .. math:: \Sigma = \frac{1-\lambda}{1-\lambda^{T}} \sum_{t=1}^{T} \lambda^{T-t} r_t r_t^\top

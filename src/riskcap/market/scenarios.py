@@ -19,7 +19,6 @@ window (Basel's overlapping 10-day returns); ``sqrt_time`` scales the 1-day shoc
 
 from __future__ import annotations
 
-import enum
 import functools
 
 import jax
@@ -27,14 +26,10 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
 
+from riskcap.choices import HorizonMethod as HorizonMethod  # the config's choice
 from riskcap.market.factors import returns
 
 RNG_BLOCK = 4096
-
-
-class HorizonMethod(enum.StrEnum):
-    OVERLAPPING = "overlapping"  # overlapping h-day returns
-    SQRT_TIME = "sqrt_time"  # 1-day returns × √h
 
 
 def historical_shocks(

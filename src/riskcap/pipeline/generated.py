@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from riskcap.config import EngineConfig
 from riskcap.data.generate import generate_world, write_world
 from riskcap.errors import InputFileError
 
@@ -55,7 +56,7 @@ def prepare_generated(
     seed: int,
     *,
     history: int = 520,
-    memory_gb: float = 2.0,
+    memory_gb: float | None = None,
     option_share: float = 0.1,
 ) -> GeneratedLake:
     """Generate a world, write its files, ingest them into a new lake in ``directory``
@@ -80,7 +81,8 @@ def prepare_generated(
         )
     world = generate_world(positions, factors, seed, history=history, option_share=option_share)
     directory.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(GENERATED_CONFIG.format(memory_gb=memory_gb), encoding="utf-8")
+    budget = EngineConfig().memory_gb if memory_gb is None else memory_gb
+    config_path.write_text(GENERATED_CONFIG.format(memory_gb=budget), encoding="utf-8")
     settings = load_settings(config_path)
     lake = Lake.of(settings)
     lake.create_all()

@@ -38,6 +38,7 @@ import pyarrow.compute as pc
 from deltalake.exceptions import CommitFailedError
 from sqlalchemy.exc import OperationalError
 
+from riskcap.choices import LockPolicy
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
 from riskcap.errors import (
@@ -184,7 +185,7 @@ def run_eod(
         lock = RunLock(
             catalog.engine,
             as_of,
-            wait=p.lock == "wait",
+            wait=p.lock is LockPolicy.WAIT,
             timeout_s=p.lock_timeout_s,
             on_wait=lambda name: notify(Event(EventKind.LOCK_WAIT, as_of, message=name)),
         )

@@ -184,11 +184,6 @@ def position_books(book: Book) -> Array:
     return jnp.concatenate([f.book for f in book.families])
 
 
-def book_value(book: Book, x: Float[Array, " f"]) -> Float[Array, ""]:
-    """Total value of the book on ``x`` (the function Greeks differentiate)."""
-    return jnp.sum(position_values(book, x))
-
-
 def empty_family(kind: type[Family], width: int = 1) -> Family:
     """A family with no positions (fields of length 0, schedules of ``width``)."""
     i = np.zeros(0, np.int32)

@@ -693,8 +693,7 @@ class Catalog:
 
     def set_run_status(self, run_id: str, status: str, message: str | None = None) -> None:
         with self.session() as s:
-            run = s.get(Run, run_id)
-            assert run is not None
+            run = _get_run(s, run_id)
             run.status = status
             run.message = message
             run.finished_at = None if status == RunStatus.RUNNING else _utcnow()
@@ -731,8 +730,7 @@ class Catalog:
             with self.session() as s:
                 self.finish_task(run_id, name, checksum, detail, session=s)
             return
-        task = session.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
-        assert task is not None
+        task = _get_task(session, run_id, name)
         task.status = TaskStatus.DONE
         task.checksum = checksum
         task.detail = json.loads(json.dumps(detail, default=str))
@@ -740,8 +738,7 @@ class Catalog:
 
     def fail_task(self, run_id: str, name: str, error: str, status: str) -> None:
         with self.session() as s:
-            task = s.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
-            assert task is not None
+            task = _get_task(s, run_id, name)
             task.status = status
             task.error = error
             task.finished_at = _utcnow()
@@ -860,8 +857,7 @@ class Catalog:
             else:
                 existing.manifest = manifest
             self.finish_task(run_id, "publish", checksum, detail, session=s)
-            run = s.get(Run, run_id)
-            assert run is not None
+            run = _get_run(s, run_id)
             run.status = RunStatus.SUCCEEDED
             run.message = None
             run.finished_at = _utcnow()
@@ -875,6 +871,20 @@ class Catalog:
                     f"run {run_id} has no lineage manifest yet (it has not been published)"
                 )
             return dict(rec.manifest)
+
+
+def _get_run(s: Session, run_id: str) -> Run:
+    run = s.get(Run, run_id)
+    if run is None:
+        raise NotFoundError(f"no run {run_id} in the catalog")
+    return run
+
+
+def _get_task(s: Session, run_id: str, name: str) -> Task:
+    task = s.scalar(select(Task).where(Task.run_id == run_id, Task.name == name))
+    if task is None:
+        raise NotFoundError(f"run {run_id} has no task {name!r} in the catalog")
+    return task
 
 
 class RunStatus(enum.StrEnum):

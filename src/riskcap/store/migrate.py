@@ -35,7 +35,8 @@ def alembic_config(engine: Engine) -> Config:
 def head_revision() -> str:
     script = ScriptDirectory(str(MIGRATIONS))
     head = script.get_current_head()
-    assert head is not None
+    if head is None:
+        raise CatalogError(f"no catalog migration found in {MIGRATIONS}")
     return head
 
 

@@ -22,13 +22,21 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from riskcap.errors import AuthenticationError, CatalogError, InvalidInput, NotFoundError
+from riskcap.errors import (
+    AuthenticationError,
+    CatalogError,
+    InvalidInput,
+    LimitConflict,
+    NotFoundError,
+)
 from riskcap.store.catalog import (
     Alert,
     ApiKey,
     AuditEntry,
+    BacktestException,
     Catalog,
     Limit,
+    Result,
     RunRequest,
     _utcnow,
 )
@@ -236,12 +244,6 @@ def save_limit(catalog: Catalog, values: dict[str, Any], limit_id: int | None = 
         raise
 
 
-class LimitConflict(CatalogError):
-    """A second limit on the same node and figure (the API answers 409)."""
-
-    http_status = 409
-
-
 def delete_limit(catalog: Catalog, limit_id: int) -> Limit:
     """Delete a limit; its alerts stay (they carry the node, figure and limit value)."""
     with catalog.session() as s:
@@ -301,8 +303,48 @@ def update_request(catalog: Catalog, request_id: str, **values: Any) -> None:
         s.execute(update(RunRequest).where(RunRequest.request_id == request_id).values(**values))
 
 
-def list_requests(catalog: Catalog, limit: int = 50) -> list[RunRequest]:
+# -- published figures ----------------------------------------------------------------
+def results_of_runs(
+    catalog: Catalog,
+    run_ids: Sequence[str],
+    *,
+    node: str | None = None,
+    measure: str | None = None,
+    method: str | None = None,
+    horizon: int | None = None,
+    confidence: float | None = None,
+) -> list[Result]:
+    """The published figures of ``run_ids``, oldest date first, narrowed by the filters
+    given (``None``: any)."""
+    q = select(Result).where(Result.run_id.in_(list(run_ids)))
+    for column, value in (
+        (Result.node, node),
+        (Result.measure, measure),
+        (Result.method, method),
+        (Result.horizon, horizon),
+        (Result.confidence, confidence),
+    ):
+        if value is not None:
+            q = q.where(column == value)
     with catalog.session() as s:
-        return list(
-            s.scalars(select(RunRequest).order_by(RunRequest.created_at.desc()).limit(limit))
-        )
+        return list(s.scalars(q.order_by(Result.as_of, Result.id)))
+
+
+def backtest_exceptions(
+    catalog: Catalog,
+    *,
+    node: str | None = None,
+    method: str | None = None,
+    until: dt.date | None = None,
+) -> list[BacktestException]:
+    """Recorded backtest exceptions up to ``until``, oldest first (a later run may record
+    the same exception again: callers keep one per node, day, P&L type and model)."""
+    q = select(BacktestException)
+    if node is not None:
+        q = q.where(BacktestException.node == node)
+    if method is not None:
+        q = q.where(BacktestException.method == method)
+    if until is not None:
+        q = q.where(BacktestException.date <= until)
+    with catalog.session() as s:
+        return list(s.scalars(q.order_by(BacktestException.date, BacktestException.id)))

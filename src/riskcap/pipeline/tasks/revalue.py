@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from riskcap.choices import EngineName
 from riskcap.data.schemas import PNL_VECTORS
 from riskcap.engine.local import revalue
 from riskcap.inputs.risk_inputs import RiskInputs
@@ -30,7 +31,7 @@ def revalue_all(ctx: RunContext, inputs: RiskInputs) -> dict[str, np.ndarray]:
     shocks = ctx.scenarios()
     engine = ctx.settings.engine
     names = [s.name for s in scenario_sets(ctx.settings)]
-    if engine.name == "spark":
+    if engine.name is EngineName.SPARK:
         from riskcap.engine.spark import payload_for, revalue_spark, spark_session
 
         payload = payload_for(
