@@ -156,6 +156,17 @@ class ReturnOutliersCheck(CheckConfig):
     lookback: int = Field(250, ge=20, description="Observations in the trailing window.")
 
 
+class UnpricedPositionsCheck(CheckConfig):
+    max_share: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Largest share of positions that may be left out of the figures because "
+        "their instrument cannot be priced (unknown, no pricer, a factor or curve missing, "
+        "no market data on as_of); above it the check fails. 0: any such position fails it.",
+    )
+
+
 class QualityConfig(_Section):
     sample_rows: int = Field(5, ge=1, description="Sample rows quoted for a failed check.")
     row_count: RowCountCheck = Field(default_factory=RowCountCheck)
@@ -166,6 +177,7 @@ class QualityConfig(_Section):
     stale_prices: StalePricesCheck = Field(default_factory=StalePricesCheck)
     return_outliers: ReturnOutliersCheck = Field(default_factory=ReturnOutliersCheck)
     holiday_carry_forward: WarningCheck = Field(default_factory=lambda: WarningCheck())
+    unpriced_positions: UnpricedPositionsCheck = Field(default_factory=UnpricedPositionsCheck)
 
 
 class EngineConfig(_Section):

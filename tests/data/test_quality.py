@@ -176,7 +176,7 @@ def test_gate_stores_every_result_and_blocks(
     assert err.check == "incomplete_hierarchy" and err.count == 1
     assert "B3" in str(err) and "also failing: missing_market_data" in str(err)
     stored = catalog.quality_results(AS_OF)
-    assert len(stored) == 8
+    assert len(stored) == 9
     assert {r.check_name: r.passed for r in stored}["incomplete_hierarchy"] is False
     assert ref_lake.versions(["positions", "quarantine"]) == before
 
@@ -194,10 +194,13 @@ def test_warnings_do_not_block(
         {
             "incomplete_hierarchy": {"severity": "warning"},
             "missing_market_data": {"severity": "warning"},
+            # the position without a price cannot be priced either (issue 17, item 7)
+            "unpriced_positions": {"severity": "warning"},
         }
     )
     results = run_quality_gate(ref_lake, catalog, AS_OF, cfg)
     assert [r.name for r in results if not r.passed] == [
         "incomplete_hierarchy",
         "missing_market_data",
+        "unpriced_positions",
     ]

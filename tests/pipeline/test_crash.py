@@ -133,7 +133,7 @@ def _check_resumed(world: Path, reference: dict[str, Any], killed_after: str | N
     assert got["frtb"] == (20, 4, reference["factors"])
     assert set(got["results"].column("run_id").to_pylist()) == {got["run"].run_id}
     assert got["positions"] == rows["positions"]
-    assert (got["snapshots"], got["quality"]) == (1, 8)
+    assert (got["snapshots"], got["quality"]) == (1, 9)
     assert not got["work_dir"]
     if killed_after is not None:  # tasks done before the kill ran exactly once
         done_before = task_order()[: task_order().index(killed_after) + 1]

@@ -30,6 +30,7 @@ import pandas as pd
 
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
+from riskcap.data.mapping import map_instruments, needed_factors
 from riskcap.engine.local import BlockPlan, revalue_books
 from riskcap.engine.var import (
     VarMethod,
@@ -39,7 +40,7 @@ from riskcap.engine.var import (
     scenario_shocks,
 )
 from riskcap.errors import NotFoundError, RiskcapError, WhatIfRejected
-from riskcap.inputs.risk_inputs import RiskInputs, _needed_factors, build_book, load_risk_inputs
+from riskcap.inputs.risk_inputs import RiskInputs, build_book, load_risk_inputs
 from riskcap.risk.measures import tail_count
 from riskcap.store.catalog import Catalog, Run
 
@@ -194,10 +195,13 @@ class WhatIfModel:
         unknown = sorted(set(held.loc[held["instrument_type"].isna(), "instrument_id"]))
         if unknown:
             raise WhatIfRejected(f"unknown instrument(s): {', '.join(unknown)}")
-        try:
-            needed = _needed_factors(held, self._factors)
-        except RiskcapError as exc:
-            raise WhatIfRejected(str(exc)) from None
+        rows = held.to_dict("records")
+        mapped = map_instruments(rows, set(self._factors.index))
+        if mapped.unpriced:
+            raise WhatIfRejected(
+                "cannot price " + "; ".join(f"{i}: {r}" for i, r in mapped.unpriced.items())
+            )
+        needed = needed_factors(rows, mapped)
         missing = [f for f in needed if f not in self._factor_ids]
         if missing:
             raise WhatIfRejected(

@@ -27,7 +27,7 @@ from riskcap.cli.options import (
     parse_date,
     with_engine,
 )
-from riskcap.cli.render import console
+from riskcap.cli.render import cell, console
 from riskcap.cli.report import figures, outcome_line, print_event, results_table, run_backfill
 from riskcap.config import load_settings
 from riskcap.errors import ReproductionMismatch
@@ -210,10 +210,11 @@ def runs_show(
         }
         for t in tasks
     ]
+    prep = next((t for t in tasks if t.name == "market_prep"), None)
+    unpriced = dict((prep.detail or {}).get("unpriced", {})) if prep is not None else {}
     if as_json:
-        console.print_json(
-            json.dumps({**info, "tasks": task_rows, "results": [f.__dict__ for f in figs]})
-        )
+        doc = {**info, "tasks": task_rows, "unpriced": unpriced}
+        console.print_json(json.dumps({**doc, "results": [f.__dict__ for f in figs]}))
         return
     console.print(
         f"run {info['run_id']}  as_of {info['as_of']}  status [bold]{info['status']}[/]\n"
@@ -240,6 +241,13 @@ def runs_show(
             str(t["error"] or ""),
         )
     console.print(table)
+    if unpriced:
+        console.print(
+            f"[yellow]left out of the figures: {len(unpriced)} instrument(s) that cannot be "
+            "priced[/]",
+        )
+        for iid, reason in unpriced.items():
+            console.print(f"  {cell(iid)}: {cell(reason)}", markup=False)
     if figs:
         console.print(
             results_table(

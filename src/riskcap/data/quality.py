@@ -20,6 +20,9 @@ Checks
 ``stale_prices``         underlying prices unchanged over the last ``days`` observations
 ``return_outliers``      1-day underlying moves beyond ``sigma`` trailing standard
                          deviations (log returns for prices, differences for rates)
+``unpriced_positions``   positions whose instrument cannot be priced (the mapping of
+                         :mod:`riskcap.data.mapping`, or market data missing) above
+                         ``max_share`` of the positions (the EOD leaves them out)
 ``holiday_carry_forward`` held underlyings whose market is closed on as_of (a holiday
                          of the factor's calendar), valued at their last close; a
                          warning by default (a missing price on an open day is
@@ -41,6 +44,7 @@ import pyarrow as pa
 from riskcap.config import QualityConfig, Severity
 from riskcap.data.calendars import market_holidays
 from riskcap.data.lake import Lake
+from riskcap.data.mapping import map_instruments
 from riskcap.data.schemas import InstrumentType, ShockType
 from riskcap.data.snapshot import previous_as_of, snapshot_dates
 from riskcap.errors import DataQualityError, NotFoundError
@@ -221,30 +225,75 @@ class MissingMarketDataCheck:
     name: str = "missing_market_data"
 
     def run(self, ctx: QualityContext) -> CheckResult:
-        held = ctx.held()
-        on_date = (
-            ctx.history.loc[pd.Timestamp(ctx.as_of)].dropna().index
-            if pd.Timestamp(ctx.as_of) in ctx.history.index
-            else pd.Index([])
-        )
-        needs_price = held["underlying"].notna() & ~held["instrument_type"].isin(_CURVE_BASED)
-        open_market = ~held["underlying"].isin(ctx.carried)  # a holiday is not a gap
-        no_price = needs_price & ~held["underlying"].isin(on_date) & open_market
-        no_vol = (
-            held["instrument_type"].isin(_OPTIONS)
-            & ~held["underlying"].isin(ctx.vols_on_date)
-            & open_market
-        )
-        no_curve = held["instrument_type"].isin(_CURVE_BASED) & ~held["curve_id"].isin(
-            ctx.curves_on_date
-        )
-        held = held.assign(
-            missing=np.select(
-                [no_price, no_vol, no_curve], ["price", "implied_vol", "curve"], default=""
-            )
-        )
-        bad = held.loc[held["missing"] != "", ["book_id", "instrument_id", "underlying", "missing"]]
+        bad = _missing_market_data(ctx)[["book_id", "instrument_id", "underlying", "missing"]]
         return _result(self, ctx, bad, "0 rows", "positions without market data on as_of")
+
+
+def _missing_market_data(ctx: QualityContext) -> pd.DataFrame:
+    """Held positions lacking a price, an implied vol or a curve on as_of (``missing``)."""
+    held = ctx.held()
+    on_date = (
+        ctx.history.loc[pd.Timestamp(ctx.as_of)].dropna().index
+        if pd.Timestamp(ctx.as_of) in ctx.history.index
+        else pd.Index([])
+    )
+    needs_price = held["underlying"].notna() & ~held["instrument_type"].isin(_CURVE_BASED)
+    open_market = ~held["underlying"].isin(ctx.carried)  # a holiday is not a gap
+    no_price = needs_price & ~held["underlying"].isin(on_date) & open_market
+    no_vol = (
+        held["instrument_type"].isin(_OPTIONS)
+        & ~held["underlying"].isin(ctx.vols_on_date)
+        & open_market
+    )
+    no_curve = held["instrument_type"].isin(_CURVE_BASED) & ~held["curve_id"].isin(
+        ctx.curves_on_date
+    )
+    held = held.assign(
+        missing=np.select([no_price, no_vol, no_curve], ["price", "implied_vol", "curve"], "")
+    )
+    return held.loc[held["missing"] != ""]
+
+
+@dataclass(frozen=True)
+class UnpricedPositionsCheck:
+    """Positions whose instrument cannot be priced — not in the instruments table, a
+    type without a pricer, a factor or curve the mapping needs missing
+    (:mod:`riskcap.data.mapping`), or no market data on as_of. The EOD leaves them out
+    of the figures and records them with the run; the check fails when their share of
+    the positions is above ``max_share``."""
+
+    severity: Severity
+    max_share: float
+    name: str = "unpriced_positions"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        held = ctx.positions.merge(ctx.instruments, on="instrument_id", how="left")
+        mapped = map_instruments(
+            held.drop_duplicates("instrument_id").to_dict("records"),
+            set(ctx.factors["factor_id"]),
+        )
+        reasons = dict(mapped.unpriced)
+        for r in _missing_market_data(ctx).itertuples():
+            reasons.setdefault(str(r.instrument_id), f"no {r.missing} on {ctx.as_of}")
+        bad = held.loc[held["instrument_id"].isin(reasons), ["book_id", "instrument_id"]]
+        bad = bad.assign(reason=bad["instrument_id"].map(reasons))
+        share = len(bad) / len(held) if len(held) else 0.0
+        passed = share <= self.max_share
+        threshold = f"share ≤ {self.max_share:.2%} of {len(held)} positions"
+        message = (
+            f"{self.name}: ok" + (f" ({len(bad)} left out of the figures)" if len(bad) else "")
+            if passed
+            else f"{self.name}: {len(bad)} positions ({share:.2%}) cannot be priced"
+        )
+        return CheckResult(
+            self.name,
+            self.severity,
+            passed,
+            len(bad),
+            threshold,
+            message,
+            _records(bad, ctx.sample_rows),
+        )
 
 
 @dataclass(frozen=True)
@@ -336,6 +385,7 @@ def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
             cfg.return_outliers.severity, cfg.return_outliers.sigma, cfg.return_outliers.lookback
         ),
         HolidayCarryForwardCheck(cfg.holiday_carry_forward.severity),
+        UnpricedPositionsCheck(cfg.unpriced_positions.severity, cfg.unpriced_positions.max_share),
     ]
 
 

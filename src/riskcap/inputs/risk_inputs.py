@@ -16,6 +16,7 @@ pins the versions it read, and builds
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +26,14 @@ import pandas as pd
 from riskcap.data.calendars import carry_forward, market_holidays
 from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
 from riskcap.data.lake import Lake
+from riskcap.data.mapping import (
+    ROLES,
+    FactorRole,
+    curve_pillars,
+    discount_curve,
+    map_instruments,
+    needed_factors,
+)
 from riskcap.errors import NotFoundError, RiskcapError
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.market.factors import FactorSet, Market
@@ -32,6 +41,7 @@ from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap
 from riskcap.pricing.rates import payment_times
 
 _SCHEDULE_MIN_WIDTH = 8
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class RiskInputs:
     # factors whose as_of level is carried forward from their last close (a holiday)
     closed: Mapping[str, frozenset[dt.date]] = field(default_factory=dict)
     carried: tuple[str, ...] = ()
+    # instruments held that cannot be priced (left out of the figures) → the reason
+    unpriced: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def market(self) -> Market:
@@ -107,22 +119,50 @@ def load_risk_inputs(
         raise NotFoundError(f"no positions to value on {as_of}")
     instruments = lake.read("instruments", version=versions["instruments"]).to_pandas()
     held = positions.merge(instruments, on="instrument_id", how="left", validate="many_to_one")
-    unknown = held.loc[held["instrument_type"].isna(), "instrument_id"].unique()
-    if len(unknown):
-        raise RiskcapError(f"positions on unknown instruments: {', '.join(map(str, unknown))}")
     books = lake.read("books", version=versions["books"]).to_pandas()
     factors = lake.read("factors", version=versions["factors"]).to_pandas().set_index("factor_id")
 
-    needed = _needed_factors(held, factors)
-    factor_set = FactorSet(
-        tuple(needed), np.array([factors.at[f, "shock_type"] == "log" for f in needed])
+    mapped = map_instruments(
+        held.drop_duplicates("instrument_id").to_dict("records"), set(factors.index)
+    )
+    unpriced = dict(mapped.unpriced)
+    needed = needed_factors(
+        held.loc[~held["instrument_id"].isin(unpriced)].to_dict("records"), mapped
     )
     closed = market_holidays(lake, versions["holidays"], factors, needed)
     dates, levels, carried = _history(
         lake, versions["market_data"], needed, as_of, history_days, closed
     )
-    x0 = dict(zip(needed, levels[-1], strict=True))
+    gaps = _missing_on(dates, levels, needed, as_of)
+    for iid, used in mapped.factors.items():
+        lacking = [f for f in used if f in gaps]
+        if lacking:
+            unpriced[iid] = f"no level of {', '.join(lacking[:3])} on {as_of}"
     vols = _vols_on(lake, versions["vols"], as_of, held, factors, closed)
+    options = held["instrument_type"].fillna("").str.endswith("option")
+    for iid, u in held.loc[options, ["instrument_id", "underlying"]].itertuples(index=False):
+        if iid not in unpriced and u not in set(vols["underlying"]):
+            unpriced[iid] = f"no implied vols of {u} on {as_of}"
+    held = held.loc[~held["instrument_id"].isin(unpriced)]
+    if held.empty:
+        shown = "; ".join(f"{i}: {r}" for i, r in list(unpriced.items())[:5])
+        raise RiskcapError(f"no position on {as_of} can be priced ({shown})")
+    if unpriced:
+        keep = needed_factors(held.to_dict("records"), mapped)
+        needed, levels = keep, levels[:, [needed.index(f) for f in keep]]
+        carried = tuple(f for f in carried if f in keep)
+        unpriced = dict(sorted(unpriced.items()))
+        log.warning(
+            "%s: %d instrument(s) cannot be priced and are left out of the figures: %s",
+            as_of,
+            len(unpriced),
+            "; ".join(f"{i} ({r})" for i, r in list(unpriced.items())[:10]),
+        )
+    dates, levels = _complete(dates, levels, history_days)
+    factor_set = FactorSet(
+        tuple(needed), np.array([factors.at[f, "shock_type"] == "log" for f in needed])
+    )
+    x0 = dict(zip(needed, levels[-1], strict=True))
     hierarchy = Hierarchy.from_books(
         [
             (r.book_id, r.desk, r.legal_entity, r.firm)
@@ -143,6 +183,7 @@ def load_risk_inputs(
         versions=versions,
         closed=closed,
         carried=carried,
+        unpriced=unpriced,
     )
 
 
@@ -174,53 +215,6 @@ def _vols_on(
     ).to_pandas()
     last = earlier.loc[earlier.groupby("underlying")["date"].transform("max") == earlier["date"]]
     return pd.concat([vols, last], ignore_index=True)
-
-
-def _curve_factors(factors: pd.DataFrame, curve_id: str, users: list[str]) -> list[str]:
-    """Pillar factors of a curve: ``IR.<CCY>.<TENOR>`` for curve ``<CCY>.ZERO``."""
-    prefix = curve_prefix(curve_id)
-    pillars = [f for f in factors.index if f.startswith(prefix)]
-    if not pillars:
-        shown = ", ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
-        raise RiskcapError(
-            f"no zero-rate factors for curve {curve_id} ({prefix}<tenor>), which {shown} "
-            f"need(s) for discounting: load the curve's pillars as factors (factor_type "
-            f"zero_rate) with their rates in a curves file, or remove those positions"
-        )
-    return sorted(pillars, key=lambda f: tenor_years(f.removeprefix(prefix)))
-
-
-# instrument types valued off a zero curve (options and futures for r(t) only)
-_CURVE_USERS = ("bond", "irs", "index_future", "equity_option", "index_option")
-
-
-def discount_curves(held: pd.DataFrame) -> dict[str, list[str]]:
-    """The zero curve each position that needs one is valued on → the instruments.
-
-    A bond or swap names its ``curve_id``; an option or future without one is
-    discounted on its currency's curve (``<CCY>.ZERO``). Shares and index positions
-    need no curve, so a pure equity book runs with none loaded.
-    """
-    users = held.loc[held["instrument_type"].isin(_CURVE_USERS)]
-    curve = users["curve_id"].where(users["curve_id"].notna(), users["currency"] + ".ZERO")
-    out: dict[str, list[str]] = {}
-    for c, instrument in zip(curve, users["instrument_id"], strict=True):
-        out.setdefault(str(c), []).append(str(instrument))
-    return {c: sorted(set(v)) for c, v in sorted(out.items())}
-
-
-def _needed_factors(held: pd.DataFrame, factors: pd.DataFrame) -> list[str]:
-    spots = sorted(held["underlying"].dropna().unique())
-    options = held["instrument_type"].str.endswith("option")
-    vols = sorted({vol_factor(u) for u in held.loc[options, "underlying"]})
-    curves = [
-        f for c, users in discount_curves(held).items() for f in _curve_factors(factors, c, users)
-    ]
-    needed = [*spots, *vols, *curves]
-    missing = [f for f in needed if f not in factors.index]
-    if missing:
-        raise RiskcapError(f"factors missing from the factors table: {', '.join(missing)}")
-    return needed
 
 
 def factor_history(
@@ -263,16 +257,28 @@ def _history(
     dates, levels = factor_history(lake, version, needed, as_of, since)
     filled = carry_forward(dates, levels, needed, closed)
     carried = tuple(sorted(f for d, f in filled if d == as_of))
-    last = np.isnan(levels[-1]) if dates and dates[-1] == as_of else np.ones(len(needed), bool)
-    if last.any():
-        missing = [f for f, m in zip(needed, last, strict=True) if m]
-        raise RiskcapError(f"market data missing on {as_of} for: {', '.join(missing[:10])}")
+    return dates, levels, carried
+
+
+def _missing_on(
+    dates: tuple[dt.date, ...], levels: np.ndarray, needed: list[str], as_of: dt.date
+) -> set[str]:
+    """The factors without a level on ``as_of`` (all of them without an ``as_of`` row)."""
+    if not dates or dates[-1] != as_of:
+        return set(needed)
+    return {f for f, v in zip(needed, levels[-1], strict=True) if np.isnan(v)}
+
+
+def _complete(
+    dates: tuple[dt.date, ...], levels: np.ndarray, days: int | None
+) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    """The dates on which every factor has a level (the last ``days`` of them)."""
     complete = ~np.isnan(levels).any(axis=1)
     kept = tuple(d for d, c in zip(dates, complete, strict=True) if c)
     levels = levels[complete]
     if days is not None:
         kept, levels = kept[-days:], levels[-days:]
-    return kept, levels, carried
+    return kept, levels
 
 
 def build_book(
@@ -341,14 +347,17 @@ def build_book(
         raise TypeError("bond and swap families were built as other families")
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
-    curves = discount_curves(held)
+    users = held.loc[kinds.map(lambda k: FactorRole.CURVE in ROLES.get(k, ()))]
+    curves = sorted({discount_curve(r) for r in users.to_dict("records")})
     if len(curves) > 1:
-        raise RiskcapError(f"one discount curve per run is supported, got {sorted(curves)}")
-    pillars: list[str] = []
-    prefix = ""
-    for curve_id, users in curves.items():
-        pillars = _curve_factors(factors, curve_id, users)
-        prefix = curve_prefix(curve_id)
+        raise RiskcapError(f"one discount curve per run is supported, got {curves}")
+    pillars = curve_pillars(factors.index, curves[0]) if curves else []
+    if curves and not pillars:
+        raise RiskcapError(
+            f"no zero-rate factors for curve {curves[0]} ({curve_prefix(curves[0])}<tenor>): "
+            "load the curve's pillars as factors (factor_type zero_rate) with a curves file"
+        )
+    prefix = curve_prefix(curves[0]) if curves else ""
     curve = Curve(
         np.array([tenor_years(p.removeprefix(prefix)) for p in pillars], dtype=np.float64),
         fs.indices(pillars) if pillars else np.zeros(0, np.int32),

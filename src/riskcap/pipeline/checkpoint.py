@@ -123,6 +123,8 @@ def risk_inputs_to_arrays(
     if inputs.closed or inputs.carried:  # only worlds with market calendars carry these
         meta["closed"] = {f: sorted(d.isoformat() for d in ds) for f, ds in inputs.closed.items()}
         meta["carried"] = list(inputs.carried)
+    if inputs.unpriced:  # positions left out of the figures, with the reason
+        meta["unpriced"] = dict(inputs.unpriced)
     return arrays, meta
 
 
@@ -157,4 +159,5 @@ def risk_inputs_from_arrays(
             for f, ds in meta.get("closed", {}).items()
         },
         carried=tuple(meta.get("carried", ())),
+        unpriced=dict(meta.get("unpriced", {})),
     )

@@ -41,5 +41,7 @@ def market_prep(ctx: RunContext) -> TaskOutput:
             "versions": inputs.versions,
             # levels carried forward from the last close: holidays of their markets
             "carried_forward": list(inputs.carried),
+            # instruments held that cannot be priced, left out of every figure (reason)
+            **({"unpriced": dict(inputs.unpriced)} if inputs.unpriced else {}),
         },
     )
