@@ -14,6 +14,7 @@ from riskcap.api.deps import (
     may_see,
 )
 from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.inputs.nodes import node_level
 from riskcap.store.service import (
     audit_log,
 )
@@ -49,7 +50,7 @@ def nodes(st: State, caller: Caller) -> list[S.NodeOut]:
             out.append(
                 S.NodeOut(
                     node=label,
-                    level=label.split(":")[0],
+                    level=node_level(label),
                     # a desk key's view starts at its desks: their entity is a firm-wide
                     # figure and is not named
                     parent=above if above is not None and may_see(st, caller, above) else None,
