@@ -75,10 +75,19 @@ def backtest_pnl(
       vol term-structure shape): what the ES model says the day's P&L was.
 
     Both roll up books to nodes over the union of books held on ``previous`` and
-    traded on ``as_of``.
+    traded on ``as_of``. A position that cannot be priced on either day is left out of
+    both (its value is not P&L).
     """
     before = load_risk_inputs(lake, previous, 1, versions)
     after = load_risk_inputs(lake, as_of, 1, versions, positions_as_of=previous)
+    left_out = set(before.unpriced) | set(after.unpriced)
+    if left_out:  # a position priced on one day only would count its value as P&L
+        held = lake.read(
+            "positions", version=versions["positions"], filters=[("as_of", "=", previous)]
+        ).to_pandas()
+        kept = held.loc[~held["instrument_id"].isin(left_out)]
+        before = load_risk_inputs(lake, previous, 1, versions, positions=kept)
+        after = load_risk_inputs(lake, as_of, 1, versions, positions=kept)
     trades = lake.read(
         "trades",
         version=versions["trades"],
