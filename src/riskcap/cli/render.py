@@ -7,6 +7,7 @@ No NumPy, pandas or storage imports: ``riskcap --help`` loads this module.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,12 @@ from rich.table import Table
 from riskcap.cli.options import Units
 from riskcap.inputs.nodes import headline, node_level, node_sort_key
 
+# a pipe or a file gets wide lines: tables are not cut to 80 columns ("31.…"); a
+# terminal keeps its own width, and COLUMNS still wins
+_WIDE = None if "COLUMNS" in os.environ else 200
 console = Console()
+if not console.is_terminal and _WIDE is not None:
+    console = Console(width=_WIDE)
 err_console = Console(stderr=True)
 
 __all__ = [
