@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from riskcap.choices import EngineName
 from riskcap.cli import run
 from riskcap.cli.options import with_engine
 from riskcap.data.lake import Lake
@@ -78,7 +79,7 @@ def test_spark_master_is_not_in_the_run_key(sqlite_dir: Path) -> None:
     assert config_hash(spark2) != config_hash(settings)
     parts = settings.engine.model_copy(update={"spark_partitions": 3})
     assert config_hash(
-        spark2.model_copy(update={"engine": parts.model_copy(update={"name": "spark"})})
+        spark2.model_copy(update={"engine": parts.model_copy(update={"name": EngineName.SPARK})})
     ) != config_hash(spark2)
 
 
