@@ -213,7 +213,7 @@ class WhatIfModel:
             book, _ = build_book(
                 held,
                 inputs.factors,
-                self._factors,
+                mapped,
                 self._x0,
                 self._vols,
                 inputs.hierarchy,

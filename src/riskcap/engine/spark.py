@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from riskcap.data.lake import Lake
+from riskcap.data.mapping import FactorMap, map_instruments
 from riskcap.errors import RiskcapError
 from riskcap.inputs.hierarchy import Hierarchy
 
@@ -67,7 +68,8 @@ class SparkPayload:
     factor_ids: tuple[str, ...]
     is_log: np.ndarray
     x0: np.ndarray
-    factors: pd.DataFrame  # the factors table, indexed by factor_id
+    mapping: FactorMap  # the run's instrument → factor mapping (its curve and pillars)
+    unpriced: frozenset[str]  # instruments the run left out of the figures
     vols: pd.DataFrame  # the as-of implied vols
     hierarchy: Hierarchy
     shocks: dict[str, np.ndarray]  # scenario set → (scenarios, factors)
@@ -159,15 +161,23 @@ def payload_for(
     memory_gb: float,
 ) -> SparkPayload:
     """The broadcast payload of a run: its risk inputs' factors, levels and hierarchy,
-    the pinned ``factors`` table and the as-of vols."""
-    factors = lake.read("factors", version=versions["factors"]).to_pandas()
+    the mapping of its priced instruments (pinned ``instruments`` and ``factors``), the
+    instruments it left out and the as-of vols."""
+    factors = lake.read("factors", version=versions["factors"], columns=["factor_id"])
+    priced = set(inputs.positions["instrument_id"])
+    instruments = lake.read("instruments", version=versions["instruments"]).to_pylist()
+    mapping = map_instruments(
+        [r for r in instruments if r["instrument_id"] in priced],
+        set(factors.column("factor_id").to_pylist()),
+    )
     vols = lake.read("vols", version=versions["vols"], filters=[("date", "=", inputs.as_of)])
     return SparkPayload(
         as_of=inputs.as_of,
         factor_ids=tuple(inputs.factors.ids),
         is_log=np.asarray(inputs.factors.is_log),
         x0=np.asarray(inputs.market.x0, np.float64),
-        factors=factors.set_index("factor_id"),
+        mapping=mapping,
+        unpriced=frozenset(inputs.unpriced),
         vols=vols.to_pandas(),
         hierarchy=inputs.hierarchy,
         shocks={k: np.asarray(v, np.float64) for k, v in shocks.items()},
@@ -256,6 +266,9 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
     n_books = len(payload.hierarchy.books)
     index = {b: i for i, b in enumerate(payload.hierarchy.books)}
     for part, rows in held.groupby("part", sort=True):
+        rows = rows.loc[~rows["instrument_id"].isin(payload.unpriced)]
+        if rows.empty:  # a part of positions the run left out only
+            continue
         rows = rows.sort_values(["book_id", "instrument_id"], kind="mergesort")
         rows = rows.reset_index(drop=True)
         unknown = rows.loc[rows["instrument_type"].isna(), "instrument_id"].unique()
@@ -264,7 +277,7 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
                 f"positions on unknown instruments: {', '.join(map(str, unknown[:10]))}"
             )
         book, order = build_book(
-            rows, fs, payload.factors, x0, payload.vols, payload.hierarchy, payload.as_of
+            rows, fs, payload.mapping, x0, payload.vols, payload.hierarchy, payload.as_of
         )
         held_books = sorted({index[b] for b in order["book_id"]})
         for name, shocks in payload.shocks.items():

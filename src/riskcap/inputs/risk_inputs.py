@@ -28,9 +28,8 @@ from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
 from riskcap.data.lake import Lake
 from riskcap.data.mapping import (
     ROLES,
+    FactorMap,
     FactorRole,
-    curve_pillars,
-    discount_curve,
     map_instruments,
     needed_factors,
 )
@@ -140,8 +139,9 @@ def load_risk_inputs(
             unpriced[iid] = f"no level of {', '.join(lacking[:3])} on {as_of}"
     vols = _vols_on(lake, versions["vols"], as_of, held, factors, closed)
     options = held["instrument_type"].fillna("").str.endswith("option")
+    surfaces = set(vols["underlying"])
     for iid, u in held.loc[options, ["instrument_id", "underlying"]].itertuples(index=False):
-        if iid not in unpriced and u not in set(vols["underlying"]):
+        if iid not in unpriced and u not in surfaces:
             unpriced[iid] = f"no implied vols of {u} on {as_of}"
     held = held.loc[~held["instrument_id"].isin(unpriced)]
     if held.empty:
@@ -170,7 +170,7 @@ def load_risk_inputs(
             if r.book_id in set(held["book_id"])
         ]
     )
-    book, order = build_book(held, factor_set, factors, x0, vols, hierarchy, as_of)
+    book, order = build_book(held, factor_set, mapped, x0, vols, hierarchy, as_of)
     return RiskInputs(
         as_of=as_of,
         factors=factor_set,
@@ -284,7 +284,7 @@ def _complete(
 def build_book(
     held: pd.DataFrame,
     fs: FactorSet,
-    factors: pd.DataFrame,
+    mapped: FactorMap,
     x0: dict[str, float],
     vols: pd.DataFrame,
     hierarchy: Hierarchy,
@@ -347,17 +347,10 @@ def build_book(
         raise TypeError("bond and swap families were built as other families")
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
-    users = held.loc[kinds.map(lambda k: FactorRole.CURVE in ROLES.get(k, ()))]
-    curves = sorted({discount_curve(r) for r in users.to_dict("records")})
-    if len(curves) > 1:
-        raise RiskcapError(f"one discount curve per run is supported, got {curves}")
-    pillars = curve_pillars(factors.index, curves[0]) if curves else []
-    if curves and not pillars:
-        raise RiskcapError(
-            f"no zero-rate factors for curve {curves[0]} ({curve_prefix(curves[0])}<tenor>): "
-            "load the curve's pillars as factors (factor_type zero_rate) with a curves file"
-        )
-    prefix = curve_prefix(curves[0]) if curves else ""
+    # the run's one discount curve, as the mapping resolved it, if a position uses it
+    on_curve = kinds.map(lambda k: FactorRole.CURVE in ROLES.get(k, ())).any()
+    pillars = list(mapped.pillars) if on_curve else []
+    prefix = curve_prefix(mapped.curve) if pillars and mapped.curve else ""
     curve = Curve(
         np.array([tenor_years(p.removeprefix(prefix)) for p in pillars], dtype=np.float64),
         fs.indices(pillars) if pillars else np.zeros(0, np.int32),
