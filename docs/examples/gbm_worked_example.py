@@ -13,7 +13,7 @@ from scipy import stats
 
 from riskcap.data.samples import real_prices
 from riskcap.market.covariance import cholesky_factor
-from riskcap.market.scenarios import gbm_terminal, lognormal_var_es
+from riskcap.market.scenarios import gbm_terminal_stepped, lognormal_var_es
 from riskcap.risk.measures import var_es
 
 N, STEPS, ALPHA, SEED = 100_000, 252, 0.95, 2024
@@ -22,7 +22,7 @@ N, STEPS, ALPHA, SEED = 100_000, 252, 0.95, 2024
 def single_asset() -> None:
     s0, mu, sigma = 100.0, 0.05, 0.20
     t0 = time.perf_counter()
-    st = np.asarray(gbm_terminal(SEED, [s0], [mu], [sigma], [[1.0]], years=1.0, steps=STEPS,
+    st = np.asarray(gbm_terminal_stepped(SEED, [s0], [mu], [sigma], [[1.0]], years=1.0, steps=STEPS,
                                  n_paths=N))[:, 0]
     seconds = time.perf_counter() - t0
     pnl = st - s0
@@ -51,7 +51,7 @@ def portfolio() -> None:
     units = 1_000_000 / s0  # $1m in each stock
     chol = np.asarray(cholesky_factor(corr))
     horizon = 10 / 252
-    st = np.asarray(gbm_terminal(SEED, s0, mu, sigma, chol, years=horizon, steps=10, n_paths=N))
+    st = np.asarray(gbm_terminal_stepped(SEED, s0, mu, sigma, chol, years=horizon, steps=10, n_paths=N))
     pnl_assets = (st - s0) * units
     pnl = pnl_assets.sum(axis=1)
     var, es = (float(x) for x in var_es(pnl, 0.99))

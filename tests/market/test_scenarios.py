@@ -12,7 +12,8 @@ from riskcap.market.scenarios import (
     HorizonMethod,
     fixed_window_shocks,
     gbm_log_paths,
-    gbm_terminal,
+    gbm_terminal_exact,
+    gbm_terminal_stepped,
     historical_shocks,
     lognormal_var_es,
     mc_normal_shocks,
@@ -103,8 +104,33 @@ def test_gbm_paths_twin_is_a_textbook_loop() -> None:
     for k in range(12):  # the plain NumPy loop over time steps
         log_s = log_s + (mu - 0.5 * sigma**2) * dt + sigma * np.sqrt(dt) * (z[k] @ chol.T)
         np.testing.assert_allclose(paths[:, k + 1], log_s, rtol=1e-13)
-    terminal = np.asarray(gbm_terminal(9, s0, mu, sigma, chol, years=1.0, steps=12, n_paths=300))
+    terminal = np.asarray(
+        gbm_terminal_stepped(9, s0, mu, sigma, chol, years=1.0, steps=12, n_paths=300)
+    )
     np.testing.assert_allclose(terminal, np.exp(paths[:, -1]), rtol=1e-12)
+
+
+def test_gbm_exact_terminal_is_one_draw_of_the_same_law() -> None:
+    # Twin: ln S_T = ln S_0 + (mu - sigma^2/2) T + sigma sqrt(T) (L z), z the first
+    # step's normals of the documented stream (one draw per path and asset).
+    s0, mu, sigma = np.array([100.0, 50.0]), np.array([0.05, 0.02]), np.array([0.2, 0.3])
+    chol = np.linalg.cholesky(np.array([[1.0, 0.5], [0.5, 1.0]]))
+    st = np.asarray(gbm_terminal_exact(9, s0, mu, sigma, chol, years=0.5, n_paths=300))
+    z = np.asarray(standard_normals(9, 300, 2, steps=1))[0]
+    twin = np.exp(np.log(s0) + (mu - 0.5 * sigma**2) * 0.5 + sigma * np.sqrt(0.5) * (z @ chol.T))
+    np.testing.assert_allclose(st, twin, rtol=1e-13)
+    # the same law as the stepped paths: log moments agree within Monte Carlo error
+    n = 40_000
+    exact = np.log(np.asarray(gbm_terminal_exact(4, s0, mu, sigma, chol, years=1.0, n_paths=n)))
+    stepped = np.log(
+        np.asarray(gbm_terminal_stepped(4, s0, mu, sigma, chol, years=1.0, steps=12, n_paths=n))
+    )
+    for x in (exact, stepped):  # mean (mu - sigma^2/2) T, sd sigma sqrt(T): 5 standard errors
+        np.testing.assert_array_less(
+            np.abs(x.mean(axis=0) - np.log(s0) - (mu - 0.5 * sigma**2)), 5 * sigma / np.sqrt(n)
+        )
+        np.testing.assert_allclose(x.std(axis=0), sigma, rtol=0.02)
+        assert np.corrcoef(x, rowvar=False)[0, 1] == pytest.approx(0.5, abs=0.02)
 
 
 def test_lognormal_closed_form_by_numerical_integration() -> None:
@@ -120,10 +146,15 @@ def test_lognormal_closed_form_by_numerical_integration() -> None:
 def test_gbm_mc_var_es_within_three_standard_errors() -> None:
     # The classic single-asset case: S0=100, μ=5%, σ=20%, 1 year, 100,000 × 252.
     s0, mu, sigma, n = 100.0, 0.05, 0.2, 100_000
-    st = np.asarray(
-        gbm_terminal(2024, [s0], [mu], [sigma], [[1.0]], years=1.0, steps=252, n_paths=n)
-    )[:, 0]
-    pnl = st - s0
+    stepped = gbm_terminal_stepped(
+        2024, [s0], [mu], [sigma], [[1.0]], years=1.0, steps=252, n_paths=n
+    )
+    exact = gbm_terminal_exact(2024, [s0], [mu], [sigma], [[1.0]], years=1.0, n_paths=n)
+    for st in (np.asarray(stepped)[:, 0], np.asarray(exact)[:, 0]):
+        _check_against_closed_form(st - s0, s0, mu, sigma, n)
+
+
+def _check_against_closed_form(pnl: np.ndarray, s0: float, mu: float, sigma: float, n: int) -> None:
     var, es = float(value_at_risk(pnl, 0.95)), float(expected_shortfall(pnl, 0.95))
     cf_var, cf_es = lognormal_var_es(s0, mu, sigma, 1.0, 0.95)
     # Asymptotic standard errors: quantile sqrt(p(1-p)/n)/f(q) (Kendall & Stuart);

@@ -39,7 +39,7 @@ def historical_shocks(
     lookback: int,
     horizon: int = 1,
     method: HorizonMethod = HorizonMethod.OVERLAPPING,
-) -> Float[Array, "s f"]:
+) -> Float[np.ndarray, "s f"]:
     """Historical-simulation shocks from the last ``lookback`` daily returns.
 
     ``levels`` ends on the as-of date (oldest row first) and must hold at least
@@ -47,7 +47,7 @@ def historical_shocks(
     ``horizon = h`` the ``lookback − h + 1`` overlapping h-day shocks (or, with
     ``SQRT_TIME``, the ``lookback`` 1-day shocks × √h).
     """
-    levels = jnp.asarray(levels, jnp.float64)
+    levels = np.asarray(levels, np.float64)  # sliced on the host: no kernel per length
     if levels.shape[0] < lookback + 1:
         raise ValueError(
             f"historical simulation over {lookback} days needs {lookback + 1} dates, "
@@ -70,11 +70,12 @@ def fixed_window_shocks(
     *,
     horizon: int = 1,
     method: HorizonMethod = HorizonMethod.OVERLAPPING,
-) -> Float[Array, "s f"]:
+) -> Float[np.ndarray, "s f"]:
     """Shocks from a fixed window of levels (a stress period, a stressed-VaR year)."""
-    window = jnp.asarray(window, jnp.float64)
+    window = np.asarray(window, np.float64)
     if horizon == 1 or method is HorizonMethod.SQRT_TIME:
-        return returns(window, is_log, 1) * jnp.sqrt(float(horizon))
+        daily = returns(window, is_log, 1)
+        return daily if horizon == 1 else daily * np.sqrt(float(horizon))
     if horizon > window.shape[0] - 1:
         raise ValueError(f"a {horizon}-day horizon needs more than {horizon} dates")
     return returns(window, is_log, horizon)
@@ -164,7 +165,8 @@ def gbm_log_paths(
 
     with ``Δt = years/steps`` and ``L`` the Cholesky factor of the asset correlation
     (the exact log-Euler scheme of the classic TensorFlow VaR recipe). Use
-    :func:`gbm_terminal` when only the horizon prices are needed.
+    :func:`gbm_terminal_stepped` for their terminal values in ``O(RNG_BLOCK·a)`` memory,
+    :func:`gbm_terminal_exact` when only the horizon prices are needed.
     """
     z = standard_normals(seed, n_paths, jnp.asarray(s0).shape[0], steps)  # (k, n, a)
     inc = _gbm_increments(z, mu, sigma, corr_chol, years / steps)
@@ -211,7 +213,23 @@ def _gbm_terminal_block(
     return out
 
 
-def gbm_terminal(
+def _gbm_args(
+    s0: Float[ArrayLike, " a"],
+    mu: Float[ArrayLike, " a"],
+    sigma: Float[ArrayLike, " a"],
+    corr_chol: Float[ArrayLike, "a a"],
+    dt: float,
+) -> tuple[Array, ...]:
+    return (
+        jnp.log(jnp.asarray(s0, jnp.float64)),
+        jnp.asarray(mu, jnp.float64),
+        jnp.asarray(sigma, jnp.float64),
+        jnp.asarray(corr_chol, jnp.float64),
+        jnp.asarray(dt, jnp.float64),
+    )
+
+
+def gbm_terminal_stepped(
     seed: int,
     s0: Float[ArrayLike, " a"],
     mu: Float[ArrayLike, " a"],
@@ -225,22 +243,45 @@ def gbm_terminal(
     """Terminal prices of :func:`gbm_log_paths` (same draws), memory ``O(RNG_BLOCK·a)``.
 
     Steps through time inside ``lax.scan`` per block of paths instead of holding the
-    whole ``(n, steps, a)`` array.
+    whole ``(n, steps, a)`` array: ``steps`` normals per path and asset. It is the
+    terminal value of the paths a path-dependent payoff sees; when only the horizon
+    price matters, :func:`gbm_terminal_exact` draws the same law with one normal.
     """
     key = jax.random.key(seed)
-    log0 = jnp.log(jnp.asarray(s0, jnp.float64))
-    args = (
-        log0,
-        jnp.asarray(mu, jnp.float64),
-        jnp.asarray(sigma, jnp.float64),
-        jnp.asarray(corr_chol, jnp.float64),
-        jnp.asarray(years / steps, jnp.float64),
-    )
+    args = _gbm_args(s0, mu, sigma, corr_chol, years / steps)
     blocks = [
         _gbm_terminal_block(key, jnp.asarray(b), *args, steps=steps)
         for b in range(_n_blocks(n_paths))
     ]
     return jnp.exp(jnp.concatenate(blocks)[:n_paths])
+
+
+def gbm_terminal_exact(
+    seed: int,
+    s0: Float[ArrayLike, " a"],
+    mu: Float[ArrayLike, " a"],
+    sigma: Float[ArrayLike, " a"],
+    corr_chol: Float[ArrayLike, "a a"],
+    *,
+    years: float,
+    n_paths: int,
+) -> Float[Array, "n a"]:
+    r"""Horizon prices of correlated GBM drawn exactly: one normal per path and asset.
+
+    .. math::
+        \ln S_T = \ln S_0 + (\mu - \tfrac12\sigma^2)\,T + \sigma\sqrt{T}\,(L z)
+
+    Constant ``μ`` and ``σ`` make the sum of the steps of :func:`gbm_log_paths` exactly
+    this normal, so the law of ``S_T`` is the same as :func:`gbm_terminal_stepped`'s
+    with ``steps`` times fewer draws (the draws themselves differ: this is the first
+    step's stream of :func:`standard_normals`). Use it whenever only ``S_T`` enters the
+    payoff; path-dependent payoffs need the paths.
+    """
+    z = standard_normals(seed, n_paths, jnp.asarray(s0).shape[0], 1)
+    log_st = (
+        jnp.log(jnp.asarray(s0, jnp.float64)) + _gbm_increments(z, mu, sigma, corr_chol, years)[0]
+    )
+    return jnp.exp(log_st)
 
 
 def lognormal_var_es(
