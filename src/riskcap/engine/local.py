@@ -16,7 +16,8 @@ in every scenario, shape ``(nodes, scenarios)``:
 Peak memory is ``O(scenario_block × position_block)`` plus the shocks and the result,
 whatever the book size: :func:`plan_blocks` sizes the blocks from ``engine.memory_gb``.
 Nothing here is device-specific; on a machine where JAX sees a GPU the same code
-runs there.
+runs there, and where it sees several devices the scenario blocks are spread over
+them (:func:`revalue_books`), with P&L bit-identical to one device.
 
 Summation order is fixed by the position blocks, so changing ``scenario_block``
 (≥ 2) gives bit-identical P&L, and changing ``position_block`` changes it only by
@@ -26,7 +27,9 @@ rounding (≤ 1e-12 relative).
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -42,6 +45,8 @@ from riskcap.pricing.book import Book, Curve, Family, family_values
 # value plus the kernel's intermediates (BSM needs about 30 live temporaries).
 BYTES_PER_CELL = 8 * 40
 MIN_SCENARIO_BLOCK = 2
+MIN_FAMILY_BLOCK = 8  # positions: the smallest padded family block
+MIN_FACTOR_BLOCK = 16  # factors: the smallest padded factor vector
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,11 @@ def plan_blocks(n_scenarios: int, n_positions: int, memory_gb: float) -> BlockPl
     # a bucketed block: a history one day longer reuses yesterday's compiled shape
     # (the last block is padded with zero shocks; results do not depend on the block)
     scenario_block = max(MIN_SCENARIO_BLOCK, min(shape_bucket(n_scenarios), 4096, cells))
-    position_block = max(1, min(max(n_positions, 1), cells // scenario_block))
+    # in cells, not capped by the book: a bond family's block is position_block divided
+    # by its schedule width, so a cap by the day's position count would change the
+    # compiled block shape whenever the book grows; families are capped by their own
+    # (bucketed) size instead
+    position_block = max(1, cells // scenario_block)
     return BlockPlan(scenario_block, position_block)
 
 
@@ -102,13 +111,29 @@ def cells_per_position(family: Family) -> int:
 
 
 def family_block(n: int) -> int:
-    """Block size for a family of ``n`` positions: ``n`` rounded up to a power of two.
+    """Block size for a family of ``n`` positions: ``n`` rounded up to a power of two,
+    at least :data:`MIN_FAMILY_BLOCK`.
 
     Padding a small family to the whole position block would value thousands of
     zero-unit copies; rounding up to a power of two bounds both the waste (< 2×) and
-    the number of shapes ``jit`` compiles.
+    the number of shapes ``jit`` compiles. The floor gives a day's handful of trades
+    (1, 2, 5 … of a family) one shape instead of one per count.
     """
-    return shape_bucket(n)
+    return max(MIN_FAMILY_BLOCK, shape_bucket(n))
+
+
+def padded_market(x0: Float[ArrayLike, " f"], is_log: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Factor levels and shock types padded to a bucketed length with unused factors.
+
+    Positions index their factors, so a padded factor is never priced: a book whose
+    factor count changes from one day to the next (a new underlying, a new curve
+    pillar) reuses the compiled kernels of the bucket, and every value is the same.
+    Padded factors are absolute with level 0, so a zero shock leaves them at 0.
+    """
+    x0 = np.asarray(x0, np.float64)
+    is_log = np.asarray(is_log, bool)
+    pad = max(MIN_FACTOR_BLOCK, shape_bucket(x0.shape[0])) - x0.shape[0]
+    return np.concatenate([x0, np.zeros(pad)]), np.concatenate([is_log, np.zeros(pad, bool)])
 
 
 def pad_block(family: Family, start: int, size: int) -> Family:
@@ -122,35 +147,69 @@ def pad_block(family: Family, start: int, size: int) -> Family:
 
 
 def revalue_books(
-    book: Book, market: Market, shocks: Float[ArrayLike, "s f"], n_books: int, plan: BlockPlan
+    book: Book,
+    market: Market,
+    shocks: Float[ArrayLike, "s f"],
+    n_books: int,
+    plan: BlockPlan,
+    devices: Sequence[jax.Device] | None = None,
 ) -> Float[np.ndarray, "b s"]:
-    """P&L per book and scenario, ``(books, scenarios)`` as a NumPy array."""
+    """P&L per book and scenario, ``(books, scenarios)`` as a NumPy array.
+
+    Scenario blocks are spread over ``devices`` (default: every device JAX sees),
+    block ``i`` on device ``i mod D``: each device holds a copy of the book's blocks
+    and values whole scenario blocks with the same compiled kernel, so the P&L is
+    bit-identical to one device's whatever ``D`` is, and no device waits on another
+    (no collective: a block's books sum stays on its device until it is copied out).
+    Splitting one block across devices with a ``NamedSharding`` would instead change
+    each device's block shape, and with it XLA's rounding.
+    """
     shocks = np.asarray(shocks, np.float64)
-    n_scen = shocks.shape[0]
-    x0 = jnp.asarray(market.x0, jnp.float64)
-    is_log = jnp.asarray(market.is_log, bool)
-    curve = jax.tree_util.tree_map(jnp.asarray, book.curve)
+    n_scen, n_factors = shocks.shape
+    devs = list(jax.devices() if devices is None else devices)
+    x0_host, is_log_host = padded_market(market.x0, market.is_log)
+    put = _placer(devs)
+    x0 = [put(x0_host, d) for d in range(len(devs))]
+    is_log = [put(is_log_host, d) for d in range(len(devs))]
+    curve = [put(jax.tree_util.tree_map(np.asarray, book.curve), d) for d in range(len(devs))]
     out = np.zeros((n_books, n_scen))
     sb = plan.scenario_block
-    blocks = []
+    host_blocks: list[Family] = []
     for f in book.families:
         n = len(f.units)
         if n == 0:
             continue
         size = min(max(1, plan.position_block // cells_per_position(f)), family_block(n))
-        blocks.append([pad_block(f, s, size) for s in range(0, n, size)])
-    for s0 in range(0, n_scen, sb):
-        chunk = shocks[s0 : s0 + sb]
-        real = chunk.shape[0]
-        if real < sb:  # pad the last scenario block to the static block shape
-            chunk = np.concatenate([chunk, np.zeros((sb - real, chunk.shape[1]))])
-        xs = apply_shocks(x0, jnp.asarray(chunk), is_log)
-        acc = jnp.zeros((n_books, sb))
-        for family_blocks in blocks:
-            for block in family_blocks:
-                acc = acc + _block_book_pnl(block, curve, x0, xs, n_books)
-        out[:, s0 : s0 + real] = np.asarray(acc)[:, :real]
+        host_blocks.extend(pad_block(f, s, size) for s in range(0, n, size))
+    blocks = [[put(b, d) for b in host_blocks] for d in range(len(devs))]
+    width = x0_host.shape[0]
+    starts = list(range(0, n_scen, sb))
+    for group in range(0, len(starts), len(devs)):
+        pending = []
+        for d, s0 in enumerate(starts[group : group + len(devs)]):
+            real = min(sb, n_scen - s0)
+            # the last scenario block padded to the static block shape, factors to the
+            # padded width (zero shocks)
+            chunk = np.zeros((sb, width))
+            chunk[:real, :n_factors] = shocks[s0 : s0 + real]
+            xs = apply_shocks(x0[d], put(chunk, d), is_log[d])
+            acc = put(np.zeros((n_books, sb)), d)
+            for block in blocks[d]:
+                acc = acc + _block_book_pnl(block, curve[d], x0[d], xs, n_books)
+            pending.append((s0, real, acc))  # dispatched: devices run concurrently
+        for s0, real, acc in pending:
+            out[:, s0 : s0 + real] = np.asarray(acc)[:, :real]
     return out
+
+
+def _placer(devices: list[jax.Device]) -> Callable[[Any, int], Any]:
+    """How a block's arrays reach device ``d``: with one device, as plain arrays (JAX
+    puts them on its default device; no committed copies, no extra kernels); with
+    several, committed to ``devices[d]`` so its kernels run there."""
+    if len(devices) == 1:
+        return lambda tree, _d: jax.tree_util.tree_map(jnp.asarray, tree)
+    on = [jax.sharding.SingleDeviceSharding(d) for d in devices]
+    return lambda tree, d: jax.device_put(tree, on[d])
 
 
 def revalue(
@@ -187,10 +246,8 @@ def padded_book(book: Book) -> Book:
 
 
 @jax.jit
-def _position_values(book: Book, x: Array) -> Array:
-    from riskcap.pricing.book import position_values
-
-    return position_values(book, x)
+def _family_values(family: Family, curve: Curve, x: Array) -> Array:
+    return family_values(family, curve, x)
 
 
 def values_by_book(book: Book, x: Float[ArrayLike, " f"], n_books: int) -> Float[np.ndarray, " b"]:
@@ -200,11 +257,13 @@ def values_by_book(book: Book, x: Float[ArrayLike, " f"], n_books: int) -> Float
     figure is deterministic; used for backtesting P&L, which compares the values of
     one book on two dates.
     """
-    from riskcap.pricing.book import position_books
-
     if book.size == 0:
         return np.zeros(n_books)
     padded = jax.tree_util.tree_map(jnp.asarray, padded_book(book))
-    values = np.asarray(_position_values(padded, jnp.asarray(x, jnp.float64)))
-    books = np.asarray(position_books(padded))
+    x_padded, _ = padded_market(x, np.zeros(np.asarray(x).shape[0], bool))
+    xp = jnp.asarray(x_padded)
+    # one kernel per family and size (not per combination of families in the book)
+    fams = [f for f in padded.families if f.units.shape[0]]
+    values = np.concatenate([np.asarray(_family_values(f, padded.curve, xp)) for f in fams])
+    books = np.concatenate([np.asarray(f.book) for f in fams])
     return np.bincount(books, weights=values, minlength=n_books)
