@@ -43,6 +43,7 @@ from riskcap.api.runs import RunQueue
 from riskcap.api.whatif import WhatIfCache
 from riskcap.config import Settings, redact_credentials
 from riskcap.data.lake import Lake
+from riskcap.engine.compile_cache import use_compile_cache
 from riskcap.errors import RiskcapError, TooManyRequests
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import Role
@@ -165,6 +166,7 @@ class BodyLimit:
 
 def create_app(settings: Settings, *, catalog: Catalog | None = None) -> FastAPI:
     """The service over ``settings``' lake and catalog (see the module docstring)."""
+    use_compile_cache(settings)
     catalog = catalog or Catalog.of(settings)
     lake = Lake.of(settings)
     metrics = ServiceMetrics(catalog)

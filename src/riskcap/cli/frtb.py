@@ -21,6 +21,7 @@ from riskcap.cli.options import (
     Units,
     UnitsOpt,
     parse_date,
+    use_compile_cache,
 )
 from riskcap.cli.render import Money, console, headline
 from riskcap.config import Settings, load_settings
@@ -92,6 +93,7 @@ def frtb(
     """FRTB IMA per desk and firm: ES with liquidity horizons, stressed calibration,
     IMCC, NMRF stress scenarios, desk eligibility and capital."""
     settings = load_settings(config)
+    use_compile_cache(settings)
     day = parse_date(as_of)
     report = frtb_report(settings, day, all_nodes)
     if as_json:

@@ -75,3 +75,11 @@ UnitsOpt = Annotated[
         help="Money unit: auto (from the figures), units, thousands, millions or billions",
     ),
 ]
+
+
+def use_compile_cache(settings: Settings) -> None:
+    """JAX's persistent compilation cache for a command that computes (imported here,
+    not at the top, so ``riskcap --help`` never imports JAX)."""
+    from riskcap.engine.compile_cache import use_compile_cache as use
+
+    use(settings)

@@ -23,6 +23,7 @@ from riskcap.cli.options import (
     Units,
     UnitsOpt,
     parse_date,
+    use_compile_cache,
 )
 from riskcap.cli.render import Money, console, headline
 from riskcap.config import Settings, load_settings
@@ -84,6 +85,7 @@ def backtest(
     from riskcap.risk.backtest import BASEL_OBSERVATIONS, backtest_statistics, indicative
 
     settings = load_settings(config)
+    use_compile_cache(settings)
     first, last = parse_date(start), parse_date(end)
     if last < first:
         raise typer.BadParameter(f"--to {last} is before --from {first}")
@@ -184,6 +186,7 @@ def capital(
     from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
 
     settings = load_settings(config)
+    use_compile_cache(settings)
     day = parse_date(as_of)
     with Catalog.of(settings) as catalog:
         run_id = catalog.run_of_record(day).run_id
@@ -307,6 +310,7 @@ def stress(
     from riskcap.pipeline.tasks.stress import stress_scenarios
 
     settings = load_settings(config)
+    use_compile_cache(settings)
     day = parse_date(as_of)
     if any(x <= 0 for x in reverse_loss or []):
         raise typer.BadParameter("--reverse-loss must be a positive loss")
@@ -417,6 +421,7 @@ def var(
     from riskcap.inputs.risk_inputs import load_risk_inputs
 
     settings = load_settings(config)
+    use_compile_cache(settings)
     if confidence is not None and not 0.0 < confidence < 1.0:
         raise typer.BadParameter("confidence must be between 0 and 1, e.g. 0.99")
     spec = VarSpec.from_config(
@@ -506,6 +511,7 @@ def greeks(
     from riskcap.risk.greeks import node_sensitivities, position_sensitivities, summarise
 
     settings = load_settings(config)
+    use_compile_cache(settings)
     inputs = load_risk_inputs(Lake.of(settings), parse_date(as_of), 1)
     keep = _node_filter(inputs.hierarchy, node)
     x0 = inputs.market.x0

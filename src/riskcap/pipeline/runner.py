@@ -41,6 +41,7 @@ from sqlalchemy.exc import OperationalError
 from riskcap.choices import LockPolicy
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
+from riskcap.engine.compile_cache import use_compile_cache
 from riskcap.errors import (
     CheckpointError,
     ConfigError,
@@ -178,6 +179,7 @@ def run_eod(
     started = time.perf_counter()
     notify: Observer = observer or (lambda _e: None)
     p = settings.pipeline
+    use_compile_cache(settings)
     lake = Lake.of(settings)
     lake.create_all()
     catalog = Catalog.of(settings)
