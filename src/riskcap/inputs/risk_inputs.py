@@ -39,6 +39,7 @@ from riskcap.market.factors import FactorSet, Market
 from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
 from riskcap.pricing.rates import payment_times
 
+_SCHEDULE_WIDTH_STEP = 8
 _SCHEDULE_MIN_WIDTH = 8
 log = logging.getLogger(__name__)
 
@@ -317,11 +318,8 @@ def build_book(
     opt = held.loc[kinds.str.endswith("option")]
     t_opt = _years(opt["expiry"], as_of)
     vol_ids = [vol_factor(u) for u in opt["underlying"]]
-    scale = np.array(
-        [
-            _term_vol(vols, u, t) / x0[v]
-            for u, t, v in zip(opt["underlying"], t_opt, vol_ids, strict=True)
-        ]
+    scale = _term_vols(vols, opt["underlying"].to_numpy(), t_opt) / np.array(
+        [x0[v] for v in vol_ids], dtype=np.float64
     )
     option = Option(
         opt["book"].to_numpy(),
@@ -341,6 +339,10 @@ def build_book(
     for r in curve_based.itertuples():
         t = (r.maturity - as_of).days / 365.0
         width = max(width, int(np.ceil(t * r.payment_frequency)) + 1)
+    # a multiple of 8 payment dates: schedules shorten as the days pass (and grow with a
+    # new long trade), and each width would be a new compiled kernel shape; the extra
+    # dates are masked out
+    width = -(-width // _SCHEDULE_WIDTH_STEP) * _SCHEDULE_WIDTH_STEP
     bond = _schedule_family(held.loc[kinds == "bond"], as_of, width, Bond)
     swap = _schedule_family(held.loc[kinds == "irs"], as_of, width, Swap)
     if not isinstance(bond, Bond) or not isinstance(swap, Swap):
@@ -360,11 +362,18 @@ def build_book(
     return book, order.reset_index(drop=True)
 
 
-def _term_vol(vols: pd.DataFrame, underlying: str, t: float) -> float:
-    g = vols.loc[vols["underlying"] == underlying].sort_values("tenor_years")
-    if g.empty:
-        raise RiskcapError(f"no implied vols for {underlying} on the as-of date")
-    return float(np.interp(max(t, 0.0), g["tenor_years"], g["implied_vol"]))
+def _term_vols(vols: pd.DataFrame, underlyings: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Each option's implied vol at its expiry: linear in the as-of term structure of
+    its underlying (flat outside), one interpolation per underlying."""
+    out = np.empty(len(t))
+    t = np.asarray(t, np.float64)
+    for u in dict.fromkeys(underlyings):
+        g = vols.loc[vols["underlying"] == u].sort_values("tenor_years")
+        if g.empty:
+            raise RiskcapError(f"no implied vols for {u} on the as-of date")
+        at = underlyings == u
+        out[at] = np.interp(np.maximum(t[at], 0.0), g["tenor_years"], g["implied_vol"])
+    return out
 
 
 def _schedule_family(rows: pd.DataFrame, as_of: dt.date, width: int, kind: type) -> Bond | Swap:

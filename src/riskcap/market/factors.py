@@ -12,8 +12,10 @@ Shapes: ``levels`` is ``(dates, factors)``, shocks are ``(scenarios, factors)``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float
@@ -76,15 +78,34 @@ def shocks_between(
 
 def returns(
     levels: Float[ArrayLike, "t f"], is_log: Bool[ArrayLike, " f"], horizon: int = 1
-) -> Float[Array, "t_minus_h f"]:
+) -> Float[np.ndarray, "t_minus_h f"]:
     """Overlapping ``horizon``-day shocks of a level history: row t moves date t to t+h.
 
     With ``horizon=1`` these are the daily returns (log returns for log factors,
     differences for absolute ones). Overlapping windows: ``T − h`` rows from ``T`` dates.
+
+    One compiled kernel per bucket of history lengths: the history is padded at the
+    end with copies of its last date (their moves are zero and cut off), so a history
+    one day longer each day reuses yesterday's kernel; every row is the same
+    elementwise computation as unpadded. Returned on the host (NumPy): its callers
+    slice, stack and pass it on, and a device array of a new length would compile a
+    transfer kernel per length.
     """
-    levels = jnp.asarray(levels, jnp.float64)
-    if horizon < 1 or horizon >= levels.shape[0]:
+    levels = np.asarray(levels, np.float64)
+    t = levels.shape[0]
+    if horizon < 1 or horizon >= t:
         raise ValueError(f"horizon {horizon} needs more than {horizon} dates of history")
+    padded = np.concatenate([levels, np.repeat(levels[-1:], _bucket(t) - t, axis=0)])
+    out = _returns(jnp.asarray(padded), jnp.asarray(is_log, bool), horizon)
+    return np.asarray(out)[: t - horizon]  # cut on the host: no kernel per length
+
+
+def _bucket(n: int) -> int:
+    return 1 << max(0, (n - 1).bit_length())
+
+
+@functools.partial(jax.jit, static_argnames=("horizon",))
+def _returns(levels: Array, is_log: Array, horizon: int) -> Array:
     return shocks_between(levels[:-horizon], levels[horizon:], is_log)
 
 

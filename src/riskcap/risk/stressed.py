@@ -23,6 +23,7 @@ approved period is one for its whole model.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import jax
@@ -43,19 +44,29 @@ def window_size(window: int, horizon: int) -> int:
 
 def rolling_var_es(
     pnl_h: Float[ArrayLike, " n"], window: int, horizon: int, confidence: float
-) -> tuple[Float[Array, " w"], Float[Array, " w"]]:
+) -> tuple[Float[np.ndarray, " w"], Float[np.ndarray, " w"]]:
     """Empirical VaR and ES (positive losses) of every ``window``-return window.
 
     ``pnl_h`` holds the P&L of the overlapping ``horizon``-day moves of the history,
     oldest first; the result has one entry per window start date, ``n − m + 1`` in all.
+    The series is padded at the end to a bucketed length (one compiled shape for many
+    days of a growing history); only windows of real moves are returned.
     """
-    x = jnp.asarray(pnl_h, jnp.float64)
+    x = np.asarray(pnl_h, np.float64)
     m = window_size(window, horizon)
-    if x.shape[0] < m:
+    n = x.shape[0]
+    if n < m:
         raise ValueError(
-            f"{x.shape[0]} {horizon}-day moves of history are fewer than one {window}-day window"
+            f"{n} {horizon}-day moves of history are fewer than one {window}-day window"
         )
-    k = tail_count(m, confidence)
+    padded = np.concatenate([x, np.zeros(shape_bucket(n) - n)])
+    var, es = _window_tails(jnp.asarray(padded), m, tail_count(m, confidence))
+    real = n - m + 1  # cut on the host: slicing the device array compiles per length
+    return np.asarray(var)[:real], np.asarray(es)[:real]
+
+
+@functools.partial(jax.jit, static_argnames=("m", "k"))
+def _window_tails(x: Array, m: int, k: int) -> tuple[Array, Array]:
     starts = jnp.arange(x.shape[0] - m + 1)
     windows = x[starts[:, None] + jnp.arange(m)[None, :]]  # (w, m) gather
     worst, _ = jax.lax.top_k(-windows, k)  # the k largest losses, largest first
@@ -79,14 +90,8 @@ def stressed_window(
     pnl_h: Float[ArrayLike, " n"], window: int, horizon: int, confidence: float
 ) -> StressedWindow:
     """The window of ``window`` daily returns maximising the ``horizon``-day VaR."""
-    x = np.asarray(pnl_h, np.float64)
-    n = x.shape[0]
-    # pad the end to a bucketed length (one compiled shape for many days of history);
-    # only the windows that start early enough to hold real moves only are kept
-    padded = np.concatenate([x, np.zeros(shape_bucket(n) - n)])
-    var, es = rolling_var_es(padded, window, horizon, confidence)
-    real = n - window_size(window, horizon) + 1
-    var_np = np.asarray(var)[:real]
+    var, es = rolling_var_es(pnl_h, window, horizon, confidence)
+    var_np = np.asarray(var)
     best = int(np.argmax(var_np))  # first maximum: the earliest window on a tie
     return StressedWindow(
         start=best,
