@@ -174,7 +174,33 @@ def test_full_demo_sixty_days_against_golden_figures(tmp_path: Path, update_gold
         assert golden[section].keys() == expected[section].keys()
         for node, values in expected[section].items():
             assert golden[section][node].keys() == values.keys()
+            scale = max(abs(v) for v in values.values())
             for key, value in values.items():
-                # bit-identical on one machine; 1e-9 leaves room for another CPU's libm
                 got = golden[section][node][key]
-                assert got == pytest.approx(value, rel=1e-9), (section, node, key)
+                assert abs(got - value) <= _golden_tolerance(section, node, key, value, scale), (
+                    section,
+                    node,
+                    key,
+                    got,
+                    value,
+                )
+
+
+def _golden_tolerance(section: str, node: str, key: str, value: float, scale: float) -> float:
+    """How far a pinned figure may move: 1e-9 relative (bit-identical on one machine;
+    room for another CPU's libm or a kernel's rounding change), except for two kinds of
+    figure that no rounding change leaves in place:
+
+    - a figure that is rounding noise, below 1e-12 of its node's largest figure (an
+      SES of 4.5e-9 USD against a node's 7e9: a sum of terms that cancel), compared at
+      1e-12 of that scale;
+    - a desk's share of a reverse stress scenario: the scenario is an SLSQP optimum
+      found to the solver's tolerance (the firm's loss hits its target to 1e-9, which
+      the firm's figure still checks), so how it splits across desks moves with the
+      last bits of the P&L; compared at 1e-8 of the desk's largest stress P&L.
+    """
+    if abs(value) < 1e-12 * scale:
+        return 1e-12 * scale
+    if section == "stress" and key.startswith("reverse_") and not node.startswith("firm:"):
+        return max(1e-9 * abs(value), 1e-8 * scale)
+    return 1e-9 * abs(value)
