@@ -44,6 +44,38 @@ def child(args: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / 1024.0
 
 
+def task_seconds(config: str) -> dict:  # type: ignore[type-arg]
+    """Per-task seconds of the runs in a demo folder's catalog (oldest run first).
+
+    ``first``: the first run's tasks; ``warm_mean``: each task's mean over the later
+    runs; ``day_seconds``: each run's wall time, from one run's finish to the next
+    (the first from its own first task's start), so it counts the run-key digests
+    and the lock as well as the tasks.
+    """
+    from riskcap.config import load_settings
+    from riskcap.store.catalog import Catalog
+
+    catalog = Catalog.of(load_settings(Path(config)))
+    runs = sorted(catalog.list_runs(limit=10_000), key=lambda r: r.as_of)
+    per_run = []
+    for run in runs:
+        tasks = catalog.tasks(run.run_id)
+        per_run.append({t.name: (t.finished_at - t.started_at).total_seconds() for t in tasks})
+        if len(per_run) == 1:
+            start = min(t.started_at for t in tasks)
+    day_seconds, previous = [], start
+    for run in runs:
+        day_seconds.append(round((run.finished_at - previous).total_seconds(), 3))
+        previous = run.finished_at
+    later = per_run[1:] or per_run
+    warm_mean = {
+        name: round(sum(r.get(name, 0.0) for r in later) / len(later), 4) for name in per_run[0]
+    }
+    catalog.dispose()
+    first = {name: round(sec, 4) for name, sec in per_run[0].items()}
+    return {"first": first, "warm_mean": warm_mean, "day_seconds": day_seconds}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=int, default=60)
@@ -73,6 +105,10 @@ def main() -> None:
         from _common import report
 
         days = int(n)
+        cold_tasks = task_seconds(cfg_one)
+        fill = task_seconds(cfg_all)
+        per_day = fill["day_seconds"]
+        warm = per_day[1:] or per_day
         report(
             "eod",
             days=days,
@@ -87,6 +123,13 @@ def main() -> None:
             backfill_day_vs_one_day=round(t_fill / days / t_one, 3),
             backfill_reask_seconds=round(t_refill, 1),
             backfill_reask_seconds_per_day=round(t_refill / days, 3),
+            backfill_first_day_seconds=per_day[0],
+            backfill_warm_seconds_per_day=round(sum(warm) / len(warm), 3),
+            backfill_warm_max_seconds=max(warm),
+            backfill_day_seconds=per_day,
+            one_day_task_seconds=cold_tasks["first"],
+            backfill_first_day_task_seconds=fill["first"],
+            backfill_warm_task_seconds=fill["warm_mean"],
             baseline="cold one-day `riskcap eod run` in the same run",
         )
     finally:

@@ -12,6 +12,13 @@ per-task seconds from the catalog.
 
 ``--days N`` runs N more days and profiles the last (the ones before warm the jit
 caches so the profile shows the steady state, not compilation).
+
+    python benchmarks/profile_eod.py --demo 20 [--days 3]
+
+profiles the demo instead (issue 18's method): prepares the demo with 20 days in a
+temporary folder, backfills all but the last ``--days`` days unprofiled (compilation,
+caches), then profiles the backfill of the last ``--days`` days in the same process —
+a day as ``make demo`` runs it — and prints each profiled run's per-task seconds.
 """
 
 from __future__ import annotations
@@ -27,10 +34,17 @@ import pandas as pd
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("world", type=Path, help="a folder kept by eod_history.py --keep")
+    parser.add_argument(
+        "world", type=Path, nargs="?", help="a folder kept by eod_history.py --keep"
+    )
+    parser.add_argument("--demo", type=int, metavar="DAYS", help="profile the demo instead")
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--html", type=Path)
     args = parser.parse_args()
+    if args.demo:
+        return profile_demo(args.demo, args.days, args.html)
+    if args.world is None:
+        parser.error("give a world folder or --demo DAYS")
     from pyinstrument import Profiler
 
     from riskcap.cli import run
@@ -73,10 +87,43 @@ def main() -> None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
         if args.html:
             args.html.write_text(profiler.output_html())
-        catalog = Catalog.of(settings)
-        for task in catalog.tasks(outcome.run_id):
+        print_task_seconds(Catalog.of(settings), [outcome.run_id])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_task_seconds(catalog, run_ids: list[str]) -> None:  # type: ignore[no-untyped-def]
+    for run_id in run_ids:
+        print(f"run {run_id[:8]}")
+        for task in catalog.tasks(run_id):
             seconds = (task.finished_at - task.started_at).total_seconds()
-            print(f"{task.name:<16} {seconds:7.3f} s")
+            print(f"  {task.name:<16} {seconds:7.3f} s")
+
+
+def profile_demo(days: int, profiled: int, html: Path | None) -> None:
+    from pyinstrument import Profiler
+    from rich.console import Console
+
+    from riskcap.cli.demo import prepare_demo
+    from riskcap.pipeline.runner import backfill
+    from riskcap.store.catalog import Catalog
+
+    work = Path(tempfile.mkdtemp(prefix="riskcap-profile-demo-"))
+    try:
+        (work / "riskcap.toml").write_text(f"[demo]\ndays = {days}\n")
+        setup = prepare_demo(work, Console(quiet=True))
+        dates = setup.trade_dates
+        backfill(setup.settings, dates[:-profiled])
+        profiler = Profiler(interval=0.001)
+        profiler.start()
+        outcomes = backfill(setup.settings, dates[-profiled:])
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        if html:
+            html.write_text(profiler.output_html())
+        print_task_seconds(Catalog.of(setup.settings), [o.run_id for o in outcomes])
+        for o in outcomes:
+            print(f"{o.as_of} {o.seconds:.3f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
