@@ -12,8 +12,8 @@ to the bank's portfolio". riskcap picks that period by a documented, reproducibl
    starting at date ``w`` holds the ``m = L − h + 1`` overlapping moves
    ``pnl_h[w .. w + m − 1]``, exactly the scenarios of an overlapping ``h``-day
    historical VaR over that window (:func:`riskcap.market.scenarios.fixed_window_shocks`);
-3. the VaR of every window at once: a ``(windows, m)`` gather and a partial sort
-   (``lax.top_k``) — no Python loop over windows;
+3. the VaR of every window at once: a ``(windows, m)`` strided view and a partial
+   sort (``np.partition``) — no Python loop over windows;
 4. the stressed window is the one with the largest VaR (the earliest on a tie).
 
 The search runs on one P&L series (the firm's); the stressed VaR of every node uses
@@ -23,7 +23,6 @@ approved period is one for its whole model.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import jax
@@ -49,8 +48,10 @@ def rolling_var_es(
 
     ``pnl_h`` holds the P&L of the overlapping ``horizon``-day moves of the history,
     oldest first; the result has one entry per window start date, ``n − m + 1`` in all.
-    The series is padded at the end to a bucketed length (one compiled shape for many
-    days of a growing history); only windows of real moves are returned.
+    The ``k`` largest losses of every window come from a partial sort of the windows
+    (``np.partition`` over a strided view: no copy per window), largest first; the VaR
+    is the k-th, the ES their mean, taken by one jitted reduction over a row count
+    bucketed by the history's length (the same compiled shape for many days).
     """
     x = np.asarray(pnl_h, np.float64)
     m = window_size(window, horizon)
@@ -59,18 +60,17 @@ def rolling_var_es(
         raise ValueError(
             f"{n} {horizon}-day moves of history are fewer than one {window}-day window"
         )
-    padded = np.concatenate([x, np.zeros(shape_bucket(n) - n)])
-    var, es = _window_tails(jnp.asarray(padded), m, tail_count(m, confidence))
-    real = n - m + 1  # cut on the host: slicing the device array compiles per length
-    return np.asarray(var)[:real], np.asarray(es)[:real]
+    k = tail_count(m, confidence)
+    losses = -np.lib.stride_tricks.sliding_window_view(x, m)  # (w, m)
+    worst = -np.sort(-np.partition(losses, m - k, axis=1)[:, m - k :], axis=1)
+    rows = n - m + 1
+    padded = np.concatenate([worst, np.zeros((shape_bucket(n) - m + 1 - rows, k))])
+    return worst[:, k - 1], np.asarray(_row_means(jnp.asarray(padded)))[:rows]
 
 
-@functools.partial(jax.jit, static_argnames=("m", "k"))
-def _window_tails(x: Array, m: int, k: int) -> tuple[Array, Array]:
-    starts = jnp.arange(x.shape[0] - m + 1)
-    windows = x[starts[:, None] + jnp.arange(m)[None, :]]  # (w, m) gather
-    worst, _ = jax.lax.top_k(-windows, k)  # the k largest losses, largest first
-    return worst[:, k - 1], jnp.mean(worst, axis=1)
+@jax.jit
+def _row_means(worst: Array) -> Array:
+    return jnp.mean(worst, axis=1)
 
 
 @dataclass(frozen=True)
