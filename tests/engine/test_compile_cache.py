@@ -52,3 +52,10 @@ def test_second_process_loads_the_compiled_kernel_and_prices_the_same_bits(
 def test_an_empty_setting_switches_the_cache_off(tmp_path: Path) -> None:
     chosen, _, hits = _child("")
     assert chosen == "None" and hits == "0"
+
+
+def test_an_unusable_folder_leaves_the_cache_off(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    chosen, _, hits = _child(str(blocker / "jax"))
+    assert chosen == "None" and hits == "0"

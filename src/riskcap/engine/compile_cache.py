@@ -13,6 +13,7 @@ runner, the service and the risk commands do); later calls are no-ops.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import jax
@@ -24,19 +25,26 @@ from riskcap.config import Settings
 MIN_COMPILE_SECONDS = 0.02
 
 _chosen: list[Path | None] = []
+log = logging.getLogger(__name__)
 
 
 def use_compile_cache(settings: Settings) -> Path | None:
     """Switch the persistent cache on at ``engine.compile_cache`` (once per process);
-    return the folder, or ``None`` when the config switches it off."""
+    return the folder, or ``None`` when the config switches it off or the folder cannot
+    be made (logged; kernels are then compiled in every process, as without a cache)."""
     if _chosen:
         return _chosen[0]
     folder = settings.engine.compile_cache.strip()
     path = Path(folder).expanduser() if folder else None
+    if path is not None and not path.is_absolute():
+        path = (settings.base_dir / path).resolve()
     if path is not None:
-        if not path.is_absolute():
-            path = (settings.base_dir / path).resolve()
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only home, a file in the way: compile as before
+            log.warning("compilation cache %s not usable (%s); kernels are compiled", path, exc)
+            path = None
+    if path is not None:
         jax.config.update("jax_compilation_cache_dir", str(path))  # type: ignore[no-untyped-call]
         jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)  # type: ignore[no-untyped-call]
         jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)  # type: ignore[no-untyped-call]
