@@ -7,12 +7,25 @@ import json
 import platform
 import resource
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 
 RESULTS = Path(__file__).parent / "results"
+T = TypeVar("T")
+
+
+def best_of(repeat: int, fn: Callable[[], T]) -> tuple[float, T]:
+    """(fastest seconds, last result) of ``repeat`` calls of ``fn`` (at least one)."""
+    times = []
+    for _ in range(max(repeat, 1)):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
 
 
 def device() -> str:

@@ -19,7 +19,7 @@ import time
 
 import jax
 import numpy as np
-from _common import report
+from _common import best_of, report
 
 from riskcap.pricing.equity import black_scholes_merton
 
@@ -56,15 +56,6 @@ def numpy_prices(s, k, t, r, q, v, call) -> np.ndarray:  # type: ignore[no-untyp
     d2 = d1 - vol_t
     w = np.where(call, 1.0, -1.0)
     return w * (s * np.exp(-q * t) * ndtr(w * d1) - k * np.exp(-r * t) * ndtr(w * d2))
-
-
-def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main() -> None:

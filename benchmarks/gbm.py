@@ -21,7 +21,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import report
+from _common import best_of, report
 
 from riskcap.market.scenarios import gbm_terminal_exact, gbm_terminal_stepped
 from riskcap.risk.measures import value_at_risk
@@ -46,16 +46,6 @@ def numpy_exact(n: int) -> float:
 
 def _var95(pnl: np.ndarray) -> float:
     return float(-np.sort(pnl)[int(np.ceil(0.05 * len(pnl))) - 1])
-
-
-def best_of(repeat: int, fn):  # type: ignore[no-untyped-def]
-    """(fastest seconds, result) of ``repeat`` calls."""
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
 
 
 def main() -> None:

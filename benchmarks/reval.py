@@ -151,7 +151,7 @@ def main() -> None:
     book, market, hierarchy = make_book(args.positions, rng)
     vol = np.where(market.is_log, 0.02, 0.0005)
     shocks = rng.normal(0, 1, (args.scenarios, len(market.x0))) * vol
-    plan = plan_blocks(args.scenarios, book.size, args.memory_gb)
+    plan = plan_blocks(args.scenarios, args.memory_gb)
 
     t0 = time.perf_counter()  # first call: includes jit compilation of the kernels
     revalue(

@@ -62,7 +62,7 @@ def main() -> None:
         shocks = monte_carlo_shocks(spec, daily_covariance(inputs, spec))
         scenarios_s = time.perf_counter() - t0
 
-        plan = plan_blocks(args.scenarios, inputs.book.size, args.memory_gb)
+        plan = plan_blocks(args.scenarios, args.memory_gb)
         t0 = time.perf_counter()
         pnl = revalue(inputs.book, inputs.market, shocks, inputs.hierarchy, plan=plan)
         revalue_s = time.perf_counter() - t0

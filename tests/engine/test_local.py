@@ -83,7 +83,7 @@ def test_position_block_size_changes_only_rounding() -> None:
 
 @pytest.mark.parametrize("memory_gb", [0.001, 0.5, 2.0, 64.0])
 def test_block_plan_fits_the_memory_budget(memory_gb: float) -> None:
-    plan = plan_blocks(10_000, 100_000, memory_gb)
+    plan = plan_blocks(10_000, memory_gb)
     assert plan.scenario_block * plan.position_block * BYTES_PER_CELL <= max(
         memory_gb * 2**30, 2 * BYTES_PER_CELL
     )

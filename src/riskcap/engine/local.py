@@ -37,8 +37,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from riskcap.inputs.hierarchy import Hierarchy
-from riskcap.market.factors import Market, apply_shocks
-from riskcap.market.scenarios import shape_bucket
+from riskcap.market.factors import Market, apply_shocks, shape_bucket
 from riskcap.pricing.book import Book, Curve, Family, family_values
 
 # Bytes of working memory per (scenario, position) cell of a block: the float64
@@ -63,7 +62,7 @@ class BlockPlan:
             )
 
 
-def plan_blocks(n_scenarios: int, n_positions: int, memory_gb: float) -> BlockPlan:
+def plan_blocks(n_scenarios: int, memory_gb: float) -> BlockPlan:
     """Block sizes whose working set fits ``memory_gb`` (at least 1 × 1)."""
     cells = max(1, int(memory_gb * 2**30 / BYTES_PER_CELL))
     # a bucketed block: a history one day longer reuses yesterday's compiled shape
@@ -231,7 +230,7 @@ def revalue(
     if plan is None:
         if memory_gb is None:
             raise ValueError("revalue needs memory_gb (engine.memory_gb) or a block plan")
-        plan = plan_blocks(shocks.shape[0], book.size, memory_gb)
+        plan = plan_blocks(shocks.shape[0], memory_gb)
     per_book = revalue_books(book, market, shocks, len(hierarchy.books), plan)
     return hierarchy.membership @ per_book
 

@@ -54,7 +54,7 @@ def _risk_theoretical(before: RiskInputs, after: RiskInputs, hierarchy: Hierarch
         None, :
     ]
     n_books = len(before.hierarchy.books)
-    plan = plan_blocks(1, before.book.size, 1.0)
+    plan = plan_blocks(1, 1.0)
     per_book = revalue_books(before.book, before.market, shocks, n_books, plan)[:, 0]
     return _roll_up(before, per_book, hierarchy)
 

@@ -281,7 +281,7 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
         )
         held_books = sorted({index[b] for b in order["book_id"]})
         for name, shocks in payload.shocks.items():
-            plan = plan_blocks(shocks.shape[0], book.size, payload.memory_gb)
+            plan = plan_blocks(shocks.shape[0], payload.memory_gb)
             pnl = revalue_books(book, market, shocks, n_books, plan)
             yield pd.DataFrame(
                 {

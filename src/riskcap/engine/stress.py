@@ -23,7 +23,7 @@ from riskcap.engine.local import padded_book, revalue
 from riskcap.errors import RiskcapError
 from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.factors import apply_shocks, shocks_between
-from riskcap.market.scenarios import fixed_window_shocks, shape_bucket
+from riskcap.market.scenarios import fixed_window_shocks
 from riskcap.pricing.book import Book, position_books, position_values
 from riskcap.risk.measures import var_es
 from riskcap.risk.stress import (
@@ -267,12 +267,8 @@ def stressed_var(
             f"the stressed-period search needs {window + 1} dates of history for the book's "
             f"factors; the lake has {len(dates)} up to {inputs.as_of}"
         )
-    # levels padded (last row repeated) to a bucketed length: the shock computation
-    # keeps one compiled shape as the history grows; only the real moves are kept
-    n = len(levels)
-    padded = np.concatenate([levels, np.repeat(levels[-1:], shape_bucket(n) - n, axis=0)])
-    shocks = np.asarray(fixed_window_shocks(padded, inputs.factors.is_log, horizon=h))
-    shocks = shocks[: n - h]
+    # one compiled shape as the history grows: returns() pads to a bucketed length
+    shocks = fixed_window_shocks(levels, inputs.factors.is_log, horizon=h)
     pnl = revalue(inputs.book, inputs.market, shocks, inputs.hierarchy, memory_gb=memory_gb)
     found = stressed_window(pnl[0], window, h, config.confidence)
     m = window - h + 1

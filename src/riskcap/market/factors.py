@@ -95,12 +95,15 @@ def returns(
     t = levels.shape[0]
     if horizon < 1 or horizon >= t:
         raise ValueError(f"horizon {horizon} needs more than {horizon} dates of history")
-    padded = np.concatenate([levels, np.repeat(levels[-1:], _bucket(t) - t, axis=0)])
+    padded = np.concatenate([levels, np.repeat(levels[-1:], shape_bucket(t) - t, axis=0)])
     out = _returns(jnp.asarray(padded), jnp.asarray(is_log, bool), horizon)
     return np.asarray(out)[: t - horizon]  # cut on the host: no kernel per length
 
 
-def _bucket(n: int) -> int:
+def shape_bucket(n: int) -> int:
+    """``n`` rounded up to a power of two: the array length a growing series (a
+    history one day longer each day) is padded to, so ``jit`` compiles a handful of
+    shapes in a year instead of one a day (the waste is below 2×)."""
     return 1 << max(0, (n - 1).bit_length())
 
 

@@ -57,13 +57,6 @@ def historical_shocks(
     return fixed_window_shocks(window, is_log, horizon=horizon, method=method)
 
 
-def shape_bucket(n: int) -> int:
-    """``n`` rounded up to a power of two: the array length a growing series (a
-    history one day longer each day) is padded to, so ``jit`` compiles a handful of
-    shapes in a year instead of one a day (the waste is below 2×)."""
-    return 1 << max(0, (n - 1).bit_length())
-
-
 def fixed_window_shocks(
     window: Float[ArrayLike, "t f"],
     is_log: Bool[ArrayLike, " f"],

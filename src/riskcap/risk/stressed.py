@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-from riskcap.market.scenarios import shape_bucket
+from riskcap.market.factors import shape_bucket
 from riskcap.risk.measures import tail_count
 
 
