@@ -220,3 +220,32 @@ def test_pinned_versions_are_opened_once(lake: Lake, ref_lake: Lake) -> None:
     assert lake.table("books", version=v) is lake.table("books", version=v)
     with pytest.raises(NotFoundError, match="has no version 99"):
         lake.table("books", version=99)
+
+
+def test_pinned_reads_are_kept_and_a_new_version_is_read_afresh(
+    lake: Lake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slice at a pinned version never changes, so a Lake answers the same read from
+    memory (an EOD run reads positions, instruments and the day's vols from several
+    tasks); a write makes a new version, read afresh; the kept bytes stay bounded."""
+    import riskcap.data.lake as lake_module
+
+    v1 = lake.write("trades", _trades("A"), mode=WriteMode.APPEND)
+    first = lake.read("trades", filters=[("trade_date", "=", dt.date(2022, 1, 4))])
+    assert lake.read("trades", version=v1, filters=[("trade_date", "=", dt.date(2022, 1, 4))]) is (
+        first
+    )
+    assert lake.read("trades", columns=["trade_id"]) is not first  # another slice
+    lake.write("trades", _trades("B"), mode=WriteMode.APPEND)
+    assert sorted(lake.read("trades").column("trade_id").to_pylist()) == ["A", "B"]
+    assert lake.read("trades", version=v1).column("trade_id").to_pylist() == ["A"]
+    # bounded: a table over a quarter of the budget is not kept; the oldest go first
+    monkeypatch.setattr(lake_module, "READ_CACHE_BYTES", 4 * first.nbytes)
+    fresh = Lake(lake.root)
+    a = fresh.read("trades", version=v1)
+    b = fresh.read("trades", version=v1, columns=["trade_id", "book_id"])
+    assert fresh.read("trades", version=v1) is a
+    for n in range(1, 8):  # other slices push the first ones out
+        fresh.read("trades", version=v1, columns=list(TRADES.schema.names[:n]))
+    assert fresh._read_bytes <= 4 * first.nbytes
+    assert fresh.read("trades", version=v1) is not a and b.num_rows == 1

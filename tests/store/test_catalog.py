@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -107,3 +108,18 @@ def test_the_run_of_record_is_found_in_one_place(catalog_url: str) -> None:
     assert catalog.runs_of_record(before=DAY) == {before: "b-new"}
     assert catalog.runs_of_record(limit=1) == {DAY: "d-tie"}
     assert catalog.runs_of_record(start=DAY, end=DAY) == {DAY: "d-tie"}
+
+
+def test_a_sqlite_catalog_file_keeps_a_durable_write_ahead_log(tmp_path: Path) -> None:
+    """One sync a commit instead of the rollback journal's three, as durable
+    (synchronous=FULL): see ``_sqlite_wal``. An in-memory catalog has no log."""
+    with Catalog(f"sqlite:///{tmp_path / 'catalog.db'}") as catalog:
+        catalog.mark_ready("positions", dt.date(2022, 1, 3))
+        with catalog.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    with Catalog("sqlite:///:memory:") as memory, memory.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "memory"
+    reopened = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    assert reopened.ready_sources(dt.date(2022, 1, 3)) == {"positions"}
+    reopened.dispose()

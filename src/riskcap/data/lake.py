@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 META_PREFIX = "riskcap."
 LOCK_TIMEOUT_S = 300.0
 PINNED_CACHE = 256  # tables kept open at pinned versions (a run reads ~15 tables)
+# bytes of Arrow tables a Lake keeps from reads at a pinned version: an EOD run reads
+# the same slice (positions, instruments, the day's vols …) from several tasks
+READ_CACHE_BYTES = 64 * 2**20
 CHECKPOINT_EVERY = 10  # a Delta checkpoint every this many versions: log replay stays short
 # an unpartitioned table with more files is compacted after a write (each small file
 # costs ~0.5 ms on every read; files at delta-rs' target size are left as they are)
@@ -118,6 +121,9 @@ class Lake:
         self.dir_mode = dir_mode
         # tables opened at a pinned version (immutable), most recent last
         self._pinned: dict[tuple[str, int], DeltaTable] = {}
+        # results of reads at a pinned version (immutable Arrow tables), oldest first
+        self._reads: dict[tuple[str, int, str, str], pa.Table] = {}
+        self._read_bytes = 0
         self._ensured: set[str] = set()  # tables known to exist with every column
         self._existing: set[str] = set()  # tables known to exist
 
@@ -337,6 +343,37 @@ class Lake:
             return empty.select(columns) if columns else empty
         if version is None and at is None:  # the latest, opened once per version
             version = self._local_version(table)
+        key = None
+        if version is not None and at is None:  # a pinned version's slice never changes
+            key = (table, version, repr(filters), repr(columns))
+            cached = self._reads.get(key)
+            if cached is not None:
+                return cached
+        result = self._read(table, spec, version, at, filters, columns)
+        if key is not None:
+            self._remember(key, result)
+        return result
+
+    def _remember(self, key: tuple[str, int, str, str], result: pa.Table) -> None:
+        """Keep a pinned read (Arrow tables are immutable, so callers may share it),
+        dropping the oldest while the kept bytes exceed :data:`READ_CACHE_BYTES`."""
+        size = result.nbytes
+        if size > READ_CACHE_BYTES // 4:  # a history: read once a run anyway
+            return
+        self._reads[key] = result
+        self._read_bytes += size
+        while self._read_bytes > READ_CACHE_BYTES:
+            self._read_bytes -= self._reads.pop(next(iter(self._reads))).nbytes
+
+    def _read(
+        self,
+        table: str,
+        spec: TableSpec,
+        version: int | None,
+        at: dt.datetime | None,
+        filters: list[tuple[str, str, Any]] | None,
+        columns: list[str] | None,
+    ) -> pa.Table:
         dtab = self.table(table, version=version, at=at)
         expression = filter_expression(spec.schema, filters) if filters else None
         stored = set(dtab.schema().to_arrow().names)

@@ -120,6 +120,8 @@ class QualityCheck(Protocol):
 
 def _records(frame: pd.DataFrame, n: int) -> list[dict[str, Any]]:
     head = frame.head(n)
+    if head.empty:  # a passing check: no sample (and no per-column object casts)
+        return []
     return [
         {str(k): (v.isoformat() if isinstance(v, dt.date) else v) for k, v in row.items()}
         for row in head.astype(object).where(head.notna(), None).to_dict(orient="records")

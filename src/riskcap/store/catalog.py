@@ -49,6 +49,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     delete,
+    event,
     select,
 )
 from sqlalchemy.engine import Dialect
@@ -513,6 +514,8 @@ class Catalog:
             _create_sqlite_file(url, file_mode)
         try:
             self.engine: Engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite" and _sqlite_file(url):
+                event.listen(self.engine, "connect", _sqlite_wal)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
             raise CatalogError(
@@ -906,6 +909,29 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     if "sample" in out:
         out["sample"] = json.loads(json.dumps(out["sample"], default=str))
     return out
+
+
+def _sqlite_file(url: str) -> bool:
+    """Whether ``url`` is a SQLite database in a file (not ``:memory:``)."""
+    path = url.split("///", 1)[-1].split("?", 1)[0]
+    return bool(path) and path != ":memory:"
+
+
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    """Write-ahead log with full sync for a SQLite catalog file.
+
+    SQLite's default rollback journal costs three syncs a commit (~1 ms here); an EOD
+    day commits some 60 times (each task's start and finish, its figures). The WAL
+    syncs once a commit and is as durable at ``synchronous=FULL``: a commit that
+    returned survives a crash or power loss. Readers no longer block the writer
+    (the service reads while the EOD writes). The database needs a local file system
+    (a ``-wal`` and a ``-shm`` file beside it, with its permissions), as SQLite
+    always needed for locking.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()
 
 
 def _create_sqlite_file(url: str, mode: int) -> None:
