@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import norm
 
-from riskcap.engine.local import BYTES_PER_CELL, BlockPlan, plan_blocks, revalue
+from riskcap.engine.local import (
+    BYTES_PER_CELL,
+    BlockPlan,
+    _block_book_pnl,
+    pad_block,
+    payment_block,
+    plan_blocks,
+    revalue,
+)
 from riskcap.market.factors import apply_shocks
-from tests.books import HIERARCHY, MARKET, X0, mixed_book
+from riskcap.pricing.book import Bond, Swap
+from tests.books import CURVE, HIERARCHY, MARKET, X0, mixed_book, schedule
 
 RNG = np.random.default_rng(42)
 SHOCKS = RNG.normal(0, 1, (300, 5)) * np.array([0.02, 0.02, 0.05, 0.001, 0.001])
@@ -90,3 +101,43 @@ def test_block_plan_fits_the_memory_budget(memory_gb: float) -> None:
     assert plan.scenario_block <= 10_000 and plan.position_block <= 100_000
     with pytest.raises(ValueError):
         BlockPlan(1, 1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.floats(-0.5, 31.0),  # time to maturity (≤ 0: nothing left to pay)
+            st.sampled_from([1, 2, 4]),
+            st.floats(0.0, 0.08),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=9,
+    ),
+    start=st.integers(0, 3),
+    size=st.sampled_from([1, 4, 8, 16]),
+)
+def test_payment_blocks_value_as_the_schedule_grid(
+    rows: list[tuple[float, int, float, bool]], start: int, size: int
+) -> None:
+    """A bond or swap block valued over its flat payment list
+    (:func:`payment_block`) gives bit for bit what the ``(positions, width)`` grid
+    gives (:func:`pad_block`): the same payments added in the same order, without the
+    grid's masked cells; matured positions and padding are worth nothing."""
+    start = min(start, len(rows) - 1)
+    times, mask = schedule([(t, f) for t, f, _, _ in rows], width=128)
+    n = len(rows)
+    units = np.linspace(1e4, -3e3, n)
+    books = np.arange(n, dtype=np.int32) % 3
+    freq = np.array([float(f) for _, f, _, _ in rows])
+    rate = np.array([c for _, _, c, _ in rows])
+    payer = np.array([p for _, _, _, p in rows])
+    xs = np.asarray(apply_shocks(X0, SHOCKS[:16], MARKET.is_log))
+    for family in (
+        Bond(books, units, rate, freq, times, mask),
+        Swap(books, units, rate, freq, times, mask, payer),
+    ):
+        grid = _block_book_pnl(pad_block(family, start, size), CURVE, X0, xs, 3)
+        flows = _block_book_pnl(payment_block(family, start, size), CURVE, X0, xs, 3)
+        np.testing.assert_array_equal(np.asarray(flows), np.asarray(grid))

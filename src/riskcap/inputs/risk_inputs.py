@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskcap.data.calendars import carry_forward, market_holidays
 from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
@@ -237,12 +239,32 @@ def factor_history(
     window: list[tuple[str, str, object]] = [("date", "<=", as_of), ("factor_id", "in", factor_ids)]
     if since is not None:
         window.append(("date", ">=", since))
-    md = lake.read("market_data", version=version, filters=window).to_pandas()
-    wide = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
-    wide = wide.reindex(columns=factor_ids).sort_index()
-    levels = wide.to_numpy(dtype=np.float64)
-    carry_forward(tuple(wide.index), levels, factor_ids, closed or {})
-    return tuple(wide.index), levels
+    md = lake.read("market_data", version=version, filters=window)
+    dates, levels = _wide(md, factor_ids)
+    carry_forward(dates, levels, factor_ids, closed or {})
+    return dates, levels
+
+
+def _wide(md: pa.Table, factor_ids: list[str]) -> tuple[tuple[dt.date, ...], np.ndarray]:
+    """Long ``(date, factor_id, value)`` rows as ``(dates, levels[date, factor])``.
+
+    What ``pivot_table(aggfunc="last")`` gives, without building a frame of Python
+    dates: every date with a value, ascending; a factor without a value that day is
+    NaN; of two values of one key the later row wins (the lake's key admits one).
+    """
+    values = md.column("value").to_numpy(zero_copy_only=False).astype(np.float64)
+    present = ~np.isnan(values)
+    days = md.column("date").cast(pa.int32()).to_numpy(zero_copy_only=False)[present]
+    columns = pc.index_in(md.column("factor_id"), value_set=pa.array(factor_ids, pa.string()))
+    col = columns.to_numpy(zero_copy_only=False)[present]
+    values = values[present]
+    unique_days, row = np.unique(days, return_inverse=True)
+    levels = np.full((unique_days.size, len(factor_ids)), np.nan)
+    key = row.astype(np.int64) * max(1, len(factor_ids)) + col
+    last = ~pd.Index(key).duplicated(keep="last")
+    levels[row[last], col[last]] = values[last]
+    epoch = dt.date(1970, 1, 1)
+    return tuple(epoch + dt.timedelta(days=int(d)) for d in unique_days), levels
 
 
 def _history(

@@ -33,6 +33,7 @@ from riskcap.pricing.equity import black_scholes_merton, forward_price
 from riskcap.pricing.rates import (
     bond_price_from_df,
     interpolation_weights,
+    ordered_segment_sum,
     swap_pv_from_df,
 )
 
@@ -85,12 +86,48 @@ class Swap(NamedTuple):
     pay_fixed: Arr  # bool
 
 
+class Payments(NamedTuple):
+    """The payments of a block of bonds or swaps as one flat list (see
+    :func:`riskcap.engine.local.payment_block`), ordered by position, then as in the
+    schedule: only the payments still to come, not a ``(positions, width)`` grid
+    padded to the longest schedule (the demo's 12 bonds and swaps have 216 payments
+    in a grid of 768 cells). Padding payments are not ``live`` and add nothing."""
+
+    time: Arr  # (u,) payment times in years
+    frequency: Arr  # (u,) payments a year of the payment's position
+    position: Arr  # (u,) int32 position in the block, ascending
+    live: Arr  # (u,) bool
+
+
+class BondFlows(NamedTuple):
+    """A :class:`Bond` block valued over its :class:`Payments` (same prices)."""
+
+    book: Arr
+    units: Arr
+    coupon: Arr
+    maturity: Arr  # (p,) time of the last payment (Bond.times[:, 0])
+    has_maturity: Arr  # (p,) bool: a payment is left (Bond.mask[:, 0])
+    payments: Payments
+
+
+class SwapFlows(NamedTuple):
+    """A :class:`Swap` block valued over its :class:`Payments` (same PVs)."""
+
+    book: Arr
+    units: Arr
+    fixed_rate: Arr
+    maturity: Arr
+    has_maturity: Arr
+    pay_fixed: Arr
+    payments: Payments
+
+
 class Curve(NamedTuple):
     tenors: Arr  # (k,) pillar times in years
     factors: Arr  # (k,) int32 factor indices of the zero rates
 
 
-Family = Linear | Future | Option | Bond | Swap
+Family = Linear | Future | Option | Bond | Swap | BondFlows | SwapFlows
 
 
 class Book(NamedTuple):
@@ -159,12 +196,34 @@ def swap_values(f: Swap, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " 
     return f.units * swap_pv_from_df(df, f.mask, f.fixed_rate, f.frequency, f.pay_fixed)
 
 
+def _annuity_of(curve: Curve, x: Float[Array, " f"], f: BondFlows | SwapFlows) -> Array:
+    """``Σ τ·DF(t)`` per position over its payments: what :func:`annuity` gives on the
+    ``(positions, width)`` grid, summed in the same order (schedule order, one payment
+    at a time), without the grid's masked cells."""
+    pay = f.payments
+    per = jnp.where(pay.live, _df(curve, x, pay.time) / pay.frequency, 0.0)
+    return ordered_segment_sum(per, pay.position, f.units.shape[0])
+
+
+def bond_flow_values(f: BondFlows, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    redemption = jnp.where(f.has_maturity, _df(curve, x, f.maturity), 0.0)
+    return f.units * (100.0 * (f.coupon * _annuity_of(curve, x, f) + redemption))
+
+
+def swap_flow_values(f: SwapFlows, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    floating = 1.0 - jnp.where(f.has_maturity, _df(curve, x, f.maturity), 1.0)
+    payer = floating - f.fixed_rate * _annuity_of(curve, x, f)
+    return f.units * jnp.where(f.pay_fixed, payer, -payer)
+
+
 VALUE_FUNCTIONS = {
     Linear: linear_values,
     Future: future_values,
     Option: option_values,
     Bond: bond_values,
     Swap: swap_values,
+    BondFlows: bond_flow_values,
+    SwapFlows: swap_flow_values,
 }
 
 

@@ -10,6 +10,7 @@ fixed width with a mask, so kernels are vmappable over instruments.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
@@ -81,6 +82,22 @@ def ordered_sum(values: Float[Array, "... m"]) -> Float[Array, ...]:
     total = values[..., 0]
     for j in range(1, values.shape[-1]):
         total = total + values[..., j]
+    return total
+
+
+def ordered_segment_sum(values: Float[Array, " u"], segments: Array, n: int) -> Float[Array, " n"]:
+    """Sum ``values`` into ``n`` segments, one value at a time in index order.
+
+    The segment form of :func:`ordered_sum` (a ``scan``, not XLA's scatter-add, whose
+    grouping may change with the shape): a segment's total is its values added left
+    to right, whichever other segments share the array.
+    """
+
+    def add(acc: Array, item: tuple[Array, Array]) -> tuple[Array, None]:
+        value, segment = item
+        return acc.at[segment].add(value), None
+
+    total, _ = jax.lax.scan(add, jnp.zeros(n, values.dtype), (values, segments))
     return total
 
 
