@@ -122,9 +122,11 @@ def test_payment_blocks_value_as_the_schedule_grid(
     rows: list[tuple[float, int, float, bool]], start: int, size: int
 ) -> None:
     """A bond or swap block valued over its flat payment list
-    (:func:`payment_block`) gives bit for bit what the ``(positions, width)`` grid
-    gives (:func:`pad_block`): the same payments added in the same order, without the
-    grid's masked cells; matured positions and padding are worth nothing."""
+    (:func:`payment_block`) gives what the ``(positions, width)`` grid gives
+    (:func:`pad_block`): the same payments added in the same order, without the
+    grid's masked cells; matured positions and padding are worth nothing. Equal to
+    rounding: XLA may round the curve lookup of a list of another length differently
+    (1e-12 relative at most, the bound of a change of position block)."""
     start = min(start, len(rows) - 1)
     times, mask = schedule([(t, f) for t, f, _, _ in rows], width=128)
     n = len(rows)
@@ -140,4 +142,6 @@ def test_payment_blocks_value_as_the_schedule_grid(
     ):
         grid = _block_book_pnl(pad_block(family, start, size), CURVE, X0, xs, 3)
         flows = _block_book_pnl(payment_block(family, start, size), CURVE, X0, xs, 3)
-        np.testing.assert_array_equal(np.asarray(flows), np.asarray(grid))
+        grid = np.asarray(grid)
+        scale = np.abs(grid).max()
+        np.testing.assert_allclose(np.asarray(flows), grid, rtol=1e-12, atol=1e-12 * scale)

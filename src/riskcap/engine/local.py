@@ -11,7 +11,7 @@ in every scenario, shape ``(nodes, scenarios)``:
    block has one static shape and ``jit`` compiles once per family; a bond or swap
    block is valued over the flat list of its payments still to come
    (:func:`payment_block`), not over the padded ``(positions, width)`` schedule grid
-   (bit-identical, a tenth of the work on the demo book);
+   (the same sums in the same order, a tenth of the work on the demo book);
 3. a jitted kernel values the block under every scenario (``vmap``), subtracts the
    base value, and sums positions into books (a segment sum in position order);
 4. book P&L is rolled up to every node with the membership matrix.
@@ -57,7 +57,8 @@ from riskcap.pricing.book import (
 # value plus the kernel's intermediates (BSM needs about 30 live temporaries).
 BYTES_PER_CELL = 8 * 40
 MIN_SCENARIO_BLOCK = 2
-MIN_FAMILY_BLOCK = 8  # positions: the smallest padded family block
+MIN_FAMILY_BLOCK = 16  # positions: the smallest padded family block
+MIN_PAYMENT_BLOCK = 64  # payments of a bond or swap block: the smallest padded list
 MIN_FACTOR_BLOCK = 16  # factors: the smallest padded factor vector
 
 
@@ -163,10 +164,11 @@ def payment_block(family: Bond | Swap, start: int, size: int) -> BondFlows | Swa
     """Positions ``start .. start+size`` of a bond or swap family with their payments
     as one flat list (:class:`~riskcap.pricing.book.Payments`), padded like
     :func:`pad_block`: positions with zero-unit copies, payments to a power of two
-    (at least :data:`MIN_FAMILY_BLOCK`) with payments that are not ``live``.
+    (at least :data:`MIN_PAYMENT_BLOCK`) with payments that are not ``live``.
 
-    Same values as the ``(positions, width)`` grid, for a fraction of the work: the
-    grid values every padded schedule cell under every scenario.
+    The grid's values (its payments added in the same order; equal to rounding, as a
+    change of position block) for a fraction of the work: the grid values every
+    padded schedule cell under every scenario.
     """
     grid: Any = pad_block(family, start, size)
     n = int(np.asarray(family.units).shape[0])
@@ -175,7 +177,7 @@ def payment_block(family: Bond | Swap, start: int, size: int) -> BondFlows | Swa
     times = np.asarray(grid.times, np.float64)
     position, column = np.nonzero(mask)  # by position, then in schedule order
     count = position.shape[0]
-    pad = max(MIN_FAMILY_BLOCK, shape_bucket(max(count, 1))) - count
+    pad = max(MIN_PAYMENT_BLOCK, shape_bucket(max(count, 1))) - count
     payments = Payments(
         time=np.concatenate([times[position, column], np.zeros(pad)]),
         frequency=np.concatenate([np.asarray(grid.frequency, np.float64)[position], np.ones(pad)]),
@@ -283,10 +285,18 @@ def revalue(
 
 def padded_book(book: Book) -> Book:
     """Each family padded with zero-unit copies to a power of two positions, so one
-    compiled shape serves books of similar size day after day."""
-    fams = [
-        pad_block(f, 0, family_block(len(f.units))) if len(f.units) else f for f in book.families
-    ]
+    compiled shape serves books of similar size day after day; bonds and swaps as
+    their payment lists (:func:`payment_block`), whose shape does not change with the
+    longest schedule of the day."""
+    fams = []
+    for f in book.families:
+        n = len(f.units)
+        if not n:
+            fams.append(f)
+        elif isinstance(f, Bond | Swap):
+            fams.append(payment_block(f, 0, family_block(n)))
+        else:
+            fams.append(pad_block(f, 0, family_block(n)))
     return Book(*fams, book.curve)  # type: ignore[arg-type, call-arg]
 
 
