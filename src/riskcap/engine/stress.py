@@ -19,7 +19,7 @@ from jaxtyping import Array
 
 from riskcap.config import CapitalConfig, HistoricalStress, HypotheticalStress, StressConfig
 from riskcap.data.factor_names import tenor_years
-from riskcap.engine.local import padded_book, revalue
+from riskcap.engine.local import padded_book, padded_market, revalue
 from riskcap.errors import RiskcapError
 from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.factors import apply_shocks, shocks_between
@@ -189,12 +189,18 @@ def node_loss_and_grad(inputs: RiskInputs, node: str, factor: np.ndarray) -> Los
     h = inputs.hierarchy
     book = jax.tree_util.tree_map(jnp.asarray, padded_book(inputs.book))
     weights = jnp.asarray(h.membership[h.index(node)])[position_books(book)]
+    # factors padded like the revaluation's (never priced, never shocked): a book that
+    # gains an underlying keeps the compiled gradient
+    x0, is_log = padded_market(inputs.market.x0, inputs.factors.is_log)
+    factor = np.asarray(factor, np.float64)
+    rows = np.zeros((x0.shape[0], factor.shape[1]))
+    rows[: factor.shape[0]] = factor
     args = (
         book,
         weights,
-        jnp.asarray(inputs.market.x0, jnp.float64),
-        jnp.asarray(inputs.factors.is_log, bool),
-        jnp.asarray(factor, jnp.float64),
+        jnp.asarray(x0, jnp.float64),
+        jnp.asarray(is_log, bool),
+        jnp.asarray(rows, jnp.float64),
     )
 
     def call(z: np.ndarray) -> tuple[float, np.ndarray]:
