@@ -11,9 +11,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from riskcap.data.contract import IngestKind
-from riskcap.data.ingest import IngestResult, ingest_file
+from riskcap.data.contract import Col, ColType, IngestKind
+from riskcap.data.identifiers import identifier_problem, normalise, text_problem
+from riskcap.data.ingest import _ROW, IngestResult, _checked_text, _Checker, ingest_file
 from riskcap.data.lake import Lake
 from riskcap.errors import IngestRejected
 from tests.conftest import BAD_DIR, TODAY, write_csv
@@ -272,3 +275,40 @@ def test_cli_date_format_option(
     assert "not an ISO date" in err and "--date-format" in err and "Traceback" not in err
     assert run(["ingest", "market-data", str(path), "-c", str(config), "--date-format", "us"]) == 0
     assert run(["ingest", "market-data", str(path), "-c", str(config), "--date-format", "x"]) == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cells=st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["EQ.AAPL", " EQ.AAPL", "ｅｑ.aapl", "bad id", "a\x00b", "", "IR.USD.1Y"]
+            ),
+            st.text(max_size=6),
+            st.none(),
+            st.just(float("nan")),
+            st.integers(0, 3),
+        ),
+        max_size=40,
+    ),
+    kind=st.sampled_from([ColType.ID, ColType.TEXT]),
+)
+def test_text_cells_are_checked_as_one_by_one(cells: list[object], kind: ColType) -> None:
+    """Identifier and free-text cells are normalised and checked once per distinct
+    value: the same cells, the same violations (row, rule, message) as checking every
+    cell on its own (the former implementation, the oracle here)."""
+    col = Col("factor_id", kind)
+    text = pd.Series(cells, dtype=object)
+    frame = pd.DataFrame({_ROW: range(2, 2 + len(cells)), "factor_id": text})
+    check = _Checker(frame)
+    got = _checked_text(text, col, check)
+    problem_of = identifier_problem if kind is ColType.ID else text_problem
+    want = text.map(lambda v: normalise(v) if isinstance(v, str) else v)
+    problems = want.map(lambda v: problem_of(v) if isinstance(v, str) else None)
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):  # a missing cell stays missing (None or NaN)
+        assert pd.isna(g) if not isinstance(w, str) and pd.isna(w) else g == w
+    bad = [i for i, p in enumerate(problems) if p is not None]
+    assert [v.row for v in check.violations] == [i + 2 for i in bad]
+    for v, i in zip(check.violations, bad, strict=True):
+        assert v.detail.endswith(str(problems[i]))

@@ -201,8 +201,18 @@ def _checked_text(text: pd.Series, col: Col, check: _Checker) -> pd.Series:
     violation."""
     is_id = col.type is ColType.ID
     problem_of = identifier_problem if is_id else text_problem
-    normalised = text.map(lambda v: normalise(v) if isinstance(v, str) else v)
-    problems = normalised.map(lambda v: problem_of(v) if isinstance(v, str) else None)
+    # each distinct value once (a market-data file repeats a few dozen factor ids a
+    # million times); values that are not text are left as they are
+    codes, uniques = pd.factorize(text)
+    is_str = np.array([isinstance(u, str) for u in uniques] + [False], bool)
+    fixed = np.array([normalise(u) if isinstance(u, str) else u for u in uniques] + [None], object)
+    found = np.array(
+        [problem_of(v) if isinstance(v, str) else None for v in fixed[:-1]] + [None], object
+    )
+    text_cells = is_str[codes]
+    normalised = text.astype(object).copy()
+    normalised[text_cells] = fixed[codes[text_cells]]
+    problems = pd.Series(np.where(text_cells, found[codes], None), index=text.index, dtype=object)
 
     def detail(row: pd.Series) -> str:
         return f"{col.name} {_shown(row[col.name])} {problems.loc[row.name]}"
@@ -247,8 +257,9 @@ def _coerce(
             continue
         if col.type in (ColType.FLOAT, ColType.INT):
             values = pd.to_numeric(text, errors="coerce")
-            lowered = text.astype(str).str.strip().str.lower()
-            bad = present & values.isna() & ~lowered.isin(_NONFINITE_TEXT)
+            unparsed = present & values.isna()  # "nan", "inf" … are numbers; others not
+            lowered = text[unparsed].astype(str).str.strip().str.lower()
+            bad = unparsed & ~lowered.isin(_NONFINITE_TEXT).reindex(text.index, fill_value=False)
             if col.type is ColType.INT:
                 bad |= present & values.notna() & (values != np.round(values))
             what = "a number" if col.type is ColType.FLOAT else "an integer"
@@ -266,11 +277,9 @@ def _coerce(
             check.flag(bad, "type", _not_a(col.name, what))
             # an object column of date or None, whatever the share of bad cells (an
             # all-NaT column used to keep NaT, which no later rule can compare)
-            out[col.name] = pd.Series(
-                [v.date() if not pd.isna(v) else None for v in values],
-                index=text.index,
-                dtype=object,
-            )
+            codes, days = pd.factorize(values)  # each distinct date once; NaT: -1
+            as_date = np.array([d.date() for d in days] + [None], object)
+            out[col.name] = pd.Series(as_date[codes], index=text.index, dtype=object)
         else:
             lowered = text.astype(str).str.strip().str.lower()
             values = lowered.map(_BOOL_TEXT)

@@ -96,12 +96,13 @@ class ModelMarker:
         self.prices = bundle.prices
         self.zero = bundle.zero_curve
         vols = bundle.vols
-        self.vols = {
-            (d, u): g.sort_values("tenor_years")
-            for (d, u), g in vols.loc[
-                vols["date"] >= (bundle.prices.index[-1] - pd.Timedelta(days=400)).date()
-            ].groupby(["date", "underlying"])
-        }
+        recent = vols.loc[
+            vols["date"] >= (bundle.prices.index[-1] - pd.Timedelta(days=400)).date()
+        ].sort_values(["date", "underlying", "tenor_years"])
+        self._vol_tenors = recent["tenor_years"].to_numpy(np.float64)
+        self._vol_levels = recent["implied_vol"].to_numpy(np.float64)
+        # rows of each (date, underlying) surface, in tenor order (one sort, no frames)
+        self._surfaces = recent.reset_index(drop=True).groupby(["date", "underlying"]).indices
         self.tenors = np.array([t for _, t in CURVE_TENORS])
 
     def curve(self, d: dt.date) -> np.ndarray:
@@ -111,8 +112,8 @@ class ModelMarker:
         return float(self.prices.at[pd.Timestamp(d), factor])
 
     def vol(self, factor: str, d: dt.date, t: float) -> float:
-        g = self.vols[(d, factor)]
-        return float(np.interp(t, g["tenor_years"], g["implied_vol"]))
+        rows = self._surfaces[(d, factor)]
+        return float(np.interp(t, self._vol_tenors[rows], self._vol_levels[rows]))
 
     def mark(self, inst: pd.Series, d: dt.date) -> float:
         kind = inst["instrument_type"]
