@@ -103,6 +103,17 @@ def test_block_plan_fits_the_memory_budget(memory_gb: float) -> None:
         BlockPlan(1, 1)
 
 
+def test_scenario_blocks_come_in_three_sizes() -> None:
+    """Every block size compiles every family's kernel: whatever the scenario count
+    (a backtest day, a handful of stress scenarios, a year of history, the FRTB
+    sets, Monte Carlo), a plan with room picks one of 16, 256 or 4096 rows."""
+    sizes = {plan_blocks(n, 8.0).scenario_block for n in range(1, 20_001, 7)}
+    assert sizes == {16, 256, 4096}
+    assert plan_blocks(250, 8.0).scenario_block == 256  # a year of history: one block
+    assert plan_blocks(257, 8.0).scenario_block == 4096
+    assert plan_blocks(1, 1e-6).scenario_block < 16  # memory still bounds the block
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     rows=st.lists(
