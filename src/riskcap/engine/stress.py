@@ -191,21 +191,25 @@ def node_loss_and_grad(inputs: RiskInputs, node: str, factor: np.ndarray) -> Los
     weights = jnp.asarray(h.membership[h.index(node)])[position_books(book)]
     # factors padded like the revaluation's (never priced, never shocked): a book that
     # gains an underlying keeps the compiled gradient
+    # and so are the directions (zero columns, which move nothing)
     x0, is_log = padded_market(inputs.market.x0, inputs.factors.is_log)
     factor = np.asarray(factor, np.float64)
-    rows = np.zeros((x0.shape[0], factor.shape[1]))
-    rows[: factor.shape[0]] = factor
+    dims = factor.shape[1]
+    padded = np.zeros((x0.shape[0], x0.shape[0]))
+    padded[: factor.shape[0], :dims] = factor
     args = (
         book,
         weights,
         jnp.asarray(x0, jnp.float64),
         jnp.asarray(is_log, bool),
-        jnp.asarray(rows, jnp.float64),
+        jnp.asarray(padded, jnp.float64),
     )
 
     def call(z: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = _loss_and_grad(*args, jnp.asarray(z, jnp.float64))
-        return float(value), np.asarray(grad)
+        full = np.zeros(padded.shape[1])
+        full[:dims] = z
+        value, grad = _loss_and_grad(*args, jnp.asarray(full, jnp.float64))
+        return float(value), np.asarray(grad)[:dims]
 
     return call
 
