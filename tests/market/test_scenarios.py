@@ -166,3 +166,28 @@ def _check_against_closed_form(pnl: np.ndarray, s0: float, mu: float, sigma: flo
     se_es = np.sqrt((tail.var() + (1 - p) * (cf_es - cf_var) ** 2) / (n * p))
     assert abs(var - cf_var) < 3 * se_var
     assert abs(es - cf_es) < 3 * se_es
+
+
+def test_returns_keep_their_kernel_when_a_factor_or_a_day_is_added() -> None:
+    """The padded history (dates and factors) gives each column what the column alone
+    gives, and a history one day longer or one factor wider reuses the kernel."""
+    from riskcap.market.factors import _returns
+
+    rng = np.random.default_rng(7)
+    levels = np.exp(rng.normal(0, 0.01, (130, 21)).cumsum(axis=0)) * 100
+    levels[:, 3] = rng.normal(0.02, 0.001, 130)  # an absolute factor (a rate)
+    is_log = np.ones(21, bool)
+    is_log[3] = False
+    returns(levels[:120, :20], is_log[:20], 10)
+    before = _returns._cache_size()
+    got = {(t, f): returns(levels[:t, :f], is_log[:f], 10) for t, f in ((121, 20), (125, 21))}
+    assert _returns._cache_size() == before
+    for (t, f), shocks in got.items():
+        want = np.where(
+            is_log[:f],
+            np.log(levels[10:t, :f] / levels[: t - 10, :f]),
+            levels[10:t, :f] - levels[: t - 10, :f],
+        )
+        np.testing.assert_allclose(shocks, want, rtol=1e-13, atol=1e-15)
+        for j in range(f):  # column by column: the same bits as the column alone
+            np.testing.assert_array_equal(shocks[:, j], returns(levels[:t, j], is_log[j], 10))

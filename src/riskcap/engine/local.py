@@ -40,7 +40,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from riskcap.inputs.hierarchy import Hierarchy
-from riskcap.market.factors import Market, apply_shocks, shape_bucket
+from riskcap.market.factors import MIN_FACTOR_WIDTH, Market, apply_shocks, shape_bucket
 from riskcap.pricing.book import (
     Bond,
     BondFlows,
@@ -61,7 +61,7 @@ SCENARIO_BUCKET_BASE = 16  # scenario blocks of 16, 256 or 4096 rows (memory all
 MAX_SCENARIO_BLOCK = 4096
 MIN_FAMILY_BLOCK = 16  # positions: the smallest padded family block
 MIN_PAYMENT_BLOCK = 64  # payments of a bond or swap block: the smallest padded list
-MIN_FACTOR_BLOCK = 16  # factors: the smallest padded factor vector
+MIN_FACTOR_BLOCK = MIN_FACTOR_WIDTH  # factors: the smallest padded factor vector
 
 
 @dataclass(frozen=True)

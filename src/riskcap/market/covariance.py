@@ -13,7 +13,11 @@ References
 
 from __future__ import annotations
 
+import functools
+
+import jax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 
@@ -34,13 +38,20 @@ def ewma_covariance(shocks: Float[ArrayLike, "t f"], lam: float) -> Float[Array,
     """
     if not 0.0 < lam < 1.0:
         raise ValueError(f"EWMA decay must be in (0, 1), got {lam}")
-    x = jnp.asarray(shocks, jnp.float64)
+    return _ewma(jnp.asarray(shocks, jnp.float64), lam)
+
+
+# one compiled kernel per shape (not a dozen one-op kernels each time the factor count
+# changes); the operations are those of the eager code, in the same order
+@functools.partial(jax.jit, static_argnames=("lam",))
+def _ewma(x: Array, lam: float) -> Array:
     t = x.shape[0]
     weights = (1.0 - lam) * lam ** jnp.arange(t - 1, -1, -1, dtype=jnp.float64)
     weights = weights / weights.sum()
     return (x * weights[:, None]).T @ x
 
 
+@functools.partial(jax.jit, static_argnames=("floor",))
 def nearest_psd(cov: Float[ArrayLike, "f f"], floor: float = 0.0) -> Float[Array, "f f"]:
     """Repair a covariance to positive semi-definite by clipping correlation eigenvalues.
 
@@ -64,8 +75,19 @@ def nearest_psd(cov: Float[ArrayLike, "f f"], floor: float = 0.0) -> Float[Array
 
 def is_psd(cov: Float[ArrayLike, "f f"], tol: float = 1e-12) -> bool:
     """True when the smallest eigenvalue is ≥ ``-tol`` × the largest."""
-    w = jnp.linalg.eigvalsh(jnp.asarray(cov, jnp.float64))
+    w = np.asarray(_eigvalsh(jnp.asarray(cov, jnp.float64)))
     return bool(w[0] >= -tol * max(float(w[-1]), 1e-300))
+
+
+@jax.jit
+def _eigvalsh(c: Array) -> Array:
+    return jnp.linalg.eigvalsh(c)
+
+
+@jax.jit
+def _cholesky(c: Array) -> tuple[Array, Array]:
+    chol = jnp.linalg.cholesky(c)
+    return chol, jnp.all(jnp.isfinite(chol))
 
 
 def cholesky_factor(cov: Float[ArrayLike, "f f"], jitter: float = 1e-12) -> Float[Array, "f f"]:
@@ -77,8 +99,8 @@ def cholesky_factor(cov: Float[ArrayLike, "f f"], jitter: float = 1e-12) -> Floa
     c = jnp.asarray(cov, jnp.float64)
     if not is_psd(c):
         c = nearest_psd(c)
-    chol = jnp.linalg.cholesky(c)
-    if bool(jnp.all(jnp.isfinite(chol))):
+    chol, finite = _cholesky(c)
+    if bool(finite):
         return chol
     bump = jitter * jnp.maximum(jnp.mean(jnp.diag(c)), 1e-300)
     return jnp.linalg.cholesky(c + bump * jnp.eye(c.shape[0]))

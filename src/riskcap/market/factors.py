@@ -76,6 +76,9 @@ def shocks_between(
     return jnp.where(is_log, jnp.log(safe_end / safe_start), end - start)
 
 
+MIN_FACTOR_WIDTH = 16  # factors: the smallest padded width (of returns and revaluation)
+
+
 def returns(
     levels: Float[ArrayLike, "t f"], is_log: Bool[ArrayLike, " f"], horizon: int = 1
 ) -> Float[np.ndarray, "t_minus_h f"]:
@@ -95,9 +98,19 @@ def returns(
     t = levels.shape[0]
     if horizon < 1 or horizon >= t:
         raise ValueError(f"horizon {horizon} needs more than {horizon} dates of history")
-    padded = np.concatenate([levels, np.repeat(levels[-1:], shape_bucket(t) - t, axis=0)])
-    out = _returns(jnp.asarray(padded), jnp.asarray(is_log, bool), horizon)
-    return np.asarray(out)[: t - horizon]  # cut on the host: no kernel per length
+    one = levels.ndim == 1  # a single factor's series
+    grid = levels[:, None] if one else levels
+    f = grid.shape[1]
+    flags = np.broadcast_to(np.asarray(is_log, bool), (f,))
+    # padded in dates and in factors (absolute, level 0: no move), so a history one
+    # day longer and a book that gains an underlying keep the kernel
+    rows, width = shape_bucket(t), max(MIN_FACTOR_WIDTH, shape_bucket(f))
+    padded = np.zeros((rows, width))
+    padded[:t, :f] = grid
+    padded[t:, :f] = grid[-1]
+    out = _returns(jnp.asarray(padded), jnp.asarray(np.pad(flags, (0, width - f))), horizon)
+    cut = np.asarray(out)[: t - horizon, :f]  # cut on the host: no kernel per shape
+    return cut[:, 0] if one else cut
 
 
 def shape_bucket(n: int) -> int:
