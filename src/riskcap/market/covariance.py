@@ -84,6 +84,12 @@ def _eigvalsh(c: Array) -> Array:
     return jnp.linalg.eigvalsh(c)
 
 
+@functools.partial(jax.jit, static_argnames=("jitter",))
+def _bumped_cholesky(c: Array, jitter: float) -> Array:
+    bump = jitter * jnp.maximum(jnp.mean(jnp.diag(c)), 1e-300)
+    return jnp.linalg.cholesky(c + bump * jnp.eye(c.shape[0]))
+
+
 @jax.jit
 def _cholesky(c: Array) -> tuple[Array, Array]:
     chol = jnp.linalg.cholesky(c)
@@ -102,5 +108,4 @@ def cholesky_factor(cov: Float[ArrayLike, "f f"], jitter: float = 1e-12) -> Floa
     chol, finite = _cholesky(c)
     if bool(finite):
         return chol
-    bump = jitter * jnp.maximum(jnp.mean(jnp.diag(c)), 1e-300)
-    return jnp.linalg.cholesky(c + bump * jnp.eye(c.shape[0]))
+    return _bumped_cholesky(c, jitter)
