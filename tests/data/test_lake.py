@@ -249,3 +249,26 @@ def test_pinned_reads_are_kept_and_a_new_version_is_read_afresh(
         fresh.read("trades", version=v1, columns=list(TRADES.schema.names[:n]))
     assert fresh._read_bytes <= 4 * first.nbytes
     assert fresh.read("trades", version=v1) is not a and b.num_rows == 1
+
+
+def test_pinned_reads_from_many_threads(lake: Lake, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service shares one Lake across request threads: concurrent reads that
+    fill and evict the kept slices give the right rows and keep the bound."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import riskcap.data.lake as lake_module
+
+    v = lake.write("trades", _trades("A", "B", "C"), mode=WriteMode.APPEND)
+    one = lake.read("trades", version=v, columns=["trade_id"])
+    monkeypatch.setattr(lake_module, "READ_CACHE_BYTES", 6 * one.nbytes)
+    shared = Lake(lake.root)
+    names = list(TRADES.schema.names)
+
+    def read(i: int) -> list[str]:
+        cols = ["trade_id", *names[1 : 1 + i % 5]]
+        return sorted(shared.read("trades", version=v, columns=cols)["trade_id"].to_pylist())
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(r == ["A", "B", "C"] for r in pool.map(read, range(200)))
+    assert shared._read_bytes <= 6 * one.nbytes
+    assert shared._read_bytes == sum(t.nbytes for t in shared._reads.values())

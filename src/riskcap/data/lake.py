@@ -22,6 +22,7 @@ import json
 import logging
 import operator
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,7 @@ class Lake:
         # results of reads at a pinned version (immutable Arrow tables), oldest first
         self._reads: dict[tuple[str, int, str, str], pa.Table] = {}
         self._read_bytes = 0
+        self._read_lock = threading.Lock()  # the service reads from several threads
         self._ensured: set[str] = set()  # tables known to exist with every column
         self._existing: set[str] = set()  # tables known to exist
 
@@ -346,7 +348,8 @@ class Lake:
         key = None
         if version is not None and at is None:  # a pinned version's slice never changes
             key = (table, version, repr(filters), repr(columns))
-            cached = self._reads.get(key)
+            with self._read_lock:
+                cached = self._reads.get(key)
             if cached is not None:
                 return cached
         result = self._read(table, spec, version, at, filters, columns)
@@ -360,10 +363,13 @@ class Lake:
         size = result.nbytes
         if size > READ_CACHE_BYTES // 4:  # a history: read once a run anyway
             return
-        self._reads[key] = result
-        self._read_bytes += size
-        while self._read_bytes > READ_CACHE_BYTES:
-            self._read_bytes -= self._reads.pop(next(iter(self._reads))).nbytes
+        with self._read_lock:
+            if key in self._reads:  # another thread read it meanwhile
+                return
+            self._reads[key] = result
+            self._read_bytes += size
+            while self._read_bytes > READ_CACHE_BYTES:
+                self._read_bytes -= self._reads.pop(next(iter(self._reads))).nbytes
 
     def _read(
         self,
