@@ -40,7 +40,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 from riskcap.inputs.hierarchy import Hierarchy
-from riskcap.market.factors import MIN_FACTOR_WIDTH, Market, apply_shocks, shape_bucket
+from riskcap.market.factors import Market, apply_shocks, factor_width, shape_bucket
 from riskcap.pricing.book import (
     Bond,
     BondFlows,
@@ -61,7 +61,6 @@ SCENARIO_BUCKET_BASE = 16  # scenario blocks of 16, 256 or 4096 rows (memory all
 MAX_SCENARIO_BLOCK = 4096
 MIN_FAMILY_BLOCK = 16  # positions: the smallest padded family block
 MIN_PAYMENT_BLOCK = 64  # payments of a bond or swap block: the smallest padded list
-MIN_FACTOR_BLOCK = MIN_FACTOR_WIDTH  # factors: the smallest padded factor vector
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,7 @@ def padded_market(x0: Float[ArrayLike, " f"], is_log: ArrayLike) -> tuple[np.nda
     """
     x0 = np.asarray(x0, np.float64)
     is_log = np.asarray(is_log, bool)
-    pad = max(MIN_FACTOR_BLOCK, shape_bucket(x0.shape[0])) - x0.shape[0]
+    pad = factor_width(x0.shape[0]) - x0.shape[0]
     return np.concatenate([x0, np.zeros(pad)]), np.concatenate([is_log, np.zeros(pad, bool)])
 
 
@@ -201,6 +200,14 @@ def payment_block(family: Bond | Swap, start: int, size: int) -> BondFlows | Swa
     )
 
 
+def family_block_of(family: Family, start: int, size: int) -> Family:
+    """A block of ``family`` as the kernels value it: bonds and swaps as their payment
+    lists (:func:`payment_block`), other families padded (:func:`pad_block`)."""
+    if isinstance(family, Bond | Swap):
+        return payment_block(family, start, size)
+    return pad_block(family, start, size)
+
+
 def revalue_books(
     book: Book,
     market: Market,
@@ -235,8 +242,7 @@ def revalue_books(
         if n == 0:
             continue
         size = min(max(1, plan.position_block // cells_per_position(f)), family_block(n))
-        cut = payment_block if isinstance(f, Bond | Swap) else pad_block
-        host_blocks.extend(cut(f, s, size) for s in range(0, n, size))  # type: ignore[arg-type]
+        host_blocks.extend(family_block_of(f, s, size) for s in range(0, n, size))
     blocks = [[put(b, d) for b in host_blocks] for d in range(len(devs))]
     width = x0_host.shape[0]
     starts = list(range(0, n_scen, sb))
@@ -297,15 +303,10 @@ def padded_book(book: Book) -> Book:
     compiled shape serves books of similar size day after day; bonds and swaps as
     their payment lists (:func:`payment_block`), whose shape does not change with the
     longest schedule of the day."""
-    fams = []
-    for f in book.families:
-        n = len(f.units)
-        if not n:
-            fams.append(f)
-        elif isinstance(f, Bond | Swap):
-            fams.append(payment_block(f, 0, family_block(n)))
-        else:
-            fams.append(pad_block(f, 0, family_block(n)))
+    fams = [
+        family_block_of(f, 0, family_block(len(f.units))) if len(f.units) else f
+        for f in book.families
+    ]
     return Book(*fams, book.curve)  # type: ignore[arg-type, call-arg]
 
 

@@ -189,9 +189,9 @@ def node_loss_and_grad(inputs: RiskInputs, node: str, factor: np.ndarray) -> Los
     h = inputs.hierarchy
     book = jax.tree_util.tree_map(jnp.asarray, padded_book(inputs.book))
     weights = jnp.asarray(h.membership[h.index(node)])[position_books(book)]
-    # factors padded like the revaluation's (never priced, never shocked): a book that
-    # gains an underlying keeps the compiled gradient
-    # and so are the directions (zero columns, which move nothing)
+    # factors padded like the revaluation's (never priced, never shocked) and the
+    # directions with them (zero columns move nothing): a book that gains an underlying
+    # keeps the compiled gradient
     x0, is_log = padded_market(inputs.market.x0, inputs.factors.is_log)
     factor = np.asarray(factor, np.float64)
     dims = factor.shape[1]

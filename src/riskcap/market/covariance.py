@@ -75,13 +75,8 @@ def nearest_psd(cov: Float[ArrayLike, "f f"], floor: float = 0.0) -> Float[Array
 
 def is_psd(cov: Float[ArrayLike, "f f"], tol: float = 1e-12) -> bool:
     """True when the smallest eigenvalue is ≥ ``-tol`` × the largest."""
-    w = np.asarray(_eigvalsh(jnp.asarray(cov, jnp.float64)))
+    w = np.asarray(jnp.linalg.eigvalsh(jnp.asarray(cov, jnp.float64)))
     return bool(w[0] >= -tol * max(float(w[-1]), 1e-300))
-
-
-@jax.jit
-def _eigvalsh(c: Array) -> Array:
-    return jnp.linalg.eigvalsh(c)
 
 
 @functools.partial(jax.jit, static_argnames=("jitter",))

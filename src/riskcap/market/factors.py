@@ -79,6 +79,13 @@ def shocks_between(
 MIN_FACTOR_WIDTH = 16  # factors: the smallest padded width (of returns and revaluation)
 
 
+def factor_width(n: int) -> int:
+    """The padded length of a vector of ``n`` factors (a power of two, at least
+    :data:`MIN_FACTOR_WIDTH`): returns, revaluation and the reverse-stress gradient
+    keep their compiled kernels when a book gains an underlying."""
+    return max(MIN_FACTOR_WIDTH, shape_bucket(n))
+
+
 def returns(
     levels: Float[ArrayLike, "t f"], is_log: Bool[ArrayLike, " f"], horizon: int = 1
 ) -> Float[np.ndarray, "t_minus_h f"]:
@@ -104,7 +111,7 @@ def returns(
     flags = np.broadcast_to(np.asarray(is_log, bool), (f,))
     # padded in dates and in factors (absolute, level 0: no move), so a history one
     # day longer and a book that gains an underlying keep the kernel
-    rows, width = shape_bucket(t), max(MIN_FACTOR_WIDTH, shape_bucket(f))
+    rows, width = shape_bucket(t), factor_width(f)
     padded = np.zeros((rows, width))
     padded[:t, :f] = grid
     padded[t:, :f] = grid[-1]

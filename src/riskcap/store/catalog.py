@@ -514,7 +514,7 @@ class Catalog:
             _create_sqlite_file(url, file_mode)
         try:
             self.engine: Engine = create_engine(url, future=True)
-            if self.engine.dialect.name == "sqlite" and _sqlite_file(url):
+            if _sqlite_path(url) is not None:
                 event.listen(self.engine, "connect", _sqlite_wal)
             upgrade(self.engine)
         except SQLAlchemyError as exc:
@@ -911,10 +911,12 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _sqlite_file(url: str) -> bool:
-    """Whether ``url`` is a SQLite database in a file (not ``:memory:``)."""
-    path = url.split("///", 1)[-1].split("?", 1)[0]
-    return bool(path) and path != ":memory:"
+def _sqlite_path(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL (None for another database or ``:memory:``)."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix) or url == "sqlite:///:memory:":
+        return None
+    return Path(url[len(prefix) :].split("?", 1)[0])
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
@@ -937,11 +939,8 @@ def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
 def _create_sqlite_file(url: str, mode: int) -> None:
     """Create a missing SQLite database file with ``mode`` before SQLite does (its
     journal and WAL files take the database file's permissions)."""
-    prefix = "sqlite:///"
-    if not url.startswith(prefix) or url == "sqlite:///:memory:":
-        return
-    path = Path(url[len(prefix) :].split("?", 1)[0])
-    if path.exists():
+    path = _sqlite_path(url)
+    if path is None or path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
