@@ -23,7 +23,19 @@ from scipy.stats import norm
 from riskcap.engine.local import plan_blocks, revalue
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.market.factors import FactorSet, Market
-from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap
+from riskcap.pricing.book import (
+    Bond,
+    Book,
+    CommodityFuture,
+    Future,
+    FxForward,
+    FxOption,
+    Linear,
+    Option,
+    Swap,
+    empty_family,
+    stack_curves,
+)
 from riskcap.pricing.rates import payment_times
 
 N_UNDERLYINGS, N_BOOKS = 100, 50
@@ -38,7 +50,7 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
     x0 = np.concatenate(
         [rng.uniform(20, 500, u), rng.uniform(0.15, 0.6, u), 0.03 + 0.01 * np.log1p(TENORS)]
     )
-    curve = Curve(TENORS, np.arange(2 * u, 2 * u + len(TENORS), dtype=np.int32))
+    curves = stack_curves([(TENORS, np.arange(2 * u, 2 * u + len(TENORS), dtype=np.int32))])
     n_opt = n // 3
     n_bond = n_swap = n // 20
     n_fut = n // 20
@@ -50,13 +62,21 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
     def under(k: int) -> np.ndarray:
         return rng.integers(0, u, k).astype(np.int32)
 
-    linear = Linear(books(n_lin), rng.normal(0, 1e3, n_lin), under(n_lin))
+    def usd(k: int) -> np.ndarray:  # the reporting currency (no FX), or no spread curve
+        return np.full(k, -1, np.int32)
+
+    def on_curve(k: int) -> np.ndarray:  # the one curve
+        return np.zeros(k, np.int32)
+
+    linear = Linear(books(n_lin), rng.normal(0, 1e3, n_lin), under(n_lin), usd(n_lin))
     future = Future(
         books(n_fut),
         rng.normal(0, 50, n_fut),
         under(n_fut),
         rng.uniform(0.05, 1.0, n_fut),
         np.zeros(n_fut),
+        on_curve(n_fut),
+        usd(n_fut),
     )
     spot = under(n_opt)
     option = Option(
@@ -69,6 +89,8 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
         rng.uniform(0.05, 2.0, n_opt),
         np.zeros(n_opt),
         rng.random(n_opt) < 0.5,
+        on_curve(n_opt),
+        usd(n_opt),
     )
     width = 21
 
@@ -84,6 +106,9 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
         np.full(n_bond, 2.0),
         times,
         mask,
+        on_curve(n_bond),
+        usd(n_bond),
+        usd(n_bond),
     )
     times, mask = schedules(n_swap, 1)
     swap = Swap(
@@ -94,22 +119,37 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
         times,
         mask,
         rng.random(n_swap) < 0.5,
+        on_curve(n_swap),
+        usd(n_swap),
     )
     hierarchy = Hierarchy.from_books(
         [(f"B{b:02d}", f"D{b % 8}", f"E{b % 2}", "FIRM") for b in range(N_BOOKS)]
     )
     factors = FactorSet(tuple(ids), is_log)
-    return Book(linear, future, option, bond, swap, curve), Market(x0, factors.is_log), hierarchy
+    book = Book(
+        linear,
+        future,
+        option,
+        bond,
+        swap,
+        empty_family(FxForward),  # type: ignore[arg-type]
+        empty_family(FxOption),  # type: ignore[arg-type]
+        empty_family(CommodityFuture),  # type: ignore[arg-type]
+        curves,
+        stack_curves([]),
+        stack_curves([]),
+    )
+    return book, Market(x0, factors.is_log), hierarchy
 
 
 def numpy_baseline(
     book: Book, market: Market, shocks: np.ndarray, n_books: int = N_BOOKS
 ) -> np.ndarray:
     x0, is_log = market.x0, market.is_log
-    tenors = np.asarray(book.curve.tenors)
+    tenors = TENORS
 
     def values(x: np.ndarray) -> np.ndarray:
-        rates = x[book.curve.factors]
+        rates = x[np.asarray(book.curves.factors)[0, : len(TENORS)]]
         out = [book.linear.units * x[book.linear.spot]]
         f = book.future
         out.append(f.units * x[f.spot] * np.exp(np.interp(f.t, tenors, rates) * f.t))

@@ -6,7 +6,20 @@ import numpy as np
 
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.market.factors import FactorSet, Market
-from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
+from riskcap.pricing.book import (
+    Bond,
+    Book,
+    CommodityFuture,
+    Future,
+    FxForward,
+    FxOption,
+    Linear,
+    Markets,
+    Option,
+    Swap,
+    empty_family,
+    stack_curves,
+)
 from riskcap.pricing.rates import payment_times
 
 # factors: 0 spot A, 1 spot B, 2 vol A (1Y ATM), 3 zero 1Y, 4 zero 10Y
@@ -18,7 +31,10 @@ MARKET = Market(X0, FACTORS.is_log)
 HIERARCHY = Hierarchy.from_books(
     [("B1", "D1", "E1", "F"), ("B2", "D1", "E1", "F"), ("B3", "D2", "E2", "F")]
 )
-CURVE = Curve(np.array([1.0, 10.0]), np.array([3, 4], np.int32))
+CURVE_TENORS = np.array([1.0, 10.0])
+CURVE_FACTORS = np.array([3, 4], np.int32)
+CURVES = stack_curves([(CURVE_TENORS, CURVE_FACTORS)])
+MARKETS = Markets(CURVES, stack_curves([]), CURVES)  # spreads: a copy of the curve
 
 
 def schedule(rows: list[tuple[float, int]], width: int = 24) -> tuple[np.ndarray, np.ndarray]:
@@ -33,12 +49,27 @@ def mixed_book(copies: int = 1) -> Book:
     def rep(a: list[object], dtype: object = None) -> np.ndarray:
         return np.tile(np.asarray(a, dtype=dtype), copies)
 
+    def none(n: int) -> np.ndarray:  # reporting currency / no curve
+        return np.full(n * copies, -1, np.int32)
+
+    def first(n: int) -> np.ndarray:  # the one curve
+        return np.zeros(n * copies, np.int32)
+
     linear = Linear(
         rep([0, 1, 2], np.int32),
         rep([1000.0, -500.0, 300.0]) * (1 + rng.random(3 * copies) * 0),
         rep([0, 1, 0], np.int32),
+        none(3),
     )
-    future = Future(rep([2], np.int32), rep([50.0]), rep([0], np.int32), rep([0.5]), rep([0.01]))
+    future = Future(
+        rep([2], np.int32),
+        rep([50.0]),
+        rep([0], np.int32),
+        rep([0.5]),
+        rep([0.01]),
+        first(1),
+        none(1),
+    )
     option = Option(
         rep([0, 1, 1, 2], np.int32),
         rep([100.0, -200.0, 50.0, 80.0]),
@@ -49,6 +80,8 @@ def mixed_book(copies: int = 1) -> Book:
         rep([1.0, 0.25, 2.0, 0.5]),
         rep([0.0, 0.01, 0.02, 0.0]),
         rep([True, False, True, False]),
+        first(4),
+        none(4),
     )
     times, mask = schedule([(5.0, 2), (9.5, 1)])
     bond = Bond(
@@ -58,6 +91,9 @@ def mixed_book(copies: int = 1) -> Book:
         rep([2.0, 1.0]),
         np.tile(times, (copies, 1)),
         np.tile(mask, (copies, 1)),
+        first(2),
+        none(2),
+        none(2),  # risk-free: no spread curve
     )
     times, mask = schedule([(7.0, 1)])
     swap = Swap(
@@ -68,8 +104,22 @@ def mixed_book(copies: int = 1) -> Book:
         np.tile(times, (copies, 1)),
         np.tile(mask, (copies, 1)),
         rep([True]),
+        first(1),
+        none(1),
     )
-    return Book(linear, future, option, bond, swap, CURVE)
+    return Book(
+        linear,
+        future,
+        option,
+        bond,
+        swap,
+        empty_family(FxForward),  # type: ignore[arg-type]
+        empty_family(FxOption),  # type: ignore[arg-type]
+        empty_family(CommodityFuture),  # type: ignore[arg-type]
+        CURVES,
+        MARKETS.forwards,
+        MARKETS.spreads,
+    )
 
 
 def linear_book() -> Book:
@@ -77,6 +127,7 @@ def linear_book() -> Book:
         np.array([0, 1, 2], np.int32),
         np.array([1000.0, -500.0, 300.0]),
         np.array([0, 1, 0], np.int32),
+        np.full(3, -1, np.int32),
     )
     return Book(
         linear,
@@ -84,5 +135,10 @@ def linear_book() -> Book:
         empty_family(Option),
         empty_family(Bond),
         empty_family(Swap),
-        CURVE,
+        empty_family(FxForward),
+        empty_family(FxOption),
+        empty_family(CommodityFuture),
+        CURVES,
+        MARKETS.forwards,
+        MARKETS.spreads,
     )  # type: ignore[arg-type]

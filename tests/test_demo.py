@@ -51,7 +51,7 @@ def _check_demo(directory: Path, days: int) -> None:
     latest = catalog.latest_snapshot(last)
     assert latest is not None
     checks = [r for r in catalog.quality_results(last) if r.snapshot_id == latest.id]
-    assert len(checks) == 9 and all(r.passed for r in checks if r.severity == "blocking")
+    assert len(checks) == 10 and all(r.passed for r in checks if r.severity == "blocking")
     assert catalog.ready_sources(last) == set(settings.eod.sources)
     runs = catalog.list_runs(limit=1000)
     assert len(runs) == days and {r.status for r in runs} == {"succeeded"}

@@ -174,6 +174,12 @@ class QualityConfig(_Section):
     unknown_instruments: CheckConfig = Field(default_factory=CheckConfig)
     incomplete_hierarchy: CheckConfig = Field(default_factory=CheckConfig)
     missing_market_data: CheckConfig = Field(default_factory=CheckConfig)
+    missing_fx_rate: CheckConfig = Field(
+        default_factory=CheckConfig,
+        description="A currency held (an instrument's currency or an FX instrument's base) "
+        "without its FX rate FX.<CCY><REP> on as_of: blocking by default (no figure can be "
+        "converted to the reporting currency).",
+    )
     stale_prices: StalePricesCheck = Field(default_factory=StalePricesCheck)
     return_outliers: ReturnOutliersCheck = Field(default_factory=ReturnOutliersCheck)
     holiday_carry_forward: WarningCheck = Field(default_factory=lambda: WarningCheck())
@@ -428,6 +434,22 @@ def _default_hypothetical() -> list[HypotheticalStress]:
                 FactorShockConfig(factor_types=["zero_rate"], curve={"2Y": -0.005, "10Y": 0.005})
             ],
         ),
+        HypotheticalStress(
+            name="reporting_currency_plus_10",
+            description="The reporting currency +10 % against every other: each FX rate "
+            "(reporting-currency units per foreign unit) −10 %",
+            shocks=[FactorShockConfig(factor_types=["fx_rate"], relative=-0.10)],
+        ),
+        HypotheticalStress(
+            name="credit_spreads_plus_100bp",
+            description="Every issuer's credit spread +100 bp",
+            shocks=[FactorShockConfig(factor_types=["credit_spread"], absolute=0.01)],
+        ),
+        HypotheticalStress(
+            name="commodities_minus_30",
+            description="Every commodity forward price −30 %",
+            shocks=[FactorShockConfig(factor_types=["commodity_price"], relative=-0.30)],
+        ),
     ]
 
 
@@ -498,6 +520,37 @@ class FactorClassRule(_Section):
 
 
 SPECIFIED_CURRENCIES = ("USD", "EUR", "GBP", "AUD", "JPY", "SEK", "CAD")
+# MAR33.12 footnote: the specified currency pairs (liquidity horizon 10 days)
+SPECIFIED_PAIRS = (
+    *(
+        ("USD", c)
+        for c in [
+            "EUR",
+            "JPY",
+            "GBP",
+            "AUD",
+            "CAD",
+            "CHF",
+            "MXN",
+            "CNY",
+            "NZD",
+            "RUB",
+            "HKD",
+            "SGD",
+            "TRY",
+            "KRW",
+            "SEK",
+            "ZAR",
+            "INR",
+            "NOK",
+            "BRL",
+        ]
+    ),
+    ("EUR", "JPY"),
+    ("EUR", "GBP"),
+    ("EUR", "CHF"),
+    ("JPY", "AUD"),
+)
 
 
 def _default_factor_classes() -> list[FactorClassRule]:
@@ -530,16 +583,30 @@ def _default_factor_classes() -> list[FactorClassRule]:
             category="equity price (large cap)",
         ),
         r(
+            factors=["VOL.FX.*"],
+            factor_types=["implied_vol"],
+            risk_class=RiskClass.FX,
+            liquidity_horizon=40,
+            category="FX volatility",
+        ),
+        r(
             factor_types=["implied_vol"],
             risk_class=RiskClass.EQUITY,
             liquidity_horizon=20,
             category="equity price (large cap): ATM volatility",
         ),
         r(
+            factors=[f"FX.{a}{b}" for x, y in SPECIFIED_PAIRS for a, b in ((x, y), (y, x))],
+            factor_types=["fx_rate"],
+            risk_class=RiskClass.FX,
+            liquidity_horizon=10,
+            category="FX rate: specified currency pairs",
+        ),
+        r(
             factor_types=["fx_rate"],
             risk_class=RiskClass.FX,
             liquidity_horizon=20,
-            category="FX rate: currency pairs (specified pairs: 10, set per rule)",
+            category="FX rate: other currency pairs",
         ),
         r(
             factor_types=["credit_spread"],
@@ -565,7 +632,14 @@ class FrtbConfig(_Section):
         "matching a factor's id and type applies; a factor no rule matches is an error.",
     )
     reduced_factor_types: list[str] = Field(
-        default_factory=lambda: ["equity_price", "index_level", "zero_rate"],
+        default_factory=lambda: [
+            "equity_price",
+            "index_level",
+            "zero_rate",
+            "fx_rate",
+            "credit_spread",
+            "commodity_price",
+        ],
         description="Factor types of the reduced set of MAR33.5 (with reduced_factors): "
         "factors with a history long enough to reach the stressed period (implied vols "
         "and ETFs are left out: their histories rarely go back to 2007).",

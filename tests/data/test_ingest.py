@@ -312,3 +312,87 @@ def test_text_cells_are_checked_as_one_by_one(cells: list[object], kind: ColType
     assert [v.row for v in check.violations] == [i + 2 for i in bad]
     for v, i in zip(check.violations, bad, strict=True):
         assert v.detail.endswith(str(problems[i]))
+
+
+def test_fx_instrument_and_currency_rules(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    """Issue 19, item 9: an unknown currency, a currency without its FX rate to the
+    reporting currency (USD), FX instruments with one currency twice, a near leg after
+    the far one or a non-positive rate are named, row by row, and not stored."""
+    ingest(
+        "factors",
+        write_csv(
+            tmp_path / "fx.csv",
+            "factor_id,factor_type,shock_type",
+            "FX.EURUSD,fx_rate,log",
+        ),
+    )
+    header = (
+        "instrument_id,instrument_type,currency,base_currency,underlying,maturity,strike,"
+        "near_date,near_rate,option_type,expiry"
+    )
+    path = write_csv(
+        tmp_path / "fx_inst.csv",
+        header,
+        "FXF1,fx_forward,USD,EUR,,2023-03-17,1.10,,,,",  # good
+        "FXF2,fx_forward,USD,XYZ,,2023-03-17,1.10,,,,",  # base not ISO 4217
+        "FXF3,fx_forward,USD,USD,,2023-03-17,1.10,,,,",  # one currency twice
+        "FXF4,fx_forward,USD,GBP,,2023-03-17,1.30,,,,",  # no FX.GBPUSD factor
+        "FXF5,fx_forward,USD,EUR,,,1.10,,,,",  # no maturity
+        "FXS1,fx_swap,USD,EUR,,2023-03-17,1.10,2023-06-01,1.09,,",  # near after far
+        "FXS2,fx_swap,USD,EUR,,2023-03-17,1.10,2023-01-10,-1,,",  # negative near rate
+        "FXO1,fx_option,USD,EUR,,,1.10,,,call,2023-06-16",  # good
+        "EQ-EUR,equity,EUR,,EQ.AAPL,,,,,,",  # good: FX.EURUSD is a factor
+        "EQ-CHF,equity,CHF,,EQ.AAPL,,,,,,",  # no FX.CHFUSD factor
+        "EQ-FX,equity,USD,GBP,EQ.AAPL,,,,,,",  # a share's base currency is ignored
+        "EQ-EURO,equity,EURO,,EQ.AAPL,,,,,,",  # not a currency code
+    )
+    before = ref_lake.version("instruments")
+    result = ingest("instruments", path, max_bad_fraction=1.0)
+    assert result.rows_written == 4
+    assert result.rule_counts == {
+        "invalid_currency": 2,
+        "same_currencies": 1,
+        "missing_fx_rate": 2,
+        "missing_field_for_type": 1,
+        "near_before_far": 1,
+        "positive_near_rate": 1,
+    }
+    stored = set(ref_lake.read("instruments").column("instrument_id").to_pylist())
+    assert {"FXF1", "FXO1", "EQ-EUR", "EQ-FX"} <= stored
+    assert not stored & {"FXF2", "FXF3", "FXF4", "FXF5", "FXS1", "FXS2", "EQ-CHF"}
+    assert ref_lake.version("instruments") == before + 1
+    # a file of bad rows only above the threshold is rejected whole, nothing stored
+    bad = write_csv(tmp_path / "bad.csv", header, "FXF9,fx_forward,USD,GBP,,2023-03-17,1.3,,,,")
+    with pytest.raises(IngestRejected, match=r"row 1 rule missing_fx_rate.*FX\.GBPUSD"):
+        ingest("instruments", bad)
+    assert ref_lake.version("instruments") == before + 1
+
+
+def test_curve_pillars_in_order_and_fx_vol_surfaces(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    """A curve's pillars are listed shortest first (a row after a longer tenor is
+    named); a vol surface may belong to an FX pair (``FX.EURGBP``), factor or not."""
+    curves = write_csv(
+        tmp_path / "curves.csv",
+        "date,curve_id,tenor_years,zero_rate",
+        "2022-01-03,EUR.ZERO,1,0.01",
+        "2022-01-03,EUR.ZERO,5,0.02",
+        "2022-01-03,EUR.ZERO,2,0.015",  # after 5Y
+        "2022-01-03,GBP.ZERO,2,0.02",  # another curve starts its own order
+    )
+    result = ingest("curves", curves, max_bad_fraction=1.0)
+    assert result.rule_counts == {"pillars_not_increasing": 1}
+    assert result.rows_written == 3
+    vols = write_csv(
+        tmp_path / "vols.csv",
+        "date,underlying,tenor_years,implied_vol",
+        "2022-01-03,FX.EURGBP,1,0.07",
+        "2022-01-03,FX.EURXYZ,1,0.07",  # not a pair of currencies, not a factor
+        "2022-01-03,FX.EURGBP,2,-0.07",  # negative vol
+    )
+    result = ingest("vols", vols, max_bad_fraction=1.0)
+    assert result.rule_counts == {"unknown_factor": 1, "positive_implied_vol": 1}
+    assert result.rows_written == 1

@@ -14,6 +14,7 @@ from riskcap.config import QualityConfig, Severity
 from riskcap.data.lake import Lake
 from riskcap.data.quality import (
     IncompleteHierarchyCheck,
+    MissingFxRateCheck,
     MissingMarketDataCheck,
     NullKeysCheck,
     QualityContext,
@@ -55,6 +56,8 @@ def _context(**overrides: object) -> QualityContext:
                 "instrument_type": ["equity", "equity"],
                 "underlying": ["EQ.AAPL", "EQ.MSFT"],
                 "curve_id": [None, None],
+                "currency": ["USD", "USD"],
+                "base_currency": [None, None],
             }
         ),
         books=pd.DataFrame(
@@ -76,6 +79,7 @@ CHECKS = [
     IncompleteHierarchyCheck(B),
     RowCountCheck(B, 0.5),
     MissingMarketDataCheck(B),
+    MissingFxRateCheck(B),
     StalePricesCheck(B, 5),
     ReturnOutliersCheck(B, 10.0, 40),
 ]
@@ -141,6 +145,42 @@ def test_missing_market_data_on_as_of() -> None:
     assert r.failing_count == 1 and r.sample[0]["missing"] == "price"
 
 
+def test_missing_fx_rate_on_as_of() -> None:
+    """A EUR share and a GBP-base FX forward held, reported in USD: FX.EURUSD has no
+    level on as_of (it stopped a day early) and FX.GBPUSD none at all — both named;
+    reported in EUR, the EUR share needs no rate but the USD share needs FX.USDEUR."""
+    ctx = _context()
+    history = ctx.history.assign(FX_EURUSD=1.1).rename(columns={"FX_EURUSD": "FX.EURUSD"})
+    history.loc[history.index[-1], "FX.EURUSD"] = np.nan
+    instruments = pd.DataFrame(
+        {
+            "instrument_id": ["AAPL", "SAP", "FWD"],
+            "instrument_type": ["equity", "equity", "fx_forward"],
+            "underlying": ["EQ.AAPL", "EQ.MSFT", None],
+            "curve_id": [None, None, None],
+            "currency": ["USD", "EUR", "USD"],
+            "base_currency": [None, None, "GBP"],
+        }
+    )
+    positions = pd.DataFrame(
+        {"book_id": ["B1"] * 3, "instrument_id": ["AAPL", "SAP", "FWD"], "quantity": [1.0] * 3}
+    )
+    r = MissingFxRateCheck(B).run(
+        _context(history=history, instruments=instruments, positions=positions)
+    )
+    assert not r.passed and r.failing_count == 2
+    assert {(s["instrument_id"], s["fx_factor"]) for s in r.sample} == {
+        ("SAP", "FX.EURUSD"),
+        ("FWD", "FX.GBPUSD"),
+    }
+    in_eur = MissingFxRateCheck(B).run(
+        _context(
+            history=history, instruments=instruments[:2], positions=positions[:2], reporting="EUR"
+        )
+    )
+    assert [s["fx_factor"] for s in in_eur.sample] == ["FX.USDEUR"]
+
+
 def test_stale_prices() -> None:
     history = _context().history.copy()
     history.iloc[-6:, 0] = 151.0  # AAPL flat over the last 6 observations
@@ -176,7 +216,7 @@ def test_gate_stores_every_result_and_blocks(
     assert err.check == "incomplete_hierarchy" and err.count == 1
     assert "B3" in str(err) and "also failing: missing_market_data" in str(err)
     stored = catalog.quality_results(AS_OF)
-    assert len(stored) == 9
+    assert len(stored) == 10
     assert {r.check_name: r.passed for r in stored}["incomplete_hierarchy"] is False
     assert ref_lake.versions(["positions", "quarantine"]) == before
 

@@ -19,7 +19,16 @@ from riskcap.engine.local import (
 )
 from riskcap.market.factors import apply_shocks
 from riskcap.pricing.book import Bond, Swap
-from tests.books import CURVE, HIERARCHY, MARKET, X0, mixed_book, schedule
+from tests.books import (
+    CURVE_FACTORS,
+    CURVE_TENORS,
+    HIERARCHY,
+    MARKET,
+    MARKETS,
+    X0,
+    mixed_book,
+    schedule,
+)
 
 RNG = np.random.default_rng(42)
 SHOCKS = RNG.normal(0, 1, (300, 5)) * np.array([0.02, 0.02, 0.05, 0.001, 0.001])
@@ -27,8 +36,8 @@ SHOCKS = RNG.normal(0, 1, (300, 5)) * np.array([0.02, 0.02, 0.05, 0.001, 0.001])
 
 def numpy_values(book, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
     """Independent twin of every kernel (plain NumPy/SciPy), per position."""
-    tenors = np.asarray(book.curve.tenors)
-    rates = x[np.asarray(book.curve.factors)]
+    tenors = CURVE_TENORS  # the book's one curve
+    rates = x[CURVE_FACTORS]
 
     def z(t: np.ndarray) -> np.ndarray:
         return np.interp(t, tenors, rates)
@@ -148,11 +157,42 @@ def test_payment_blocks_value_as_the_schedule_grid(
     payer = np.array([p for _, _, _, p in rows])
     xs = np.asarray(apply_shocks(X0, SHOCKS[:16], MARKET.is_log))
     for family in (
-        Bond(books, units, rate, freq, times, mask),
-        Swap(books, units, rate, freq, times, mask, payer),
+        Bond(
+            books,
+            units,
+            rate,
+            freq,
+            times,
+            mask,
+            np.zeros(n, np.int32),
+            np.full(n, -1, np.int32),
+            np.full(n, -1, np.int32),
+        ),
+        Bond(  # risky: a spread curve (row 1 of the stack, a copy of the curve) on top
+            books,
+            units,
+            rate,
+            freq,
+            times,
+            mask,
+            np.zeros(n, np.int32),
+            np.full(n, -1, np.int32),
+            np.ones(n, np.int32),
+        ),
+        Swap(
+            books,
+            units,
+            rate,
+            freq,
+            times,
+            mask,
+            payer,
+            np.zeros(n, np.int32),
+            np.full(n, -1, np.int32),
+        ),
     ):
-        grid = _block_book_pnl(pad_block(family, start, size), CURVE, X0, xs, 3)
-        flows = _block_book_pnl(payment_block(family, start, size), CURVE, X0, xs, 3)
+        grid = _block_book_pnl(pad_block(family, start, size), MARKETS, X0, xs, 3)
+        flows = _block_book_pnl(payment_block(family, start, size), MARKETS, X0, xs, 3)
         grid = np.asarray(grid)
         scale = np.abs(grid).max()
         np.testing.assert_allclose(np.asarray(flows), grid, rtol=1e-12, atol=1e-12 * scale)

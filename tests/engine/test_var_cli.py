@@ -98,6 +98,32 @@ def test_greeks(demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert any(r["vega_1vol"] != 0 for r in out["rows"])
 
 
+def test_greeks_by_currency_pillar_pair_and_surface(
+    demo_config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19: sensitivities per FX rate, curve pillar (every currency), spread pillar
+    and vol factor, each in its market unit: the FX desk has an FX delta, the rates desk
+    DV01s on USD, EUR and GBP pillars and CS01s on the issuers' spread pillars."""
+    out = _json(capsys, ["greeks", "--as-of", AS_OF, "--json", "-c", str(demo_config)])
+    units = dict(zip(out["factors"], out["units"], strict=True))
+    assert units["FX.EURUSD"] == "FX delta per 1%" and units["IR.EUR.5Y"].startswith("DV01")
+    rows = {r["name"]: r for r in out["rows"]}
+    fx = rows["desk:FX"]
+    assert fx["fx_delta_1pct"] != 0
+    by = fx["by_factor"]
+    fx_ids = [f for f in out["factors"] if f.startswith("FX.")]
+    assert sum(by[f] for f in fx_ids) == pytest.approx(fx["fx_delta_1pct"], rel=1e-12)
+    rates = rows["desk:RATES"]["by_factor"]
+    assert any(rates[f] != 0 for f in out["factors"] if f.startswith("IR.EUR."))
+    assert any(rates[f] != 0 for f in out["factors"] if f.startswith("CS."))
+    assert all(units[f].startswith("CS01") for f in out["factors"] if f.startswith("CS."))
+    capsys.readouterr()
+    args = ["greeks", "--as-of", AS_OF, "--node", "desk:FX", "--by-factor", "-c"]
+    assert run([*args, str(demo_config)]) == 0
+    text = capsys.readouterr().out
+    assert "FX.EURUSD" in text and "FX delta per 1%" in text and "VOL.FX.EURUSD" in text
+
+
 def test_errors(demo_config: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = ["-c", str(demo_config)]
     assert run(["var", "--as-of", AS_OF, "--method", "nope", *cfg]) == 2

@@ -203,6 +203,9 @@ def test_stress_losses(
         "vol_times_1_5",
         "rates_plus_200bp",
         "steepener_2s10s",
+        "reporting_currency_plus_10",
+        "credit_spreads_plus_100bp",
+        "commodities_minus_30",
         "reverse_3x_var",
     }
     # reverse stress: the move found loses exactly 3 × the firm's 10-day 99 % VaR
@@ -225,6 +228,10 @@ def test_stress_losses(
     expected = float((cash["market_value"] * under.map(move)).sum())
     assert pnl[("covid_2020", "desk:EQ-CASH")] == pytest.approx(expected, rel=1e-10)
     assert pnl[("rates_plus_200bp", "desk:EQ-CASH")] == pytest.approx(0.0, abs=1e-6)
+    # USD shares do not move with FX; the FX desk does: its forwards lose what the
+    # foreign legs lose when every FX rate is 10 % lower
+    assert pnl[("reporting_currency_plus_10", "desk:EQ-CASH")] == 0.0
+    assert pnl[("reporting_currency_plus_10", "desk:FX")] != 0.0
 
 
 def test_reproduce_reads_the_same_history(

@@ -238,13 +238,13 @@ def test_quality_gate_stops_the_run_and_data_errors_are_not_retried(
     tasks = {t.name: t for t in cat.tasks(run.run_id)}
     assert tasks["quality_gate"].status == "failed" and tasks["quality_gate"].attempts == 1
     assert "market_prep" not in tasks  # circuit breaker: no risk on bad data
-    assert len(cat.quality_results(days[0], run_id=run.run_id)) == 9
+    assert len(cat.quality_results(days[0], run_id=run.run_id)) == 10
     cat.dispose()
     with pytest.raises(DataQualityError):  # same inputs: the same run is tried again
         run_eod(settings, days[0])
     cat = Catalog(settings.catalog_url)
     assert [r.run_id for r in cat.list_runs(days[0])] == [run.run_id]
-    assert len(cat.quality_results(days[0], run_id=run.run_id)) == 9  # replaced, not added
+    assert len(cat.quality_results(days[0], run_id=run.run_id)) == 10  # replaced, not added
     cat.dispose()
 
 

@@ -15,7 +15,7 @@ from riskcap.risk.greeks import (
     shock_sensitivities,
     summarise,
 )
-from tests.books import FACTORS, HIERARCHY, X0, mixed_book
+from tests.books import CURVE_FACTORS, CURVE_TENORS, FACTORS, HIERARCHY, X0, mixed_book
 
 
 def central_difference(f, x: np.ndarray, i: int, h: float) -> np.ndarray:  # type: ignore[no-untyped-def]
@@ -30,7 +30,7 @@ def test_option_delta_gamma_vega_match_closed_forms() -> None:
     values, grad, own = (np.asarray(a) for a in position_sensitivities(book, X0))
     o = book.option
     first = len(book.linear.units) + len(book.future.units)
-    r = np.interp(o.t, book.curve.tenors, X0[book.curve.factors])
+    r = np.interp(o.t, CURVE_TENORS, X0[CURVE_FACTORS])
     s, k, t, q, v = X0[0], o.strike, o.t, o.div_yield, X0[2] * o.vol_scale
     d1 = (np.log(s / k) + (r - q + v**2 / 2) * t) / (v * np.sqrt(t))
     # Hull, Options, Futures and Other Derivatives, §19: BSM Greeks with yield q.

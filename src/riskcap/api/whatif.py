@@ -157,7 +157,13 @@ class WhatIfModel:
         vectors = dict(
             zip(table.column("node").to_pylist(), table.column("pnl").to_pylist(), strict=True)
         )
-        inputs = load_risk_inputs(lake, run.as_of, None, versions=versions)
+        inputs = load_risk_inputs(
+            lake,
+            run.as_of,
+            None,
+            versions=versions,
+            reporting=config.eod.reporting_currency,
+        )
         if spec.method is VarMethod.MC:
             shocks = monte_carlo_shocks(spec, daily_covariance(inputs, spec))
         else:
@@ -196,7 +202,7 @@ class WhatIfModel:
         if unknown:
             raise WhatIfRejected(f"unknown instrument(s): {', '.join(unknown)}")
         rows = held.to_dict("records")
-        mapped = map_instruments(rows, set(self._factors.index))
+        mapped = map_instruments(rows, set(self._factors.index), self.inputs.reporting)
         if mapped.unpriced:
             raise WhatIfRejected(
                 "cannot price " + "; ".join(f"{i}: {r}" for i, r in mapped.unpriced.items())

@@ -130,6 +130,7 @@ def ingest(
         file,
         max_bad_fraction=settings.ingest.max_bad_fraction,
         date_format=date_format,
+        reporting=settings.eod.reporting_currency,
     )
     _print_ingest(result)
 
@@ -255,7 +256,13 @@ def quality(as_of: AsOfOpt, config: ConfigOpt = None) -> None:
     settings = _settings(config)
     catalog = _catalog(settings)
     try:
-        results = run_quality_gate(_lake(settings), catalog, parse_date(as_of), settings.quality)
+        results = run_quality_gate(
+            _lake(settings),
+            catalog,
+            parse_date(as_of),
+            settings.quality,
+            reporting=settings.eod.reporting_currency,
+        )
     except DataQualityError as exc:
         print_quality(exc.results)
         raise

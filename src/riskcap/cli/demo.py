@@ -70,24 +70,29 @@ def prepare_demo(directory: Path, console: Console) -> DemoSetup:
     bundle = market_bundle(seed)
     market = write_market_files(bundle, directory / "input" / "market")
     book = generate_demo_book(bundle, seed, days, directory / "input" / "book")
+    # factors first (instruments name their underlyings and FX rates), instruments before
+    # the curves (a spread curve must name an issuer the instruments table has)
     static = [
         (IngestKind.FACTORS, market["factors"]),
+        (IngestKind.BOOKS, book.books),
+        (IngestKind.INSTRUMENTS, book.instruments),
         (IngestKind.MARKET_DATA, market["market-data"]),
         (IngestKind.CURVES, market["curves"]),
         (IngestKind.VOLS, market["vols"]),
         (IngestKind.OBSERVATIONS, market["observations"]),
-        (IngestKind.BOOKS, book.books),
-        (IngestKind.INSTRUMENTS, book.instruments),
         (IngestKind.POSITIONS, book.opening_positions),
     ]
+    reporting = settings.eod.reporting_currency
     for kind, path in static:
-        r = ingest_file(lake, kind, path, max_bad_fraction=limit)
+        r = ingest_file(lake, kind, path, max_bad_fraction=limit, reporting=reporting)
         state = "already ingested" if r.already_ingested else f"{r.rows_written} rows"
         console.print(f"  ingest {kind.value:<12} {path.name:<28} {state} → {r.table}")
 
     trades_written = 0
     for trades in book.trades:
-        r = ingest_file(lake, IngestKind.TRADES, trades, max_bad_fraction=limit)
+        r = ingest_file(
+            lake, IngestKind.TRADES, trades, max_bad_fraction=limit, reporting=reporting
+        )
         trades_written += r.rows_written
     console.print(
         f"  ingest trades       {len(book.trades)} daily files"

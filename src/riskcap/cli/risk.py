@@ -314,7 +314,9 @@ def stress(
     day = parse_date(as_of)
     if any(x <= 0 for x in reverse_loss or []):
         raise typer.BadParameter("--reverse-loss must be a positive loss")
-    inputs = load_risk_inputs(Lake.of(settings), day, None)
+    inputs = load_risk_inputs(
+        Lake.of(settings), day, None, reporting=settings.eod.reporting_currency
+    )
     spec = VarSpec.from_config(settings.risk, settings.engine)
     if len(inputs.dates) < spec.history_days:
         raise NotFoundError(f"{spec.history_days} dates of market data needed up to {day}")
@@ -436,7 +438,12 @@ def var(
     )
     if spec.horizon < 1 or spec.lookback < spec.horizon + 1:
         raise typer.BadParameter("need horizon ≥ 1 and lookback > horizon")
-    inputs = load_risk_inputs(Lake.of(settings), parse_date(as_of), spec.history_days)
+    inputs = load_risk_inputs(
+        Lake.of(settings),
+        parse_date(as_of),
+        spec.history_days,
+        reporting=settings.eod.reporting_currency,
+    )
     if len(inputs.dates) < spec.history_days:
         raise RiskcapError(
             f"{spec.lookback}-day lookback needs {spec.history_days} dates of market data "
@@ -500,25 +507,41 @@ def greeks(
     as_of: AsOfOpt,
     node: Annotated[str | None, typer.Option(help="Node and its subtree, e.g. desk:RATES")] = None,
     positions: Annotated[bool, typer.Option("--positions", help="One row per position")] = False,
+    factors: Annotated[
+        bool,
+        typer.Option(
+            "--by-factor",
+            help="One row per node (or position) and factor: delta per 1% of each price "
+            "and FX rate, vega per vol point of each vol, DV01 of each curve pillar",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Autodiff Greeks per node (or per position): delta, gamma, vega, DV01."""
+    """Autodiff Greeks per node (or per position): delta, gamma, vega, DV01, FX delta."""
     import numpy as np
 
     from riskcap.data.lake import Lake
     from riskcap.inputs.risk_inputs import load_risk_inputs
-    from riskcap.risk.greeks import node_sensitivities, position_sensitivities, summarise
+    from riskcap.risk.greeks import (
+        by_factor,
+        node_sensitivities,
+        position_sensitivities,
+        summarise,
+    )
 
     settings = load_settings(config)
     use_compile_cache(settings)
-    inputs = load_risk_inputs(Lake.of(settings), parse_date(as_of), 1)
+    inputs = load_risk_inputs(
+        Lake.of(settings), parse_date(as_of), 1, reporting=settings.eod.reporting_currency
+    )
     keep = _node_filter(inputs.hierarchy, node)
     x0 = inputs.market.x0
     masks = (
         inputs.mask("equity_price", "index_level", "etf_price"),
         inputs.mask("implied_vol"),
         inputs.mask("zero_rate"),
+        inputs.mask("fx_rate"),
     )
     if positions:
         values, grad, own = position_sensitivities(inputs.book, x0)
@@ -547,19 +570,44 @@ def greeks(
             "gamma_1pct": float(summary.gamma_1pct[i]),
             "vega_1vol": float(summary.vega_1vol[i]),
             "dv01": float(summary.dv01[i]),
+            "fx_delta_1pct": float(summary.fx_delta_1pct[i]),
         }
         for i, name in enumerate(labels)
     ]
+    quoted, units = by_factor(x0, grad, inputs.factor_types)
     if as_json:
-        for row, g in zip(rows, grad, strict=True):
+        for row, g, q in zip(rows, grad, quoted, strict=True):
             row["delta_by_factor"] = dict(zip(inputs.factors.ids, map(float, g), strict=True))
-        typer.echo(json.dumps({"as_of": as_of, "factors": list(inputs.factors.ids), "rows": rows}))
+            row["by_factor"] = dict(zip(inputs.factors.ids, map(float, q), strict=True))
+        typer.echo(
+            json.dumps(
+                {
+                    "as_of": as_of,
+                    "factors": list(inputs.factors.ids),
+                    "units": list(units),
+                    "rows": rows,
+                }
+            )
+        )
+        return
+    if factors:
+        per = Table(
+            title=f"Greeks by factor on {as_of} ({settings.eod.reporting_currency}; "
+            "P&L signs, DV01 = loss for +1bp)"
+        )
+        for col in ("name", "factor", "sensitivity", "figure"):
+            per.add_column(col, justify="right" if col == "figure" else "left")
+        for i, name in enumerate(labels):
+            for j, fid in enumerate(inputs.factors.ids):
+                if quoted[i, j] != 0.0:
+                    per.add_row(str(name), fid, units[j], f"{quoted[i, j]:,.0f}")
+        console.print(per)
         return
     table = Table(
         title=f"Greeks on {as_of} ({settings.eod.reporting_currency}; P&L signs, "
         "DV01 = loss for +1bp)"
     )
-    for col in ("name", "value", "delta (1%)", "gamma (1%)", "vega (1 vol)", "DV01"):
+    for col in ("name", "value", "delta (1%)", "gamma (1%)", "vega (1 vol)", "DV01", "FX (1%)"):
         table.add_column(col, justify="left" if col == "name" else "right")
     for row in rows:
         figures = (
@@ -568,6 +616,7 @@ def greeks(
             row["gamma_1pct"],
             row["vega_1vol"],
             row["dv01"],
+            row["fx_delta_1pct"],
         )
         table.add_row(str(row["name"]), *(f"{v:,.0f}" for v in figures))
     console.print(table)

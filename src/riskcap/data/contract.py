@@ -29,6 +29,9 @@ from riskcap.data.schemas import (
     MARKET_DATA,
     OBSERVATIONS,
     POSITIONS,
+    RATINGS,
+    SECTORS,
+    SENIORITIES,
     TRADES,
     VOLS,
     FactorType,
@@ -125,7 +128,12 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
             "its family", "index_option", ColType.STR, choices=tuple(InstrumentType)
         ),
         "description": _Doc("free text", "S&P 500 Jun-25 4500 put", ColType.TEXT, optional=True),
-        "currency": _Doc("ISO 4217 currency of its price", "USD", ColType.STR),
+        "currency": _Doc(
+            "ISO 4217 currency of its price (not the reporting currency: its FX factor "
+            "FX.<CCY><REP> must be in the factors table)",
+            "USD",
+            ColType.STR,
+        ),
         "underlying": _Doc(
             "factor_id of the underlying price (shares, indices, options, futures)",
             "IDX.SP500",
@@ -134,10 +142,19 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
         "multiplier": _Doc(
             "contract size / face / notional per unit", "100", optional=True, default=1.0
         ),
-        "strike": _Doc("option strike, in the underlying's units", "4500", optional=True),
+        "strike": _Doc(
+            "option strike, in the underlying's units; FX forward rate (far leg of an FX "
+            "swap), currency per base_currency",
+            "4500",
+            optional=True,
+        ),
         "option_type": _Doc("options", "put", ColType.STR, optional=True, choices=("call", "put")),
         "expiry": _Doc(f"option or future expiry ({_ISO})", "2025-06-20", optional=True),
-        "maturity": _Doc(f"bond or swap maturity ({_ISO})", "2030-03-15", optional=True),
+        "maturity": _Doc(
+            f"bond or swap maturity; FX forward (far-leg) settlement ({_ISO})",
+            "2030-03-15",
+            optional=True,
+        ),
         "fixed_rate": _Doc("bond coupon or swap fixed rate (decimal)", "0.035", optional=True),
         "payment_frequency": _Doc("payments per year (bonds, swaps)", "2", optional=True),
         "pay_receive": _Doc(
@@ -151,6 +168,50 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
             "discount curve <CCY>.ZERO (bonds, swaps; options and futures without one use "
             "their currency's)",
             "USD.ZERO",
+            optional=True,
+        ),
+        "base_currency": _Doc(
+            "FX instruments: the currency bought, the pair's base (currency: the quote "
+            "currency, in which strike and rates are)",
+            "EUR",
+            ColType.STR,
+            optional=True,
+        ),
+        "near_date": _Doc(
+            f"FX swap: near-leg settlement date ({_ISO})", "2025-01-06", optional=True
+        ),
+        "near_rate": _Doc(
+            "FX swap: near-leg rate, currency per base_currency (the far leg's is strike)",
+            "1.0850",
+            optional=True,
+        ),
+        "issuer": _Doc(
+            "bonds: the obligor; priced off the risk-free curve plus its spread curve "
+            "<ISSUER>.SPREAD (empty: a risk-free bond)",
+            "ACME",
+            optional=True,
+        ),
+        "seniority": _Doc(
+            "bonds: rank of the claim",
+            "senior_unsecured",
+            ColType.STR,
+            optional=True,
+            choices=SENIORITIES,
+        ),
+        "rating": _Doc(
+            "bonds: external rating", "BBB", ColType.STR, optional=True, choices=RATINGS
+        ),
+        "sector": _Doc(
+            "bonds: the issuer's sector (FRTB credit spread buckets, MAR21.51)",
+            "financials",
+            ColType.STR,
+            optional=True,
+            choices=SECTORS,
+        ),
+        "spread_curve": _Doc(
+            "bonds: a shared spread curve <NAME>.SPREAD (by rating and sector) instead of "
+            "the issuer's own",
+            "BBB-FIN.SPREAD",
             optional=True,
         ),
     },
@@ -201,7 +262,11 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
     },
     IngestKind.CURVES: {
         "date": _Doc(f"business date ({_ISO})", "2024-12-16"),
-        "curve_id": _Doc("the curve, <CCY>.ZERO", "USD.ZERO"),
+        "curve_id": _Doc(
+            "the curve: <CCY>.ZERO, or an issuer's credit spread curve <ISSUER>.SPREAD (its "
+            "zero_rate is the spread over the risk-free zero rate; factors CS.<ISSUER>.<TENOR>)",
+            "USD.ZERO",
+        ),
         "tenor_years": _Doc("pillar in years (> 0); the factor is IR.<CCY>.<3M|1Y|…>", "0.25"),
         "zero_rate": _Doc("continuously compounded zero rate, ACT/365F, decimal", "0.0431"),
     },

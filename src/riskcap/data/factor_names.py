@@ -3,8 +3,15 @@
 * the implied-vol factor of an underlying ``EQ.AAPL`` is ``VOL.AAPL``: its 1Y ATM
   implied vol (:data:`VOL_FACTOR_TENOR`), log shocks; options scale it to their
   expiry along the day's term structure in ``vols``;
+* the implied-vol factor of an FX pair ``FX.EURUSD`` is ``VOL.FX.EURUSD`` (its 1Y ATM
+  vol; ``vols`` rows of underlying ``FX.EURUSD``);
 * the pillars of curve ``<CCY>.ZERO`` are the factors ``IR.<CCY>.<TENOR>`` (``3M``,
-  ``10Y``…), continuously compounded zero rates, absolute shocks.
+  ``10Y``…), continuously compounded zero rates, absolute shocks;
+* the pillars of a credit spread curve ``<ISSUER>.SPREAD`` are ``CS.<ISSUER>.<TENOR>``:
+  continuously compounded zero spreads over the risk-free curve, absolute shocks;
+* the FX rate of a currency is ``FX.<CCY><REP>``: units of the reporting currency
+  ``REP`` (``eod.reporting_currency``) per unit of ``CCY`` (``FX.EURUSD`` 1.08,
+  ``FX.JPYUSD`` 0.0067), log shocks.
 
 Ingesting a ``curves`` or ``vols`` file writes these factors' levels into
 ``market_data`` too (see :mod:`riskcap.data.ingest`), so each is loaded once.
@@ -15,6 +22,8 @@ from __future__ import annotations
 import re
 
 VOL_FACTOR_TENOR = 1.0
+DEFAULT_REPORTING_CURRENCY = "USD"
+FX_PREFIX = "FX."
 _TENOR = re.compile(r"^(\d+(?:\.\d+)?)([DWMY])$")
 _TENOR_YEARS = {"D": 1 / 365, "W": 7 / 365, "M": 1 / 12, "Y": 1.0}
 
@@ -38,12 +47,25 @@ def tenor_label(years: float) -> str:
 
 
 def vol_factor(underlying: str) -> str:
-    """``EQ.AAPL`` → ``VOL.AAPL``."""
+    """``EQ.AAPL`` → ``VOL.AAPL``; an FX pair ``FX.EURUSD`` → ``VOL.FX.EURUSD``."""
+    if underlying.startswith(FX_PREFIX):
+        return "VOL." + underlying
     return "VOL." + underlying.split(".")[-1]
 
 
+def fx_factor(currency: str, reporting: str) -> str:
+    """``EUR``, ``USD`` → ``FX.EURUSD``: reporting-currency units per unit of ``currency``."""
+    return f"{FX_PREFIX}{currency}{reporting}"
+
+
+SPREAD_SUFFIX = ".SPREAD"
+
+
 def curve_prefix(curve_id: str) -> str:
-    """``USD.ZERO`` → ``IR.USD.`` (the pillars' common prefix)."""
+    """``USD.ZERO`` → ``IR.USD.``; a credit spread curve ``ACME.SPREAD`` → ``CS.ACME.``
+    (the pillars' common prefix)."""
+    if curve_id.endswith(SPREAD_SUFFIX):
+        return "CS." + curve_id.removesuffix(SPREAD_SUFFIX) + "."
     return "IR." + curve_id.split(".")[0] + "."
 
 

@@ -39,12 +39,24 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskcap.data.contract import KIND_TABLE, Col, ColType, DateFormat, IngestKind, columns
-from riskcap.data.factor_names import VOL_FACTOR_TENOR, curve_pillar, vol_factor
+from riskcap.data.currencies import is_currency
+from riskcap.data.factor_names import (
+    DEFAULT_REPORTING_CURRENCY,
+    SPREAD_SUFFIX,
+    VOL_FACTOR_TENOR,
+    curve_pillar,
+    fx_factor,
+    vol_factor,
+)
 from riskcap.data.identifiers import identifier_problem, normalise, text_problem
 from riskcap.data.lake import Lake, WriteMode, sql_literal
+from riskcap.data.mapping import FX_TYPES
 from riskcap.data.schemas import (
     MARKET_DATA,
     QUARANTINE,
+    RATINGS,
+    SECTORS,
+    SENIORITIES,
     FactorType,
     InstrumentType,
     ShockType,
@@ -354,11 +366,15 @@ class Reference:
     factors: set[str]
     trade_ids: set[str]
     factor_types: dict[str, str] = field(default_factory=dict)
+    reporting: str = DEFAULT_REPORTING_CURRENCY  # instruments: FX rates are to it
+    spread_curves: set[str] = field(default_factory=set)  # curves: <ISSUER>.SPREAD known
     # desk → (its legal entity, its books) in the stored books table
     desk_entities: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
     @classmethod
-    def from_lake(cls, lake: Lake, kind: IngestKind) -> Reference:
+    def from_lake(
+        cls, lake: Lake, kind: IngestKind, reporting: str = DEFAULT_REPORTING_CURRENCY
+    ) -> Reference:
         def ids(table: str, col: str) -> set[str]:
             return set(lake.read(table, columns=[col]).column(col).to_pylist())
 
@@ -376,18 +392,25 @@ class Reference:
             )
             else set(),
             trade_ids=ids("trades", "trade_id") if kind is IngestKind.TRADES else set(),
-            factor_types=(
-                dict(
-                    zip(
-                        *lake.read("factors", columns=["factor_id", "factor_type"]).columns,
-                        strict=True,
-                    )
-                )
-                if kind is IngestKind.INSTRUMENTS
-                else {}
-            ),
+            factor_types=_factor_types(lake) if kind is IngestKind.INSTRUMENTS else {},
             desk_entities=_desk_entities(lake) if kind is IngestKind.BOOKS else {},
+            reporting=reporting,
+            spread_curves=_spread_curves(lake) if kind is IngestKind.CURVES else set(),
         )
+
+
+def _spread_curves(lake: Lake) -> set[str]:
+    """The spread curves the instruments table names: ``<ISSUER>.SPREAD`` of every
+    issuer, and every ``spread_curve``."""
+    table = lake.read("instruments", columns=["issuer", "spread_curve"])
+    issuers = {f"{i}{SPREAD_SUFFIX}" for i in table.column("issuer").to_pylist() if i}
+    return issuers | {c for c in table.column("spread_curve").to_pylist() if c}
+
+
+def _factor_types(lake: Lake) -> dict[str, str]:
+    table = lake.read("factors", columns=["factor_id", "factor_type"])
+    ids, types = (table.column(c).to_pylist() for c in ("factor_id", "factor_type"))
+    return dict(zip(ids, types, strict=True))
 
 
 def _desk_entities(lake: Lake) -> dict[str, tuple[str, frozenset[str]]]:
@@ -412,6 +435,10 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     InstrumentType.INDEX: ("underlying",),
     InstrumentType.BOND: ("maturity", "fixed_rate", "payment_frequency", "curve_id"),
     InstrumentType.IRS: ("maturity", "fixed_rate", "payment_frequency", "pay_receive", "curve_id"),
+    InstrumentType.FX_FORWARD: ("base_currency", "maturity", "strike"),
+    InstrumentType.FX_SWAP: ("base_currency", "near_date", "near_rate", "maturity", "strike"),
+    InstrumentType.FX_OPTION: ("base_currency", "strike", "option_type", "expiry"),
+    InstrumentType.COMMODITY_FUTURE: ("underlying", "expiry"),
 }
 
 
@@ -458,10 +485,21 @@ def _kind_rules(
         _not_future(check, typed, "date", today)
         _positive(check, typed, "tenor_years")
         _finite(check, typed, "zero_rate", "finite_price")
+        _increasing_pillars(check, typed)
+        spreads = typed["curve_id"].fillna("").str.endswith(SPREAD_SUFFIX)
+        check.flag(
+            spreads & ~typed["curve_id"].isin(ref.spread_curves),
+            "unknown_issuer",
+            lambda r: (
+                f"spread curve {r['curve_id']} names no issuer or spread_curve of the "
+                "instruments table (ingest the instruments first)"
+            ),
+        )
     elif kind is IngestKind.VOLS:
         _unique(check, typed, ["date", "underlying", "tenor_years"], "duplicate_key")
         _not_future(check, typed, "date", today)
-        _known(check, typed, "underlying", ref.factors, "factor")
+        pairs = {u for u in typed["underlying"].dropna().unique() if is_fx_pair(str(u))}
+        _known(check, typed, "underlying", ref.factors | pairs, "factor")
         _positive(check, typed, "tenor_years")
         _positive(check, typed, "implied_vol")
     elif kind is IngestKind.OBSERVATIONS:
@@ -479,6 +517,33 @@ def _kind_rules(
         _enum(check, typed, "shock_type", {t.value for t in ShockType})
     elif kind is IngestKind.INSTRUMENTS:
         _instrument_rules(typed, check, ref)
+
+
+def is_fx_pair(name: str) -> bool:
+    """``FX.EURGBP``: an FX pair of two ISO 4217 currencies (the underlying of an FX
+    option's vol surface, a factor or not)."""
+    body = name.removeprefix("FX.")
+    return (
+        name.startswith("FX.")
+        and len(body) == 6
+        and is_currency(body[:3])
+        and (is_currency(body[3:]))
+    )
+
+
+def _increasing_pillars(check: _Checker, typed: pd.DataFrame) -> None:
+    """A curve's pillars come in increasing tenor order, date by date (a row whose
+    tenor is below the one before it on the same curve and date breaks the rule)."""
+    before = typed.groupby(["date", "curve_id"], sort=False)["tenor_years"].shift()
+    tenor = typed["tenor_years"].astype(float)
+    check.flag(
+        before.notna() & (tenor < before.astype(float)),
+        "pillars_not_increasing",
+        lambda r: (
+            f"tenor_years {r['tenor_years']} of {r['curve_id']} on {r['date']} comes after "
+            f"a longer tenor ({before.loc[r.name]}): list a curve's pillars shortest first"
+        ),
+    )
 
 
 def _one_entity_per_desk(check: _Checker, typed: pd.DataFrame, ref: Reference) -> None:
@@ -528,10 +593,18 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
     check.flag(
         typed["multiplier"].astype(float) <= 0, "positive_multiplier", lambda r: "multiplier ≤ 0"
     )
+    for col in ("currency", "base_currency"):
+        given = typed[col].notna() | (col == "currency")
+        check.flag(given & ~typed[col].map(is_currency), "invalid_currency", _not_iso(col))
+    _fx_rules(typed, check, ref)
+    _enum(check, typed, "seniority", set(SENIORITIES))
+    _enum(check, typed, "rating", set(RATINGS))
+    _enum(check, typed, "sector", set(SECTORS))
+    spread = typed["spread_curve"]
     check.flag(
-        ~typed["currency"].fillna("").str.fullmatch(r"[A-Z]{3}"),
-        "invalid_currency",
-        lambda r: f"currency {r['currency']!r} is not an ISO 4217 code",
+        spread.notna() & ~spread.fillna("").str.endswith(SPREAD_SUFFIX),
+        "invalid_spread_curve",
+        lambda r: f"spread_curve {r['spread_curve']!r} is not a <NAME>{SPREAD_SUFFIX} curve",
     )
     for itype, fields in _NEEDS.items():
         of_type = typed["instrument_type"] == itype
@@ -539,7 +612,23 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
             check.flag(
                 of_type & typed[f].isna(), "missing_field_for_type", _fixed(f"{itype} needs {f}")
             )
-    _known(check, typed, "underlying", ref.factors, "factor")
+    commodity = typed["instrument_type"] == InstrumentType.COMMODITY_FUTURE
+    _known(
+        check,
+        typed.assign(underlying=typed["underlying"].where(~commodity)),
+        "underlying",
+        ref.factors,
+        "factor",
+    )
+    curves = {f.rsplit(".", 1)[0] for f, t in ref.factor_types.items() if t == "commodity_price"}
+    check.flag(
+        commodity & typed["underlying"].notna() & ~typed["underlying"].isin(curves),
+        "unknown_forward_curve",
+        lambda r: (
+            f"underlying {r['underlying']!r} has no forward curve: no commodity_price "
+            f"factors {r['underlying']}.<tenor> in the factors table"
+        ),
+    )
     underlying_type = typed["underlying"].map(ref.factor_types)
     allowed = typed["instrument_type"].map(UNDERLYING_TYPES)
     misfit = [
@@ -565,6 +654,57 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
     )
     pr = typed["pay_receive"].notna() & ~typed["pay_receive"].isin({"pay", "receive"})
     check.flag(pr, "invalid_pay_receive", lambda r: f"pay_receive {r['pay_receive']!r}")
+
+
+def _fx_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> None:
+    """FX instruments name two different currencies and a positive rate (other types
+    ignore ``base_currency``, as they ignore the fields of other types); every currency
+    an instrument uses other than the reporting one has its FX factor
+    ``FX.<CCY><REP>`` in the factors table (load the factors file first)."""
+    fx = typed["instrument_type"].isin(FX_TYPES)
+    check.flag(
+        fx & (typed["base_currency"] == typed["currency"]),
+        "same_currencies",
+        lambda r: f"base_currency and currency are both {r['currency']}",
+    )
+    rate = typed["near_rate"].astype(float)
+    check.flag(
+        typed["near_rate"].notna() & ~(np.isfinite(rate) & (rate > 0)),
+        "positive_near_rate",
+        lambda r: f"near_rate {typed.loc[r.name, 'near_rate']} is not a positive number",
+    )
+    both = (
+        (typed["instrument_type"] == InstrumentType.FX_SWAP)
+        & typed["near_date"].notna()
+        & typed["maturity"].notna()
+    )
+    near, far = typed.loc[both, "near_date"].tolist(), typed.loc[both, "maturity"].tolist()
+    flags = np.zeros(len(typed), bool)
+    flags[np.flatnonzero(both.to_numpy(bool))] = [n >= f for n, f in zip(near, far, strict=True)]
+    late = pd.Series(flags, index=typed.index)
+    check.flag(
+        late,
+        "near_before_far",
+        lambda r: f"near_date {r['near_date']} is not before maturity {r['maturity']}",
+    )
+    for col in ("currency", "base_currency"):  # (a base currency counts on FX types only)
+        used = typed[col].map(is_currency) & (typed[col] != ref.reporting)
+        used &= fx | (col == "currency")
+        lacking = used & ~typed[col].map(lambda c: fx_factor(str(c), ref.reporting)).isin(
+            ref.factors
+        )
+        check.flag(lacking, "missing_fx_rate", _needs_fx(col, ref.reporting))
+
+
+def _not_iso(col: str) -> Callable[[pd.Series], str]:
+    return lambda r: f"{col} {r[col]!r} is not an ISO 4217 currency code"
+
+
+def _needs_fx(col: str, reporting: str) -> Callable[[pd.Series], str]:
+    return lambda r: (
+        f"{col} {r[col]} needs the FX factor {fx_factor(str(r[col]), reporting)} "
+        f"(reporting currency {reporting}) in the factors table: ingest it with the factors"
+    )
 
 
 def validate(
@@ -602,6 +742,7 @@ def ingest_file(
     max_bad_fraction: float,
     today: dt.date | None = None,
     date_format: DateFormat = DateFormat.ISO,
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
 ) -> IngestResult:
     """Validate ``path`` and land it in the lake (see the module docstring).
 
@@ -613,6 +754,8 @@ def ingest_file(
     max_bad_fraction : above this share of bad rows the file is rejected whole.
     today : the date after which a date is "in the future" (default: today, UTC).
     date_format : how the file writes its dates (ISO unless told; never guessed).
+    reporting : the reporting currency (``eod.reporting_currency``): an instrument in
+        another currency needs that currency's FX factor.
 
     Raises
     ------
@@ -647,7 +790,7 @@ def ingest_file(
             )
         frame, malformed = read_rows(path)
         typed, violations = validate(
-            kind, frame, Reference.from_lake(lake, kind), today, source, date_format
+            kind, frame, Reference.from_lake(lake, kind, reporting), today, source, date_format
         )
         violations = sorted(malformed + violations, key=lambda v: (v.row, v.rule))
         rows_read = len(frame) + len({v.row for v in malformed})

@@ -4,15 +4,17 @@ Every instrument type the pricing kernels value has a row in :data:`ROLES`: the 
 its factors play — the **spot** (its ``underlying``), the **vol** (the underlying's
 implied-vol factor, :func:`~riskcap.data.factor_names.vol_factor`) and the discount
 **curve** (its ``curve_id``, or the curve of its currency ``<CCY>.ZERO``, whose pillar
-factors are ``IR.<CCY>.<tenor>``). A new instrument type or a new role (a projection
-curve, a credit spread, an FX rate) is a new row or a new role here, and the resolver
-of that role below; the engine reads nothing else to know which factors a position
-needs.
+factors are ``IR.<CCY>.<tenor>``); FX instruments add the **base FX** rate and the
+**base curve** of the currency bought. Every instrument whose currency is not the
+reporting currency also needs that currency's FX factor ``FX.<CCY><REP>``. A new
+instrument type or a new role (a projection curve, a credit spread) is a new row or a
+new role here, and the resolver of that role below; the engine reads nothing else to
+know which factors a position needs.
 
 :func:`map_instruments` resolves the factors of each instrument and names those that
 cannot be priced — an instrument missing from the instruments table, a type without a
-row, a factor missing from the factors table, a curve without pillars, a second
-discount curve — with the reason. The EOD excludes such positions from the figures,
+row, a factor missing from the factors table (an FX rate too), a curve without
+pillars — with the reason. The EOD excludes such positions from the figures,
 records them with the run, and the quality check ``unpriced_positions`` blocks the run
 when their share is above ``quality.unpriced_positions.max_share`` (ORE's "failed
 trades").
@@ -21,19 +23,32 @@ trades").
 from __future__ import annotations
 
 import enum
-from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
+from riskcap.data.factor_names import (
+    DEFAULT_REPORTING_CURRENCY,
+    FX_PREFIX,
+    SPREAD_SUFFIX,
+    curve_prefix,
+    fx_factor,
+    tenor_years,
+    vol_factor,
+)
 
 
 class FactorRole(enum.StrEnum):
     SPOT = "spot"  # the underlying's level
-    VOL = "vol"  # the underlying's implied-vol factor
-    CURVE = "curve"  # the pillars of the discount curve
+    VOL = "vol"  # the underlying's (or FX pair's) implied-vol factor
+    CURVE = "curve"  # the pillars of the discount curve (of the quote currency for FX)
+    BASE_FX = "base_fx"  # FX instruments: the FX factor of the base currency
+    BASE_CURVE = "base_curve"  # FX instruments: the base currency's discount curve
+    FORWARD = "forward"  # commodity futures: the pillars of the underlying's forward curve
+    SPREAD = "spread"  # bonds of an issuer: the pillars of its credit spread curve
 
+
+FX_TYPES = frozenset({"fx_forward", "fx_swap", "fx_option"})
 
 ROLES: dict[str, tuple[FactorRole, ...]] = {
     "equity": (FactorRole.SPOT,),
@@ -41,8 +56,12 @@ ROLES: dict[str, tuple[FactorRole, ...]] = {
     "index_future": (FactorRole.SPOT, FactorRole.CURVE),
     "equity_option": (FactorRole.SPOT, FactorRole.VOL, FactorRole.CURVE),
     "index_option": (FactorRole.SPOT, FactorRole.VOL, FactorRole.CURVE),
-    "bond": (FactorRole.CURVE,),
+    "bond": (FactorRole.CURVE, FactorRole.SPREAD),
     "irs": (FactorRole.CURVE,),
+    "fx_forward": (FactorRole.BASE_FX, FactorRole.CURVE, FactorRole.BASE_CURVE),
+    "fx_swap": (FactorRole.BASE_FX, FactorRole.CURVE, FactorRole.BASE_CURVE),
+    "fx_option": (FactorRole.BASE_FX, FactorRole.VOL, FactorRole.CURVE, FactorRole.BASE_CURVE),
+    "commodity_future": (FactorRole.FORWARD,),
 }
 
 
@@ -52,91 +71,174 @@ def discount_curve(instrument: Mapping[str, Any]) -> str:
     return str(curve) if isinstance(curve, str) and curve else f"{instrument['currency']}.ZERO"
 
 
+def spread_curve(instrument: Mapping[str, Any]) -> str | None:
+    """A bond's credit spread curve: its ``spread_curve``, or ``<ISSUER>.SPREAD`` of its
+    issuer (``None``: a bond without an issuer is priced off the risk-free curve)."""
+    named, issuer = instrument.get("spread_curve"), instrument.get("issuer")
+    if isinstance(named, str) and named:
+        return named
+    return f"{issuer}{SPREAD_SUFFIX}" if isinstance(issuer, str) and issuer else None
+
+
+def base_curve(instrument: Mapping[str, Any]) -> str:
+    """An FX instrument's base-currency discount curve, ``<BASE>.ZERO``."""
+    return f"{instrument['base_currency']}.ZERO"
+
+
+def fx_pair(instrument: Mapping[str, Any]) -> str:
+    """An FX instrument's pair, ``FX.<BASE><QUOTE>`` (the ``underlying`` of its vols)."""
+    return f"FX.{instrument['base_currency']}{instrument['currency']}"
+
+
+def instrument_vol(instrument: Mapping[str, Any]) -> str:
+    """The vol factor of an option: its underlying's, or its FX pair's."""
+    if instrument["instrument_type"] in FX_TYPES:
+        return vol_factor(fx_pair(instrument))
+    return vol_factor(str(instrument["underlying"]))
+
+
 def curve_pillars(factor_ids: Iterable[str], curve_id: str) -> list[str]:
     """The pillar factors of ``curve_id`` among ``factor_ids``, shortest tenor first."""
-    prefix = curve_prefix(curve_id)
-    pillars = [f for f in factor_ids if f.startswith(prefix)]
-    return sorted(pillars, key=lambda f: tenor_years(f.removeprefix(prefix)))
+    return _pillars(factor_ids, curve_prefix(curve_id))
+
+
+def forward_pillars(factor_ids: Iterable[str], commodity: str) -> list[str]:
+    """The pillars ``CMD.<NAME>.<TENOR>`` of commodity ``CMD.<NAME>``'s forward curve
+    among ``factor_ids``, shortest tenor first."""
+    return _pillars(factor_ids, commodity + ".")
+
+
+def _pillars(factor_ids: Iterable[str], prefix: str) -> list[str]:
+    pillars = []
+    for f in factor_ids:
+        if f.startswith(prefix):
+            try:
+                pillars.append((tenor_years(f.removeprefix(prefix)), f))
+            except ValueError:  # not a pillar of this curve (another name with the prefix)
+                continue
+    return [f for _, f in sorted(pillars)]
 
 
 @dataclass(frozen=True)
 class FactorMap:
     """Resolved factors of the instruments that can be priced, the reason for the
-    others, and the one discount curve of the run (``None``: no position needs one)."""
+    others, and the pillar factors of every curve a priced instrument uses (by curve
+    id, shortest tenor first). ``reporting`` is the currency figures are reported in:
+    an instrument in another currency needs its FX factor ``FX.<CCY><REP>``."""
 
     factors: dict[str, tuple[str, ...]]
     unpriced: dict[str, str]
-    curve: str | None
-    pillars: tuple[str, ...] = ()  # the run's curve's pillar factors, shortest first
+    curves: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reporting: str = DEFAULT_REPORTING_CURRENCY
+    forwards: dict[str, tuple[str, ...]] = field(default_factory=dict)  # CMD.<NAME> → pillars
+
+    def fx(self, currency: str) -> str | None:
+        """The FX factor converting ``currency`` to the reporting currency (``None``: it
+        is the reporting currency)."""
+        return None if currency == self.reporting else fx_factor(currency, self.reporting)
 
 
-def map_instruments(instruments: Iterable[Mapping[str, Any]], factor_ids: set[str]) -> FactorMap:
+def _curves_of(r: Mapping[str, Any], roles: tuple[FactorRole, ...]) -> list[str]:
+    out = [discount_curve(r)] if FactorRole.CURVE in roles else []
+    out += [base_curve(r)] if FactorRole.BASE_CURVE in roles else []
+    spread = spread_curve(r) if FactorRole.SPREAD in roles else None
+    return out + ([spread] if spread else [])
+
+
+def map_instruments(
+    instruments: Iterable[Mapping[str, Any]],
+    factor_ids: set[str],
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
+) -> FactorMap:
     """The factors of each instrument (rows of the instruments table joined to the held
     positions: ``instrument_id``, ``instrument_type`` — empty for an instrument missing
-    from the table —, ``underlying``, ``currency``, ``curve_id``).
-
-    One discount curve per run for now: the curve most instruments use (ties: the first
-    by name) is the run's; an instrument on another curve is not priced.
-    """
+    from the table —, ``underlying``, ``currency``, ``base_currency``, ``curve_id``)."""
     rows = {str(r["instrument_id"]): r for r in instruments}
     unpriced: dict[str, str] = {}
-    curves: dict[str, str] = {}
+    out: dict[str, tuple[str, ...]] = {}
+    pillars_of: dict[str, list[str]] = {}
+    used: set[str] = set()
+    forwards: dict[str, tuple[str, ...]] = {}
     for iid, r in rows.items():
         kind = r.get("instrument_type")
         if not isinstance(kind, str):
             unpriced[iid] = "not in the instruments table"
-        elif kind not in ROLES:
+            continue
+        if kind not in ROLES:
             unpriced[iid] = f"no pricer for instrument type {kind}"
-        elif FactorRole.SPOT in ROLES[kind] and not isinstance(r.get("underlying"), str):
+            continue
+        roles = ROLES[kind]
+        if FactorRole.SPOT in roles and not isinstance(r.get("underlying"), str):
             unpriced[iid] = f"a {kind} needs an underlying"
-        elif FactorRole.CURVE in ROLES[kind]:
-            curves[iid] = discount_curve(r)
-    used = Counter(curves.values())
-    curve = min(used, key=lambda c: (-used[c], c)) if used else None
-    pillars = curve_pillars(factor_ids, curve) if curve is not None else []
-    out: dict[str, tuple[str, ...]] = {}
-    for iid, r in rows.items():
-        if iid in unpriced:
             continue
-        roles = ROLES[str(r["instrument_type"])]
-        if FactorRole.CURVE in roles and curves[iid] != curve:
-            unpriced[iid] = f"discounted on {curves[iid]}, not the run's one curve {curve}"
+        if FactorRole.BASE_FX in roles and not isinstance(r.get("base_currency"), str):
+            unpriced[iid] = f"a {kind} needs a base_currency"
             continue
-        if FactorRole.CURVE in roles and not pillars:
+        forward: list[str] = []
+        if FactorRole.FORWARD in roles:
+            name = str(r.get("underlying") or "")
+            forward = forward_pillars(factor_ids, name) if name else []
+            if not forward:
+                unpriced[iid] = (
+                    f"a {kind} needs the forward curve of its underlying: factors "
+                    f"{name or '<underlying>'}.<tenor> (commodity_price)"
+                )
+                continue
+        curves = _curves_of(r, roles)
+        for c in curves:
+            if c not in pillars_of:
+                pillars_of[c] = curve_pillars(factor_ids, c)
+        bare = [c for c in curves if not pillars_of[c]]
+        if bare:
             unpriced[iid] = (
-                f"curve {curve} has no pillar factors ({curve_prefix(str(curve))}<tenor>): "
+                f"curve {bare[0]} has no pillar factors ({curve_prefix(bare[0])}<tenor>): "
                 "load them as zero_rate factors with a curves file"
             )
             continue
+        fx = [r["currency"], *([r["base_currency"]] if FactorRole.BASE_FX in roles else [])]
         needed = [
             *([str(r["underlying"])] if FactorRole.SPOT in roles else []),
-            *([vol_factor(str(r["underlying"]))] if FactorRole.VOL in roles else []),
-            *(pillars if FactorRole.CURVE in roles else []),
+            *([instrument_vol(r)] if FactorRole.VOL in roles else []),
+            *(fx_factor(str(c), reporting) for c in dict.fromkeys(fx) if c != reporting),
+            *(p for c in curves for p in pillars_of[c]),
+            *forward,
         ]
         missing = [f for f in needed if f not in factor_ids]
         if missing:
             unpriced[iid] = f"factor(s) {', '.join(missing)} not in the factors table"
             continue
         out[iid] = tuple(needed)
-    on_curve = [i for i in out if FactorRole.CURVE in ROLES[str(rows[i]["instrument_type"])]]
-    if not on_curve:
-        return FactorMap(out, dict(sorted(unpriced.items())), None)
-    return FactorMap(out, dict(sorted(unpriced.items())), curve, tuple(pillars))
+        used.update(curves)
+        if forward:
+            forwards[str(r["underlying"])] = tuple(forward)
+    on_curves = {c: tuple(pillars_of[c]) for c in sorted(used)}
+    on_forwards = dict(sorted(forwards.items()))
+    return FactorMap(out, dict(sorted(unpriced.items())), on_curves, reporting, on_forwards)
 
 
 def needed_factors(held: Iterable[Mapping[str, Any]], mapped: FactorMap) -> list[str]:
     """The factors of the priced instruments among ``held`` in the engine's order: the
-    spots, then the vols (each sorted), then the curve's pillars."""
+    spots, then the vols, then the FX rates (each sorted), then the pillars of each
+    curve used (curves by id, pillars shortest first), then those of each commodity
+    forward curve."""
     spots: set[str] = set()
     vols: set[str] = set()
-    curve = False
+    fx: set[str] = set()
+    curves: set[str] = set()
+    forwards: set[str] = set()
     for r in held:
-        if str(r["instrument_id"]) not in mapped.factors:
+        factors = mapped.factors.get(str(r["instrument_id"]))
+        if factors is None:
             continue
         roles = ROLES[str(r["instrument_type"])]
         if FactorRole.SPOT in roles:
             spots.add(str(r["underlying"]))
         if FactorRole.VOL in roles:
-            vols.add(vol_factor(str(r["underlying"])))
-        curve = curve or FactorRole.CURVE in roles
-    return [*sorted(spots), *sorted(vols), *(mapped.pillars if curve else ())]
+            vols.add(instrument_vol(r))
+        fx.update(f for f in factors if f.startswith(FX_PREFIX))
+        curves.update(_curves_of(r, roles))
+        if FactorRole.FORWARD in roles:
+            forwards.add(str(r["underlying"]))
+    pillars = [p for c in sorted(curves) for p in mapped.curves[c]]
+    commodity = [p for c in sorted(forwards) for p in mapped.forwards[c]]
+    return [*sorted(spots), *sorted(vols), *sorted(fx), *pillars, *commodity]

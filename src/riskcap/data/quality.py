@@ -43,8 +43,17 @@ import pyarrow as pa
 
 from riskcap.config import QualityConfig, Severity
 from riskcap.data.calendars import market_holidays
+from riskcap.data.factor_names import DEFAULT_REPORTING_CURRENCY, fx_factor
 from riskcap.data.lake import Lake
-from riskcap.data.mapping import map_instruments
+from riskcap.data.mapping import (
+    FX_TYPES,
+    base_curve,
+    discount_curve,
+    forward_pillars,
+    fx_pair,
+    map_instruments,
+    spread_curve,
+)
 from riskcap.data.schemas import InstrumentType, ShockType
 from riskcap.data.snapshot import previous_as_of, snapshot_dates
 from riskcap.errors import DataQualityError, NotFoundError
@@ -98,6 +107,7 @@ class QualityContext:
     sample_rows: int
     # underlyings without a level on as_of, a holiday of their market: carried forward
     carried: dict[str, dt.date] = field(default_factory=dict)  # factor → last close
+    reporting: str = DEFAULT_REPORTING_CURRENCY  # eod.reporting_currency
 
     def held(self) -> pd.DataFrame:
         """Positions joined with their instrument definitions (inner join)."""
@@ -239,7 +249,10 @@ def _missing_market_data(ctx: QualityContext) -> pd.DataFrame:
         if pd.Timestamp(ctx.as_of) in ctx.history.index
         else pd.Index([])
     )
-    needs_price = held["underlying"].notna() & ~held["instrument_type"].isin(_CURVE_BASED)
+    commodity = held["instrument_type"] == InstrumentType.COMMODITY_FUTURE.value
+    needs_price = (
+        held["underlying"].notna() & ~held["instrument_type"].isin(_CURVE_BASED) & ~commodity
+    )
     open_market = ~held["underlying"].isin(ctx.carried)  # a holiday is not a gap
     no_price = needs_price & ~held["underlying"].isin(on_date) & open_market
     no_vol = (
@@ -247,13 +260,94 @@ def _missing_market_data(ctx: QualityContext) -> pd.DataFrame:
         & ~held["underlying"].isin(ctx.vols_on_date)
         & open_market
     )
+    fx = held["instrument_type"].isin(FX_TYPES)
+    records = held.to_dict("records")
+    no_vol |= pd.Series(
+        [
+            r["instrument_type"] == "fx_option" and fx_pair(r) not in ctx.vols_on_date
+            for r in records
+        ],
+        index=held.index,
+        dtype=bool,
+    )
     no_curve = held["instrument_type"].isin(_CURVE_BASED) & ~held["curve_id"].isin(
         ctx.curves_on_date
     )
+    no_curve |= pd.Series(
+        [(c := spread_curve(r)) is not None and c not in ctx.curves_on_date for r in records],
+        index=held.index,
+        dtype=bool,
+    )
+    no_curve |= fx & pd.Series(
+        [
+            f and not {discount_curve(r), base_curve(r)} <= ctx.curves_on_date
+            for r, f in zip(records, fx, strict=True)
+        ],
+        index=held.index,
+        dtype=bool,
+    )
+    factor_ids = list(ctx.factors["factor_id"])
+    no_forward = commodity & pd.Series(
+        [
+            not (pillars := forward_pillars(factor_ids, str(u))) or not set(pillars) <= set(on_date)
+            for u in held["underlying"]
+        ],
+        index=held.index,
+        dtype=bool,
+    )
     held = held.assign(
-        missing=np.select([no_price, no_vol, no_curve], ["price", "implied_vol", "curve"], "")
+        missing=np.select(
+            [no_price, no_vol, no_curve, no_forward],
+            ["price", "implied_vol", "curve", "forward curve"],
+            "",
+        )
     )
     return held.loc[held["missing"] != ""]
+
+
+def currencies_held(held: pd.DataFrame) -> list[tuple[str, str]]:
+    """``(instrument_id, currency)`` of every currency the held instruments use: their
+    own, and the base currency of FX instruments."""
+    out = [(str(i), str(c)) for i, c in zip(held["instrument_id"], held["currency"], strict=True)]
+    if "base_currency" in held.columns:
+        base = held.dropna(subset=["base_currency"])
+        out += [
+            (str(i), str(c))
+            for i, c in zip(base["instrument_id"], base["base_currency"], strict=True)
+        ]
+    return out
+
+
+@dataclass(frozen=True)
+class MissingFxRateCheck:
+    """Positions in a currency (or, for an FX instrument, on a base currency) other than
+    the reporting currency whose FX rate ``FX.<CCY><REP>`` has no level on as_of: no
+    figure of theirs can be converted. Blocking by default."""
+
+    severity: Severity
+    name: str = "missing_fx_rate"
+
+    def run(self, ctx: QualityContext) -> CheckResult:
+        held = ctx.held()
+        on_date = (
+            set(ctx.history.loc[pd.Timestamp(ctx.as_of)].dropna().index)
+            if pd.Timestamp(ctx.as_of) in ctx.history.index
+            else set()
+        )
+        rows = []
+        book_of = held.groupby("instrument_id")["book_id"].first()
+        for iid, ccy in dict.fromkeys(currencies_held(held)):
+            factor = fx_factor(ccy, ctx.reporting)
+            if ccy != ctx.reporting and factor not in on_date:
+                rows.append((book_of[iid], iid, ccy, factor))
+        bad = pd.DataFrame(rows, columns=["book_id", "instrument_id", "currency", "fx_factor"])
+        return _result(
+            self,
+            ctx,
+            bad,
+            "0 rows",
+            f"positions whose currency has no FX rate to {ctx.reporting} on as_of",
+        )
 
 
 @dataclass(frozen=True)
@@ -273,6 +367,7 @@ class UnpricedPositionsCheck:
         mapped = map_instruments(
             held.drop_duplicates("instrument_id").to_dict("records"),
             set(ctx.factors["factor_id"]),
+            ctx.reporting,
         )
         reasons = dict(mapped.unpriced)
         for r in _missing_market_data(ctx).itertuples():
@@ -382,6 +477,7 @@ def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
         IncompleteHierarchyCheck(cfg.incomplete_hierarchy.severity),
         RowCountCheck(cfg.row_count.severity, cfg.row_count.max_change),
         MissingMarketDataCheck(cfg.missing_market_data.severity),
+        MissingFxRateCheck(cfg.missing_fx_rate.severity),
         StalePricesCheck(cfg.stale_prices.severity, cfg.stale_prices.days),
         ReturnOutliersCheck(
             cfg.return_outliers.severity, cfg.return_outliers.sigma, cfg.return_outliers.lookback
@@ -392,11 +488,16 @@ def default_checks(cfg: QualityConfig) -> list[QualityCheck]:
 
 
 def load_context(
-    lake: Lake, as_of: dt.date, cfg: QualityConfig, versions: Mapping[str, int] | None = None
+    lake: Lake,
+    as_of: dt.date,
+    cfg: QualityConfig,
+    versions: Mapping[str, int] | None = None,
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
 ) -> QualityContext:
     """Read the snapshot of ``as_of`` and the market history the checks need.
 
-    ``versions`` pins the table versions read (default: the latest of each).
+    ``versions`` pins the table versions read (default: the latest of each); FX rates
+    are to ``reporting``.
     """
     pinned = dict(versions or {})
 
@@ -416,6 +517,16 @@ def load_context(
     instruments = read("instruments").to_pandas()
     held = positions.merge(instruments, on="instrument_id", how="inner")
     underlyings = sorted(str(u) for u in held["underlying"].dropna().unique())
+    factors = read("factors").to_pandas()
+    commodities = held.loc[
+        held["instrument_type"] == InstrumentType.COMMODITY_FUTURE.value, "underlying"
+    ]
+    underlyings += [
+        p
+        for u in sorted(set(commodities.dropna()))
+        for p in forward_pillars(factors["factor_id"], u)
+    ]
+    fx_rates = sorted({fx_factor(c, reporting) for _, c in currencies_held(held) if c != reporting})
     window = max(cfg.return_outliers.lookback, cfg.stale_prices.days) + 2
     start = as_of - dt.timedelta(days=int(window * 7 / 5) + 14)
     md = (
@@ -424,14 +535,13 @@ def load_context(
             filters=[
                 ("date", ">=", start),
                 ("date", "<=", as_of),
-                ("factor_id", "in", underlyings),
+                ("factor_id", "in", underlyings + fx_rates),
             ],
         ).to_pandas()
-        if underlyings
+        if underlyings or fx_rates
         else pd.DataFrame(columns=["date", "factor_id", "value"])
     )
     history = md.pivot_table(index="date", columns="factor_id", values="value", aggfunc="last")
-    factors = read("factors").to_pandas()
     closed = market_holidays(
         lake,
         pinned.get("holidays", lake.version("holidays")),
@@ -460,6 +570,7 @@ def load_context(
         vols_on_date=set(vols.column("underlying").to_pylist()),
         sample_rows=cfg.sample_rows,
         carried=carried,
+        reporting=reporting,
     )
 
 
@@ -477,6 +588,7 @@ def run_quality_gate(
     checks: Sequence[QualityCheck] | None = None,
     versions: Mapping[str, int] | None = None,
     run_id: str | None = None,
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
 ) -> list[CheckResult]:
     """Run every check on the ``as_of`` snapshot, store all results, then gate.
 
@@ -486,7 +598,7 @@ def run_quality_gate(
         A blocking check failed; the message names the check, the count and the
         first sample rows (all results are stored before raising).
     """
-    ctx = load_context(lake, as_of, cfg, versions)
+    ctx = load_context(lake, as_of, cfg, versions, reporting)
     results = run_checks(checks if checks is not None else default_checks(cfg), ctx)
     if snapshot_id is None:
         snapshot_id = catalog.latest_snapshot_id(as_of)

@@ -11,7 +11,15 @@ Synthetic (generated here from a fixed seed, ``synthetic = true`` in ``factors``
     * ATM implied volatilities per underlying and tenor (3M, 6M, 1Y, 2Y): the
       underlying's EWMA realised volatility (λ = 0.94) with a 10% premium,
       mean-reverting in tenor to its long-run realised volatility, times a
-      persistent seeded noise (factor ``VOL.<TICKER>`` = the 1Y point, log shocks).
+      persistent seeded noise (factor ``VOL.<TICKER>`` = the 1Y point, log shocks);
+    * EUR, GBP and JPY zero curves ``<CCY>.ZERO`` like the USD one (own streams and
+      levels), FX rates ``FX.EURUSD``, ``FX.GBPUSD``, ``FX.JPYUSD`` (log OU, correlated
+      with the real S&P 500 moves) and their ATM vols ``VOL.FX.<PAIR>`` (as the equity
+      vols, from the synthetic FX history);
+    * commodity forward curves ``CMD.WTI``, ``CMD.BRENT``, ``CMD.GOLD`` on 1M–2Y pillars
+      (spot and carry Ornstein–Uhlenbeck, log shocks);
+    * credit spread curves ``ACME.SPREAD`` (A), ``BANKCO.SPREAD`` (BBB),
+      ``HYCORP.SPREAD`` (BB) on 1Y–10Y pillars (factors ``CS.<ISSUER>.<TENOR>``).
 
 The demo book is a deterministic function of the seed and the bundled data.
 """
@@ -86,19 +94,78 @@ def _nelson_siegel_loadings(tenors: np.ndarray, tau: float) -> np.ndarray:
     return np.stack([np.ones_like(tenors), slope, slope - np.exp(-x)], axis=1)
 
 
-def synthetic_zero_curve(dates: pd.DatetimeIndex, seed: int) -> pd.DataFrame:
-    """Synthetic USD zero curve, wide: dates × tenor labels, continuously compounded.
+@dataclass(frozen=True)
+class CurveModel:
+    """Seeded Nelson–Siegel dynamics of one currency's synthetic zero curve."""
+
+    stream: int  # the random stream of the curve (seed, stream)
+    mean: tuple[float, float, float]  # long-run level, slope, curvature
+    start: tuple[float, float, float]  # their values on the first date (1990)
+
+
+CURVE_MODELS: dict[str, CurveModel] = {
+    "USD": CurveModel(1, (0.045, -0.015, 0.0), (0.080, -0.005, 0.005)),
+    "EUR": CurveModel(11, (0.030, -0.012, 0.0), (0.085, -0.010, 0.0)),
+    "GBP": CurveModel(12, (0.040, -0.012, 0.0), (0.110, -0.015, 0.0)),
+    "JPY": CurveModel(13, (0.008, -0.004, 0.0), (0.065, -0.010, 0.0)),
+}
+# synthetic FX rates in USD per unit (log Ornstein–Uhlenbeck around a long-run level,
+# correlated with the S&P 500's daily moves): currency → (stream, level in 1990,
+# long-run level, annual vol, correlation with the index)
+FX_MODELS: dict[str, tuple[int, float, float, float, float]] = {
+    "EUR": (21, 1.20, 1.15, 0.08, 0.20),
+    "GBP": (22, 1.75, 1.45, 0.09, 0.25),
+    "JPY": (23, 0.0069, 0.0085, 0.10, -0.20),
+}
+FX_VOL_PAIRS = ("FX.EURUSD", "FX.GBPUSD", "FX.JPYUSD")
+# synthetic commodity forward curves CMD.<NAME>.<TENOR> (USD): name → (stream, spot in
+# 1990, long-run spot, annual vol, correlation with the index, mean carry a year, unit)
+COMMODITY_MODELS: dict[str, tuple[int, float, float, float, float, float, str]] = {
+    "WTI": (31, 21.0, 60.0, 0.35, 0.30, 0.00, "USD/bbl"),
+    "BRENT": (32, 20.0, 62.0, 0.32, 0.30, -0.01, "USD/bbl"),
+    "GOLD": (33, 400.0, 1400.0, 0.15, 0.00, 0.03, "USD/oz"),
+}
+# synthetic issuer credit spread curves <ISSUER>.SPREAD (factors CS.<ISSUER>.<TENOR>):
+# issuer → (stream, 5Y spread level in 1990 and long-run, annual vol of its log,
+# correlation with the index, rating, sector)
+SPREAD_MODELS: dict[str, tuple[int, float, float, float, str, str]] = {
+    "ACME": (41, 0.009, 0.45, -0.40, "A", "basic_materials"),
+    "BANKCO": (42, 0.016, 0.50, -0.45, "BBB", "financials"),
+    "HYCORP": (43, 0.035, 0.55, -0.50, "BB", "consumer"),
+}
+SPREAD_TENORS: tuple[tuple[str, float], ...] = (
+    ("1Y", 1.0),
+    ("2Y", 2.0),
+    ("3Y", 3.0),
+    ("5Y", 5.0),
+    ("7Y", 7.0),
+    ("10Y", 10.0),
+)
+COMMODITY_TENORS: tuple[tuple[str, float], ...] = (
+    ("1M", 1 / 12),
+    ("3M", 0.25),
+    ("6M", 0.5),
+    ("1Y", 1.0),
+    ("2Y", 2.0),
+)
+
+
+def synthetic_zero_curve(dates: pd.DatetimeIndex, seed: int, currency: str = "USD") -> pd.DataFrame:
+    """Synthetic zero curve of ``currency``, wide: dates × tenor labels, continuously
+    compounded.
 
     Nelson–Siegel (τ = 1.37y, Diebold–Li's λ = 0.0609/month) with factor dynamics
-    ``β_{t+1} = β_t + κ(μ - β_t)Δt + s·√Δt·ε`` (Δt = 1/252), seeded.
+    ``β_{t+1} = β_t + κ(μ - β_t)Δt + s·√Δt·ε`` (Δt = 1/252), seeded; each currency has
+    its own random stream and levels (:data:`CURVE_MODELS`).
     """
-    rng = np.random.default_rng([seed, 1])
+    model = CURVE_MODELS[currency]
+    rng = np.random.default_rng([seed, model.stream])
     dt_ = 1.0 / 252.0
-    mu = np.array([0.045, -0.015, 0.0])
+    mu = np.array(model.mean)
     kappa = np.array([0.15, 0.6, 1.0])
     vol = np.array([0.009, 0.008, 0.012])
     beta = np.empty((len(dates), 3))
-    beta[0] = [0.080, -0.005, 0.005]
+    beta[0] = model.start
     shocks = rng.standard_normal((len(dates), 3)) * vol * np.sqrt(dt_)
     for i in range(1, len(dates)):  # sequential recursion over dates, done once at load
         beta[i] = beta[i - 1] + kappa * (mu - beta[i - 1]) * dt_ + shocks[i]
@@ -113,14 +180,98 @@ def ewma_volatility(log_returns: pd.DataFrame, lam: float = 0.94) -> pd.DataFram
     return np.sqrt(var * 252.0).bfill()
 
 
-def synthetic_implied_vols(prices: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Synthetic ATM implied vols, long: date, underlying (factor id), tenor_years, vol."""
-    underlyings = [c for c in prices.columns if c.startswith("EQ.") or c == INDEX_FACTOR]
+def synthetic_fx_rates(prices: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Synthetic FX rates ``FX.<CCY>USD`` (USD per unit), wide, on the bundled dates.
+
+    ``ln S`` follows a discretised Ornstein–Uhlenbeck process (κ = 0.5 a year) around a
+    long-run level, its daily shock ``σ√Δt (ρ z + √(1−ρ²) ε)``, ``z`` the S&P 500's
+    daily log return over its EWMA volatility (the real index history), ``ε`` seeded
+    (:data:`FX_MODELS`).
+    """
+    z = _index_moves(prices)
+    dt_ = 1.0 / 252.0
+    out = {}
+    for ccy, (stream, start, level, sigma, rho) in FX_MODELS.items():
+        eps = np.random.default_rng([seed, stream]).standard_normal(len(z))
+        shocks = sigma * np.sqrt(dt_) * (rho * z + np.sqrt(1.0 - rho**2) * eps)
+        log_s = np.empty(len(z))
+        log_s[0] = np.log(start)
+        for i in range(1, len(z)):  # sequential recursion over dates, done once at load
+            log_s[i] = log_s[i - 1] + 0.5 * (np.log(level) - log_s[i - 1]) * dt_ + shocks[i]
+        out[f"FX.{ccy}USD"] = np.exp(log_s)
+    return pd.DataFrame(out, index=prices.index)
+
+
+def synthetic_commodity_curves(prices: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Synthetic commodity forward curves, wide: ``CMD.<NAME>.<TENOR>`` prices (USD).
+
+    The spot's log follows an Ornstein–Uhlenbeck process (κ = 0.5 a year) around its
+    long-run level, shocks correlated with the S&P 500's daily moves as the FX rates;
+    the carry ``c`` (a year; contango positive) mean-reverts (κ = 2) around the
+    commodity's mean with 6 % a year of noise, and ``F(T) = S·exp(c·T)``
+    (:data:`COMMODITY_MODELS`).
+    """
+    z = _index_moves(prices)
+    dt_ = 1.0 / 252.0
+    out = {}
+    for name, (stream, start, level, sigma, rho, carry, _unit) in COMMODITY_MODELS.items():
+        rng = np.random.default_rng([seed, stream])
+        eps = rng.standard_normal((len(z), 2))
+        shocks = sigma * np.sqrt(dt_) * (rho * z + np.sqrt(1.0 - rho**2) * eps[:, 0])
+        log_s, c = np.empty(len(z)), np.empty(len(z))
+        log_s[0], c[0] = np.log(start), carry
+        for i in range(1, len(z)):  # sequential recursion over dates, done once at load
+            log_s[i] = log_s[i - 1] + 0.5 * (np.log(level) - log_s[i - 1]) * dt_ + shocks[i]
+            c[i] = c[i - 1] + 2.0 * (carry - c[i - 1]) * dt_ + 0.06 * np.sqrt(dt_) * eps[i, 1]
+        for label, tenor in COMMODITY_TENORS:
+            out[f"CMD.{name}.{label}"] = np.exp(log_s + c * tenor)
+    return pd.DataFrame(out, index=prices.index)
+
+
+def synthetic_spread_curves(prices: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Synthetic issuer zero spreads, wide: ``CS.<ISSUER>.<TENOR>`` (decimal).
+
+    The 5Y spread's log follows an Ornstein–Uhlenbeck process (κ = 1 a year) around
+    its long-run level, shocks correlated (negatively) with the S&P 500's daily moves;
+    the curve is upward sloping, ``s(T) = s₅·(0.6 + 0.4·ln(1 + T)/ln 6)``
+    (:data:`SPREAD_MODELS`).
+    """
+    z = _index_moves(prices)
+    dt_ = 1.0 / 252.0
+    out = {}
+    for issuer, (stream, level, sigma, rho, _rating, _sector) in SPREAD_MODELS.items():
+        eps = np.random.default_rng([seed, stream]).standard_normal(len(z))
+        shocks = sigma * np.sqrt(dt_) * (rho * z + np.sqrt(1.0 - rho**2) * eps)
+        log_s = np.empty(len(z))
+        log_s[0] = np.log(level)
+        for i in range(1, len(z)):  # sequential recursion over dates, done once at load
+            log_s[i] = log_s[i - 1] + (np.log(level) - log_s[i - 1]) * dt_ + shocks[i]
+        for label, tenor in SPREAD_TENORS:
+            shape = 0.6 + 0.4 * np.log1p(tenor) / np.log(6.0)
+            out[f"CS.{issuer}.{label}"] = np.exp(log_s) * shape
+    return pd.DataFrame(out, index=prices.index)
+
+
+def _index_moves(prices: pd.DataFrame) -> np.ndarray:
+    """The S&P 500's daily log returns over their (previous day's) EWMA volatility."""
+    index = np.log(prices[INDEX_FACTOR]).diff().fillna(0.0)
+    vol = ewma_volatility(index.to_frame()).iloc[:, 0] / np.sqrt(252.0)
+    return np.asarray((index / vol.shift().bfill()).clip(-6.0, 6.0).to_numpy())
+
+
+def synthetic_implied_vols(
+    prices: pd.DataFrame, seed: int, underlyings: list[str] | None = None, stream: int = 2
+) -> pd.DataFrame:
+    """Synthetic ATM implied vols, long: date, underlying (factor id), tenor_years, vol
+    (the stocks and the index unless ``underlyings`` are given; ``stream``: the noise's
+    random stream)."""
+    if underlyings is None:
+        underlyings = [c for c in prices.columns if c.startswith("EQ.") or c == INDEX_FACTOR]
     px = prices[underlyings]
     rets = np.log(px).diff().iloc[1:]
     realised = ewma_volatility(rets).reindex(px.index).bfill()
     long_run = np.sqrt((rets**2).mean() * 252.0)
-    rng = np.random.default_rng([seed, 2])
+    rng = np.random.default_rng([seed, stream])
     eps = rng.standard_normal(realised.shape)
     noise = (
         pd.DataFrame(eps, index=realised.index, columns=realised.columns)
@@ -152,8 +303,12 @@ class MarketBundle:
     curves: pd.DataFrame  # long: date, curve_id, tenor_years, zero_rate
     vols: pd.DataFrame  # long: date, underlying, tenor_years, implied_vol
     prices: pd.DataFrame  # wide real prices
-    zero_curve: pd.DataFrame  # wide synthetic zero curve
+    zero_curve: pd.DataFrame  # wide synthetic USD zero curve
     observations: pd.DataFrame  # long: date, factor_id, source (real-price observations)
+    zero_curves: dict[str, pd.DataFrame]  # currency → wide synthetic zero curve
+    fx: pd.DataFrame  # wide synthetic FX rates FX.<CCY>USD
+    commodities: pd.DataFrame  # wide synthetic forward prices CMD.<NAME>.<TENOR>
+    spreads: pd.DataFrame  # wide synthetic zero spreads CS.<ISSUER>.<TENOR>
 
 
 OBSERVATIONS_FROM = dt.date(2021, 1, 1)
@@ -181,13 +336,14 @@ def synthetic_observations(
     frames = []
     for r in factors.itertuples():
         fid, ftype = str(r.factor_id), str(r.factor_type)
-        if ftype == "implied_vol" and fid != vol_factor(INDEX_FACTOR):
+        single_stock = fid != vol_factor(INDEX_FACTOR) and not fid.startswith("VOL.FX.")
+        if ftype == "implied_vol" and single_stock:
             lo, hi = np.log(VOL_OBSERVATION_RATES[0]), np.log(VOL_OBSERVATION_RATES[1])
             rate = float(np.exp(rng.uniform(lo, hi)))
             keep = rng.uniform(size=len(days)) < rate
             picked = [d for d, k in zip(days, keep, strict=True) if k]
             source = f"SYNTHETIC option trade (rate {rate:.2f}/day, seed {seed})"
-        elif ftype in ("zero_rate", "implied_vol"):
+        elif ftype in ("zero_rate", "implied_vol", "fx_rate", "commodity_price", "credit_spread"):
             picked, source = days, f"SYNTHETIC dealer quote (seed {seed})"
         else:
             picked, source = days, BUNDLED_SOURCE + " exchange close"
@@ -200,19 +356,41 @@ def market_bundle(seed: int) -> MarketBundle:
     """Build the whole demo market deterministically from the bundled files and ``seed``."""
     prices = real_prices()
     dates = pd.DatetimeIndex(prices.index)
-    zero = synthetic_zero_curve(dates, seed)
-    vols = synthetic_implied_vols(prices, seed)
+    zeros = {ccy: synthetic_zero_curve(dates, seed, ccy) for ccy in CURVE_MODELS}
+    zero = zeros["USD"]
+    fx = synthetic_fx_rates(prices, seed)
+    commodities = synthetic_commodity_curves(prices, seed)
+    spreads = synthetic_spread_curves(prices, seed)
+    vols = pd.concat(
+        [
+            synthetic_implied_vols(prices, seed),
+            synthetic_implied_vols(fx, seed, list(FX_VOL_PAIRS), stream=4),
+        ],
+        ignore_index=True,
+    )
     tenor_of = dict(CURVE_TENORS)
-    curves = zero.stack().rename("zero_rate").reset_index()
-    curves.columns = ["date", "tenor", "zero_rate"]
-    curves["tenor_years"] = curves["tenor"].map(tenor_of)
-    curves["curve_id"] = CURVE_ID
-    curves = curves[["date", "curve_id", "tenor_years", "zero_rate"]]
+    frames, ir_frames = [], []
+    for ccy, wide in zeros.items():
+        long = wide.stack().rename("zero_rate").reset_index()
+        long.columns = ["date", "tenor", "zero_rate"]
+        long["tenor_years"] = long["tenor"].map(tenor_of)
+        long["curve_id"] = f"{ccy}.ZERO"
+        frames.append(long[["date", "curve_id", "tenor_years", "zero_rate"]])
+        ir = wide.rename(columns=lambda t, c=ccy: f"IR.{c}.{t}").stack().rename("value")
+        ir_frames.append(ir.reset_index().set_axis(["date", "factor_id", "value"], axis=1))
+    for issuer in SPREAD_MODELS:
+        wide = spreads[[f"CS.{issuer}.{label}" for label, _ in SPREAD_TENORS]]
+        long = wide.set_axis([t for _, t in SPREAD_TENORS], axis=1).stack().reset_index()
+        long.columns = ["date", "tenor_years", "zero_rate"]
+        long["curve_id"] = f"{issuer}.SPREAD"
+        frames.append(long[["date", "curve_id", "tenor_years", "zero_rate"]])
+    curves = pd.concat(frames, ignore_index=True)
 
     real_long = prices.stack().rename("value").reset_index()  # drops NaN (ETFs before 2014)
     real_long.columns = ["date", "factor_id", "value"]
-    ir_long = zero.rename(columns=lambda t: f"IR.USD.{t}").stack().rename("value").reset_index()
-    ir_long.columns = ["date", "factor_id", "value"]
+    fx_long = pd.concat([fx, commodities], axis=1).stack().rename("value").reset_index()
+    fx_long.columns = ["date", "factor_id", "value"]
+    ir_long = pd.concat(ir_frames, ignore_index=True)
     vol_1y = vols.loc[vols["tenor_years"] == VOL_FACTOR_TENOR]
     vol_long = pd.DataFrame(
         {
@@ -221,7 +399,7 @@ def market_bundle(seed: int) -> MarketBundle:
             "value": vol_1y["implied_vol"],
         }
     )
-    market_data = pd.concat([real_long, ir_long, vol_long], ignore_index=True)
+    market_data = pd.concat([real_long, ir_long, vol_long, fx_long], ignore_index=True)
     market_data["date"] = pd.to_datetime(market_data["date"]).dt.date
     market_data = market_data.sort_values(["date", "factor_id"], kind="mergesort")
 
@@ -261,28 +439,73 @@ def market_bundle(seed: int) -> MarketBundle:
             rows.append(
                 fac(c, "index_level", "log", "points", False, BUNDLED_SOURCE, "S&P 500 index level")
             )
-    for label, _ in CURVE_TENORS:
-        rows.append(
+
+    def curve_rows(ccy: str) -> list[tuple[str, str, str, str, bool, str, str]]:
+        return [
             fac(
-                f"IR.USD.{label}",
+                f"IR.{ccy}.{label}",
                 "zero_rate",
                 "absolute",
                 "rate (cont. comp.)",
                 True,
                 synth_src,
-                f"SYNTHETIC USD zero rate {label} (Nelson–Siegel OU)",
+                f"SYNTHETIC {ccy} zero rate {label} (Nelson–Siegel OU)",
             )
-        )
-    for u in sorted(vols["underlying"].unique()):
-        rows.append(
+            for label, _ in CURVE_TENORS
+        ]
+
+    def vol_rows(underlyings: list[str]) -> list[tuple[str, str, str, str, bool, str, str]]:
+        return [
             fac(
-                f"VOL.{u.split('.')[-1]}",
+                vol_factor(u),
                 "implied_vol",
                 "log",
                 "annualised",
                 True,
                 synth_src,
                 f"SYNTHETIC 1Y ATM implied vol of {u}",
+            )
+            for u in underlyings
+        ]
+
+    rows += curve_rows("USD")
+    equity_vols = sorted(u for u in vols["underlying"].unique() if u not in FX_VOL_PAIRS)
+    rows += vol_rows(equity_vols)
+    # the markets of the UK entity (appended: the factors above keep their order)
+    for c in fx.columns:
+        ccy = c.removeprefix("FX.")[:3]
+        rows.append(
+            fac(c, "fx_rate", "log", f"USD per {ccy}", True, synth_src, f"SYNTHETIC {ccy}/USD")
+        )
+    for ccy in CURVE_MODELS:
+        if ccy != "USD":
+            rows += curve_rows(ccy)
+    rows += vol_rows(list(FX_VOL_PAIRS))
+    for c in spreads.columns:
+        issuer, label = c.split(".")[1:]
+        rows.append(
+            fac(
+                c,
+                "credit_spread",
+                "absolute",
+                "spread (cont. comp.)",
+                True,
+                synth_src,
+                f"SYNTHETIC {issuer} zero spread {label} (log OU)",
+            )
+        )
+    for c in commodities.columns:
+        name, label = c.split(".")[1:]
+        unit = COMMODITY_MODELS[name][-1]
+        rows.append(
+            fac(
+                c,
+                "commodity_price",
+                "log",
+                unit,
+                True,
+                synth_src,
+                f"SYNTHETIC {name} forward price {label} (spot and carry OU)",
             )
         )
     factors = pd.DataFrame(
@@ -300,7 +523,19 @@ def market_bundle(seed: int) -> MarketBundle:
     curves["date"] = pd.to_datetime(curves["date"]).dt.date
     vols = vols.assign(date=pd.to_datetime(vols["date"]).dt.date)
     observations = synthetic_observations(factors, dates, seed)
-    return MarketBundle(factors, market_data, curves, vols, prices, zero, observations)
+    return MarketBundle(
+        factors,
+        market_data,
+        curves,
+        vols,
+        prices,
+        zero,
+        observations,
+        zeros,
+        fx,
+        commodities,
+        spreads,
+    )
 
 
 def business_days(prices: pd.DataFrame, end: dt.date | None, count: int) -> list[dt.date]:

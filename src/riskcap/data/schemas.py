@@ -27,6 +27,26 @@ class InstrumentType(enum.StrEnum):
     INDEX_FUTURE = "index_future"  # cash-settled index future
     BOND = "bond"  # fixed-rate bullet bond
     IRS = "irs"  # vanilla fixed-for-floating interest-rate swap
+    FX_FORWARD = "fx_forward"  # buy base_currency for currency at strike on maturity
+    FX_SWAP = "fx_swap"  # near leg (near_date, near_rate) and opposite far leg
+    FX_OPTION = "fx_option"  # European option on base_currency, struck in currency
+    COMMODITY_FUTURE = "commodity_future"  # on the forward curve CMD.<NAME> (underlying)
+
+
+SENIORITIES = ("senior_secured", "senior_unsecured", "subordinated")
+RATINGS = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "D", "NR")
+# the issuer sectors of FRTB's credit spread buckets (MAR21.51)
+SECTORS = (
+    "sovereign",
+    "local_government",
+    "financials",
+    "basic_materials",
+    "consumer",
+    "technology",
+    "health_care",
+    "covered_bond",
+    "other",
+)
 
 
 class FactorType(enum.StrEnum):
@@ -99,6 +119,14 @@ INSTRUMENTS = TableSpec(
             _f("payment_frequency", pa.int32(), True),  # payments per year
             _f("pay_receive", pa.string(), True),  # IRS: pay | receive (fixed leg)
             _f("curve_id", pa.string(), True),  # discount curve
+            _f("base_currency", pa.string(), True),  # FX: the currency bought (pair base)
+            _f("near_date", pa.date32(), True),  # FX swap: near-leg settlement
+            _f("near_rate", pa.float64(), True),  # FX swap: near-leg rate (quote per base)
+            _f("issuer", pa.string(), True),  # bonds: the obligor (spread curve <ISSUER>.SPREAD)
+            _f("seniority", pa.string(), True),  # senior_secured | senior_unsecured | subordinated
+            _f("rating", pa.string(), True),  # AAA … CCC, D, NR (external rating)
+            _f("sector", pa.string(), True),  # the issuer's sector (SECTORS)
+            _f("spread_curve", pa.string(), True),  # a shared spread curve instead of the issuer's
         ]
     ),
     key=("instrument_id",),

@@ -45,12 +45,13 @@ from riskcap.pricing.book import (
     Bond,
     BondFlows,
     Book,
-    Curve,
     Family,
+    Markets,
     Payments,
     Swap,
     SwapFlows,
     family_values,
+    markets_of,
 )
 
 # Bytes of working memory per (scenario, position) cell of a block: the float64
@@ -100,10 +101,10 @@ def plan_blocks(n_scenarios: int, memory_gb: float) -> BlockPlan:
 
 @functools.partial(jax.jit, static_argnames=("n_books",))
 def _block_book_pnl(
-    family: Family, curve: Curve, x0: Array, xs: Array, n_books: int
+    family: Family, markets: Markets, x0: Array, xs: Array, n_books: int
 ) -> Float[Array, "b s"]:
-    base = family_values(family, curve, x0)
-    values = jax.vmap(lambda x: family_values(family, curve, x))(xs)  # (s, p)
+    base = family_values(family, markets, x0)
+    values = jax.vmap(lambda x: family_values(family, markets, x))(xs)  # (s, p)
     return books_sum(values - base, family.book, n_books)
 
 
@@ -143,17 +144,20 @@ def family_block(n: int) -> int:
     return max(MIN_FAMILY_BLOCK, shape_bucket(n))
 
 
-def padded_market(x0: Float[ArrayLike, " f"], is_log: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def padded_market(
+    x0: Float[ArrayLike, " f"], is_log: ArrayLike, width: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Factor levels and shock types padded to a bucketed length with unused factors.
 
     Positions index their factors, so a padded factor is never priced: a book whose
     factor count changes from one day to the next (a new underlying, a new curve
     pillar) reuses the compiled kernels of the bucket, and every value is the same.
-    Padded factors are absolute with level 0, so a zero shock leaves them at 0.
+    Padded factors are absolute with level 0, so a zero shock leaves them at 0. The
+    length is ``width`` when that is longer (:attr:`Market.width`).
     """
     x0 = np.asarray(x0, np.float64)
     is_log = np.asarray(is_log, bool)
-    pad = factor_width(x0.shape[0]) - x0.shape[0]
+    pad = max(factor_width(x0.shape[0]), width) - x0.shape[0]
     return np.concatenate([x0, np.zeros(pad)]), np.concatenate([is_log, np.zeros(pad, bool)])
 
 
@@ -194,9 +198,27 @@ def payment_block(family: Bond | Swap, start: int, size: int) -> BondFlows | Swa
     )
     maturity, has_maturity = times[:, 0], mask[:, 0]
     if isinstance(family, Bond):
-        return BondFlows(grid.book, grid.units, grid.coupon, maturity, has_maturity, payments)
+        return BondFlows(
+            grid.book,
+            grid.units,
+            grid.coupon,
+            maturity,
+            has_maturity,
+            payments,
+            grid.curve,
+            grid.fx,
+            grid.spread,
+        )
     return SwapFlows(
-        grid.book, grid.units, grid.fixed_rate, maturity, has_maturity, grid.pay_fixed, payments
+        grid.book,
+        grid.units,
+        grid.fixed_rate,
+        maturity,
+        has_maturity,
+        grid.pay_fixed,
+        payments,
+        grid.curve,
+        grid.fx,
     )
 
 
@@ -229,11 +251,13 @@ def revalue_books(
     shocks = np.asarray(shocks, np.float64)
     n_scen, n_factors = shocks.shape
     devs = list(jax.devices() if devices is None else devices)
-    x0_host, is_log_host = padded_market(market.x0, market.is_log)
+    x0_host, is_log_host = padded_market(market.x0, market.is_log, market.width)
     put = _placer(devs)
     x0 = [put(x0_host, d) for d in range(len(devs))]
     is_log = [put(is_log_host, d) for d in range(len(devs))]
-    curve = [put(jax.tree_util.tree_map(np.asarray, book.curve), d) for d in range(len(devs))]
+    markets = [
+        put(jax.tree_util.tree_map(np.asarray, markets_of(book)), d) for d in range(len(devs))
+    ]
     out = np.zeros((n_books, n_scen))
     sb = plan.scenario_block
     host_blocks: list[Family] = []
@@ -257,7 +281,7 @@ def revalue_books(
             xs = apply_shocks(x0[d], put(chunk, d), is_log[d])
             acc = put(np.zeros((n_books, sb)), d)
             for block in blocks[d]:
-                acc = acc + _block_book_pnl(block, curve[d], x0[d], xs, n_books)
+                acc = acc + _block_book_pnl(block, markets[d], x0[d], xs, n_books)
             pending.append((s0, real, acc))  # dispatched: devices run concurrently
         for s0, real, acc in pending:
             out[:, s0 : s0 + real] = np.asarray(acc)[:, :real]
@@ -307,15 +331,17 @@ def padded_book(book: Book) -> Book:
         family_block_of(f, 0, family_block(len(f.units))) if len(f.units) else f
         for f in book.families
     ]
-    return Book(*fams, book.curve)  # type: ignore[arg-type, call-arg]
+    return Book(*fams, book.curves, book.forwards, book.spreads)  # type: ignore[arg-type, call-arg]
 
 
 @jax.jit
-def _family_values(family: Family, curve: Curve, x: Array) -> Array:
-    return family_values(family, curve, x)
+def _family_values(family: Family, markets: Markets, x: Array) -> Array:
+    return family_values(family, markets, x)
 
 
-def values_by_book(book: Book, x: Float[ArrayLike, " f"], n_books: int) -> Float[np.ndarray, " b"]:
+def values_by_book(
+    book: Book, x: Float[ArrayLike, " f"], n_books: int, width: int = 0
+) -> Float[np.ndarray, " b"]:
     """Value of every book on the factor levels ``x`` (a present value, not a P&L).
 
     Positions are summed into books in position order (``np.bincount``), so the
@@ -325,10 +351,10 @@ def values_by_book(book: Book, x: Float[ArrayLike, " f"], n_books: int) -> Float
     if book.size == 0:
         return np.zeros(n_books)
     padded = jax.tree_util.tree_map(jnp.asarray, padded_book(book))
-    x_padded, _ = padded_market(x, np.zeros(np.asarray(x).shape[0], bool))
+    x_padded, _ = padded_market(x, np.zeros(np.asarray(x).shape[0], bool), width)
     xp = jnp.asarray(x_padded)
     # one kernel per family and size (not per combination of families in the book)
     fams = [f for f in padded.families if f.units.shape[0]]
-    values = np.concatenate([np.asarray(_family_values(f, padded.curve, xp)) for f in fams])
+    values = np.concatenate([np.asarray(_family_values(f, markets_of(padded), xp)) for f in fams])
     books = np.concatenate([np.asarray(f.book) for f in fams])
     return np.bincount(books, weights=values, minlength=n_books)

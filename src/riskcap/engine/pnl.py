@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from riskcap.data.factor_names import DEFAULT_REPORTING_CURRENCY
 from riskcap.data.lake import Lake
 from riskcap.engine.local import plan_blocks, revalue_books, values_by_book
 from riskcap.errors import RiskcapError
@@ -40,7 +41,8 @@ def _roll_up(inputs: RiskInputs, per_book: np.ndarray, hierarchy: Hierarchy) -> 
 
 
 def _node_values(inputs: RiskInputs, hierarchy: Hierarchy) -> np.ndarray:
-    per_book = values_by_book(inputs.book, inputs.market.x0, len(inputs.hierarchy.books))
+    market = inputs.market
+    per_book = values_by_book(inputs.book, market.x0, len(inputs.hierarchy.books), market.width)
     return _roll_up(inputs, per_book, hierarchy)
 
 
@@ -60,7 +62,11 @@ def _risk_theoretical(before: RiskInputs, after: RiskInputs, hierarchy: Hierarch
 
 
 def backtest_pnl(
-    lake: Lake, as_of: dt.date, previous: dt.date, versions: dict[str, int]
+    lake: Lake,
+    as_of: dt.date,
+    previous: dt.date,
+    versions: dict[str, int],
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
 ) -> BacktestPnlResult:
     """Hypothetical and actual P&L of ``as_of`` per node.
 
@@ -69,7 +75,8 @@ def backtest_pnl(
       full revaluation, no trades;
     * actual: hypothetical plus the P&L of the trades netted into ``as_of`` (trade
       dates after ``previous``), each marked from its trade price to the ``as_of``
-      model value: ``quantity × multiplier × (mark − price)``;
+      model value: ``quantity × multiplier × (mark − price)``, the price converted to
+      the ``reporting`` currency at ``as_of``'s FX rate;
     * risk-theoretical (FRTB PLA, MAR32.37): the ``previous`` risk model revalued under
       the factor moves from ``previous`` to ``as_of`` (no time decay, the ``previous``
       vol term-structure shape): what the ES model says the day's P&L was.
@@ -78,16 +85,18 @@ def backtest_pnl(
     traded on ``as_of``. A position that cannot be priced on either day is left out of
     both (its value is not P&L).
     """
-    before = load_risk_inputs(lake, previous, 1, versions)
-    after = load_risk_inputs(lake, as_of, 1, versions, positions_as_of=previous)
+    before = load_risk_inputs(lake, previous, 1, versions, reporting=reporting)
+    after = load_risk_inputs(
+        lake, as_of, 1, versions, positions_as_of=previous, reporting=reporting
+    )
     left_out = set(before.unpriced) | set(after.unpriced)
     if left_out:  # a position priced on one day only would count its value as P&L
         held = lake.read(
             "positions", version=versions["positions"], filters=[("as_of", "=", previous)]
         ).to_pandas()
         kept = held.loc[~held["instrument_id"].isin(left_out)]
-        before = load_risk_inputs(lake, previous, 1, versions, positions=kept)
-        after = load_risk_inputs(lake, as_of, 1, versions, positions=kept)
+        before = load_risk_inputs(lake, previous, 1, versions, positions=kept, reporting=reporting)
+        after = load_risk_inputs(lake, as_of, 1, versions, positions=kept, reporting=reporting)
     trades = lake.read(
         "trades",
         version=versions["trades"],
@@ -103,12 +112,19 @@ def backtest_pnl(
     actual = hypothetical.copy()
     if not trades.empty:
         traded = load_risk_inputs(
-            lake, as_of, 1, versions, positions=trades[["book_id", "instrument_id", "quantity"]]
+            lake,
+            as_of,
+            1,
+            versions,
+            positions=trades[["book_id", "instrument_id", "quantity"]],
+            reporting=reporting,
         )
         instruments = lake.read("instruments", version=versions["instruments"]).to_pandas()
-        mult = trades["instrument_id"].map(instruments.set_index("instrument_id")["multiplier"])
+        by_id = instruments.set_index("instrument_id")
+        mult = trades["instrument_id"].map(by_id["multiplier"])
+        rate = trades["instrument_id"].map(by_id["currency"]).map(traded.fx_rate)
         paid = (
-            (trades["quantity"] * mult.astype(float) * trades["price"])
+            (trades["quantity"] * mult.astype(float) * trades["price"] * rate.astype(float))
             .groupby(trades["book_id"])
             .sum()
         )

@@ -57,7 +57,7 @@ NEEDS_SPARK = (
 )
 PARTIAL_SCHEMA = "scenario_set string, part int, book int, pnl binary"
 NODE_SCHEMA = "scenario_set string, node int, pnl binary"
-_DATE_COLUMNS = ("expiry", "maturity")
+_DATE_COLUMNS = ("expiry", "maturity", "near_date")
 
 
 @dataclass(frozen=True)
@@ -68,12 +68,13 @@ class SparkPayload:
     factor_ids: tuple[str, ...]
     is_log: np.ndarray
     x0: np.ndarray
-    mapping: FactorMap  # the run's instrument → factor mapping (its curve and pillars)
+    mapping: FactorMap  # the run's instrument → factor mapping (its curves and pillars)
     unpriced: frozenset[str]  # instruments the run left out of the figures
     vols: pd.DataFrame  # the as-of implied vols
     hierarchy: Hierarchy
     shocks: dict[str, np.ndarray]  # scenario set → (scenarios, factors)
     memory_gb: float
+    width: int = 0  # the padded factor width (Market.width)
 
 
 _lock = threading.Lock()
@@ -169,6 +170,7 @@ def payload_for(
     mapping = map_instruments(
         [r for r in instruments if r["instrument_id"] in priced],
         set(factors.column("factor_id").to_pylist()),
+        inputs.reporting,
     )
     vols = lake.read("vols", version=versions["vols"], filters=[("date", "=", inputs.as_of)])
     return SparkPayload(
@@ -182,6 +184,7 @@ def payload_for(
         hierarchy=inputs.hierarchy,
         shocks={k: np.asarray(v, np.float64) for k, v in shocks.items()},
         memory_gb=memory_gb,
+        width=inputs.market.width,
     )
 
 
@@ -262,7 +265,7 @@ def price_parts(payload: SparkPayload, batches: Iterator[pd.DataFrame]) -> Itera
         held[col] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in held[col]]
     fs = FactorSet(payload.factor_ids, payload.is_log)
     x0 = dict(zip(payload.factor_ids, payload.x0, strict=True))
-    market = Market(payload.x0, payload.is_log)
+    market = Market(payload.x0, payload.is_log, payload.width)
     n_books = len(payload.hierarchy.books)
     index = {b: i for i, b in enumerate(payload.hierarchy.books)}
     for part, rows in held.groupby("part", sort=True):

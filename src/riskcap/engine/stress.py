@@ -192,7 +192,7 @@ def node_loss_and_grad(inputs: RiskInputs, node: str, factor: np.ndarray) -> Los
     # factors padded like the revaluation's (never priced, never shocked) and the
     # directions with them (zero columns move nothing): a book that gains an underlying
     # keeps the compiled gradient
-    x0, is_log = padded_market(inputs.market.x0, inputs.factors.is_log)
+    x0, is_log = padded_market(inputs.market.x0, inputs.factors.is_log, inputs.market.width)
     factor = np.asarray(factor, np.float64)
     dims = factor.shape[1]
     padded = np.zeros((x0.shape[0], x0.shape[0]))

@@ -22,14 +22,18 @@ import numpy as np
 import pandas as pd
 
 from riskcap.data.samples import (
-    CURVE_ID,
+    COMMODITY_TENORS,
     CURVE_TENORS,
     INDEX_FACTOR,
+    SPREAD_MODELS,
+    SPREAD_TENORS,
     MarketBundle,
     business_days,
 )
 from riskcap.pricing.equity import black_scholes_merton, forward_price
+from riskcap.pricing.fx import fx_forward_value, garman_kohlhagen
 from riskcap.pricing.rates import (
+    bond_price_from_df,
     fixed_bond_price,
     par_swap_rate,
     payment_times,
@@ -52,6 +56,10 @@ HIERARCHY: tuple[tuple[str, str, str, str], ...] = (
     ("MAC-FUT", "MACRO", "RC-UK-LTD", "S&P 500 futures"),
     ("MAC-LS", "MACRO", "RC-UK-LTD", "energy and industrials long/short"),
     ("MAC-HEDGE", "MACRO", "RC-UK-LTD", "index downside hedges"),
+    ("FXD-FWD", "FX", "RC-UK-LTD", "FX forwards and swaps: EUR, GBP, JPY"),
+    ("FXD-OPT", "FX", "RC-UK-LTD", "EURUSD and GBPUSD options"),
+    ("MAC-CMD", "MACRO", "RC-UK-LTD", "oil and gold futures"),
+    ("RTS-CREDIT", "RATES", "RC-UK-LTD", "corporate bonds rated A to BB, USD and EUR"),
 )
 OPTION_UNDERLYINGS = ("AAPL", "MSFT", "JPM", "XOM", "AMD", "JNJ")
 EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16), dt.date(2023, 12, 15))
@@ -94,7 +102,10 @@ class ModelMarker:
 
     def __init__(self, bundle: MarketBundle):
         self.prices = bundle.prices
-        self.zero = bundle.zero_curve
+        self.zeros = bundle.zero_curves
+        self.fx_rates = bundle.fx
+        self.commodities = bundle.commodities
+        self.spreads = bundle.spreads
         vols = bundle.vols
         recent = vols.loc[
             vols["date"] >= (bundle.prices.index[-1] - pd.Timedelta(days=400)).date()
@@ -105,8 +116,42 @@ class ModelMarker:
         self._surfaces = recent.reset_index(drop=True).groupby(["date", "underlying"]).indices
         self.tenors = np.array([t for _, t in CURVE_TENORS])
 
-    def curve(self, d: dt.date) -> np.ndarray:
-        return np.asarray(self.zero.loc[pd.Timestamp(d)], dtype=np.float64)
+    def curve(self, d: dt.date, currency: str = "USD") -> np.ndarray:
+        return np.asarray(self.zeros[currency].loc[pd.Timestamp(d)], dtype=np.float64)
+
+    def fx(self, currency: str, d: dt.date) -> float:
+        """USD per unit of ``currency``."""
+        if currency == "USD":
+            return 1.0
+        return float(self.fx_rates.at[pd.Timestamp(d), f"FX.{currency}USD"])
+
+    def df(self, currency: str, d: dt.date, t: float) -> float:
+        rates = self.curve(d, currency)
+        return float(np.exp(-float(zero_rate(self.tenors, rates, t)) * t))
+
+    def spread(self, issuer: str, d: dt.date, t: np.ndarray) -> np.ndarray:
+        """The issuer's zero spread at times ``t``: linear in tenor, flat outside."""
+        row = self.spreads.loc[pd.Timestamp(d)]
+        tenors = np.array([tenor for _, tenor in SPREAD_TENORS])
+        levels = np.array([row[f"CS.{issuer}.{label}"] for label, _ in SPREAD_TENORS])
+        return np.interp(t, tenors, levels)
+
+    def forward_price(self, commodity: str, d: dt.date, t: float) -> float:
+        """The forward price at ``t`` years: log-linear between the curve's pillars."""
+        name = commodity.removeprefix("CMD.")
+        times = np.array([tenor for _, tenor in COMMODITY_TENORS])
+        row = self.commodities.loc[pd.Timestamp(d)]
+        levels = np.array([row[f"CMD.{name}.{label}"] for label, _ in COMMODITY_TENORS])
+        return float(np.exp(np.interp(t, times, np.log(levels))))
+
+    def fx_leg(self, inst: pd.Series, d: dt.date, settle: dt.date, strike: float) -> float:
+        """Value of buying one unit of the base currency at ``strike`` on ``settle``."""
+        t = (settle - d).days / 365.0
+        if t < 0:
+            return 0.0
+        base, quote = inst["base_currency"], inst["currency"]
+        spot = self.fx(base, d) / self.fx(quote, d)
+        return float(fx_forward_value(spot, strike, self.df(base, d, t), self.df(quote, d, t)))
 
     def spot(self, factor: str, d: dt.date) -> float:
         return float(self.prices.at[pd.Timestamp(d), factor])
@@ -119,7 +164,23 @@ class ModelMarker:
         kind = inst["instrument_type"]
         if kind in ("equity", "index"):
             return self.spot(inst["underlying"], d)
-        rates = self.curve(d)
+        if kind == "commodity_future":
+            return self.forward_price(str(inst["underlying"]), d, (inst["expiry"] - d).days / 365)
+        if kind == "fx_forward":
+            return self.fx_leg(inst, d, inst["maturity"], inst["strike"])
+        if kind == "fx_swap":
+            far = self.fx_leg(inst, d, inst["maturity"], inst["strike"])
+            return far - self.fx_leg(inst, d, inst["near_date"], inst["near_rate"])
+        if kind == "fx_option":
+            base, quote = inst["base_currency"], inst["currency"]
+            t = (inst["expiry"] - d).days / 365.0
+            r_q = float(zero_rate(self.tenors, self.curve(d, quote), t))
+            r_b = float(zero_rate(self.tenors, self.curve(d, base), t))
+            spot = self.fx(base, d) / self.fx(quote, d)
+            sigma = self.vol(f"FX.{base}{quote}", d, t)
+            call = inst["option_type"] == "call"
+            return float(garman_kohlhagen(spot, inst["strike"], t, r_q, r_b, sigma, call))
+        rates = self.curve(d, str(inst["currency"]))
         if kind in ("equity_option", "index_option", "index_future"):
             t = (inst["expiry"] - d).days / 365.0
             s = self.spot(inst["underlying"], d)
@@ -136,6 +197,11 @@ class ModelMarker:
         times, mask = payment_times(t_mat, int(inst["payment_frequency"]), SCHEDULE_WIDTH)
         freq = float(inst["payment_frequency"])
         if kind == "bond":
+            issuer = inst.get("issuer")
+            if isinstance(issuer, str):  # risky: zero spreads added to the zero rates
+                z = zero_rate(self.tenors, rates, times) + self.spread(issuer, d, times)
+                df = np.exp(-np.asarray(z) * times)
+                return float(bond_price_from_df(df, mask, inst["fixed_rate"], freq))
             return float(
                 fixed_bond_price(self.tenors, rates, inst["fixed_rate"], freq, times, mask)
             )
@@ -230,7 +296,7 @@ def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
                 maturity=maturity,
                 fixed_rate=coupon,
                 payment_frequency=2,
-                curve_id=CURVE_ID,
+                curve_id="USD.ZERO",
                 multiplier=0.01,
                 description=f"{coupon:.3%} {years}Y fixed-rate bond (price per 100)",
             )
@@ -246,14 +312,174 @@ def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
                     fixed_rate=swap_rate,
                     payment_frequency=1,
                     pay_receive=side,
-                    curve_id=CURVE_ID,
+                    curve_id="USD.ZERO",
                     multiplier=1.0,
                     description=f"{years}Y swap, {side} fixed {swap_rate:.2%}",
                 )
             )
-    frame = pd.DataFrame(rows)
-    frame["currency"] = "USD"
-    return frame
+    for r in rows:
+        r["currency"] = "USD"
+    rows += _uk_instruments(marker, d0)
+    return pd.DataFrame(rows)
+
+
+def _uk_instruments(marker: ModelMarker, d0: dt.date) -> list[dict[str, object]]:
+    """The UK entity's other markets: EUR and GBP swaps, a gilt, FX forwards (EURUSD,
+    GBPUSD, USDJPY and the cross EURGBP), an EURUSD FX swap and EURUSD/GBPUSD options,
+    struck at the market of D0."""
+    rows: list[dict[str, object]] = []
+    for ccy, years, sides in (
+        ("EUR", 5, ("pay", "receive")),
+        ("EUR", 10, ("pay",)),
+        ("GBP", 5, ("receive",)),
+    ):
+        rates = marker.curve(d0, ccy)
+        maturity = _add_years(d0, years)
+        times, mask = payment_times((maturity - d0).days / 365.0, 1, SCHEDULE_WIDTH)
+        rate = round(float(par_swap_rate(marker.tenors, rates, 1.0, times, mask)), 4)
+        for side in sides:
+            rows.append(
+                dict(
+                    instrument_id=f"IRS-{ccy}-{years}Y-{side.upper()[:3]}",
+                    instrument_type="irs",
+                    currency=ccy,
+                    maturity=maturity,
+                    fixed_rate=rate,
+                    payment_frequency=1,
+                    pay_receive=side,
+                    curve_id=f"{ccy}.ZERO",
+                    multiplier=1.0,
+                    description=f"{ccy} {years}Y swap, {side} fixed {rate:.2%}",
+                )
+            )
+    maturity = _add_years(d0, 10)
+    times, mask = payment_times((maturity - d0).days / 365.0, 2, SCHEDULE_WIDTH)
+    par = float(par_swap_rate(marker.tenors, marker.curve(d0, "GBP"), 2.0, times, mask))
+    coupon = round(par * 800) / 800
+    rows.append(
+        dict(
+            instrument_id="GILT-10Y",
+            instrument_type="bond",
+            currency="GBP",
+            maturity=maturity,
+            fixed_rate=coupon,
+            payment_frequency=2,
+            curve_id="GBP.ZERO",
+            multiplier=0.01,
+            description=f"{coupon:.3%} 10Y gilt-style GBP bond (price per 100)",
+        )
+    )
+
+    def forward(base: str, quote: str, settle: dt.date) -> float:
+        t = (settle - d0).days / 365.0
+        spot = marker.fx(base, d0) / marker.fx(quote, d0)
+        fwd = spot * marker.df(base, d0, t) / marker.df(quote, d0, t)
+        return round(fwd, 2 if quote == "JPY" else 4)
+
+    for base, quote, months in (
+        ("EUR", "USD", 3),
+        ("EUR", "USD", 6),
+        ("GBP", "USD", 3),
+        ("USD", "JPY", 6),
+        ("EUR", "GBP", 3),
+    ):
+        settle = d0 + dt.timedelta(days=round(months * 30.4375))
+        k = forward(base, quote, settle)
+        rows.append(
+            dict(
+                instrument_id=f"FXF-{base}{quote}-{months}M",
+                instrument_type="fx_forward",
+                currency=quote,
+                base_currency=base,
+                maturity=settle,
+                strike=k,
+                multiplier=1.0,
+                description=f"buy {base} against {quote} in {months}M at {k}",
+            )
+        )
+    near, far = d0 + dt.timedelta(days=30), _add_years(d0, 1)
+    rows.append(
+        dict(
+            instrument_id="FXS-EURUSD-1M1Y",
+            instrument_type="fx_swap",
+            currency="USD",
+            base_currency="EUR",
+            near_date=near,
+            near_rate=forward("EUR", "USD", near),
+            maturity=far,
+            strike=forward("EUR", "USD", far),
+            multiplier=1.0,
+            description="EURUSD FX swap: buy EUR in 1M, sell in 1Y",
+        )
+    )
+    for issuer, ccy, years, seniority in (
+        ("ACME", "USD", 5, "senior_unsecured"),
+        ("BANKCO", "USD", 7, "subordinated"),
+        ("HYCORP", "USD", 4, "senior_secured"),
+        ("BANKCO", "EUR", 5, "senior_unsecured"),
+    ):
+        maturity = _add_years(d0, years)
+        t_mat = (maturity - d0).days / 365.0
+        times, mask = payment_times(t_mat, 2, SCHEDULE_WIDTH)
+        par = float(par_swap_rate(marker.tenors, marker.curve(d0, ccy), 2.0, times, mask))
+        spread = float(marker.spread(issuer, d0, np.array([t_mat]))[0])
+        coupon = round((par + spread) * 800) / 800
+        _, _, _, _, rating, sector = SPREAD_MODELS[issuer]
+        rows.append(
+            dict(
+                instrument_id=f"{issuer}-{ccy}-{years}Y",
+                instrument_type="bond",
+                currency=ccy,
+                maturity=maturity,
+                fixed_rate=coupon,
+                payment_frequency=2,
+                curve_id=f"{ccy}.ZERO",
+                multiplier=0.01,
+                issuer=issuer,
+                seniority=seniority,
+                rating=rating,
+                sector=sector,
+                description=f"{issuer} {coupon:.3%} {years}Y {ccy} {seniority} ({rating})",
+            )
+        )
+    for name, expiry, size in (
+        ("WTI", dt.date(2023, 2, 21), 1000.0),
+        ("WTI", dt.date(2023, 5, 22), 1000.0),
+        ("BRENT", dt.date(2023, 2, 28), 1000.0),
+        ("GOLD", dt.date(2023, 2, 24), 100.0),
+        ("GOLD", dt.date(2023, 6, 28), 100.0),
+    ):
+        rows.append(
+            dict(
+                instrument_id=f"CMD-{name}-{expiry:%Y%m%d}",
+                instrument_type="commodity_future",
+                currency="USD",
+                underlying=f"CMD.{name}",
+                expiry=expiry,
+                multiplier=size,
+                description=f"{name} future expiring {expiry} ({size:g} units)",
+            )
+        )
+    expiry = d0 + dt.timedelta(days=182)
+    for base in ("EUR", "GBP"):
+        spot = marker.fx(base, d0)
+        for moneyness in (0.95, 1.0, 1.05):
+            strike = round(spot * moneyness, 3)
+            for cp in ("call", "put"):
+                rows.append(
+                    dict(
+                        instrument_id=f"FXO-{base}USD-{expiry:%Y%m%d}-{cp[0].upper()}-{strike:g}",
+                        instrument_type="fx_option",
+                        currency="USD",
+                        base_currency=base,
+                        strike=strike,
+                        option_type=cp,
+                        expiry=expiry,
+                        multiplier=100_000.0,
+                        description=f"{base}USD {expiry} {strike:g} European {cp}",
+                    )
+                )
+    return rows
 
 
 def _universes(instruments: pd.DataFrame) -> dict[str, list[str]]:
@@ -279,7 +505,7 @@ def _universes(instruments: pd.DataFrame) -> dict[str, list[str]]:
         "EQD-SINGLE": [*like(tuple(f"{t}-2023" for t in OPTION_UNDERLYINGS)), *OPTION_UNDERLYINGS],
         "EQD-INDEX": [*like(("SPX-2023",)), "SPX-IDX"],
         "EQD-VOL": straddles,
-        "RTS-GOVT": like(("UST-",)),
+        "RTS-GOVT": like(("UST-", "GILT-")),
         "RTS-SWAPS": like(("IRS-",)),
         "RTS-CURVE": [
             "IRS-2Y-REC",
@@ -292,6 +518,10 @@ def _universes(instruments: pd.DataFrame) -> dict[str, list[str]]:
         "MAC-FUT": like(("ES-",)),
         "MAC-LS": ["BBY", "CVX", "GE", "HD", "RRC", "XOM"],
         "MAC-HEDGE": [*like(("SPX-2023",))[::3], "SPX-IDX"],
+        "FXD-FWD": like(("FXF-", "FXS-")),
+        "FXD-OPT": like(("FXO-",)),
+        "MAC-CMD": like(("CMD-",)),
+        "RTS-CREDIT": like(("ACME-", "BANKCO-", "HYCORP-")),
     }
 
 
@@ -300,7 +530,7 @@ def _size(kind: str, rng: np.random.Generator) -> float:
         return float(rng.integers(10, 500) * 100)
     if kind.endswith("option"):
         return float(rng.integers(1, 40) * 5)
-    if kind == "index_future":
+    if kind in ("index_future", "commodity_future"):
         return float(rng.integers(5, 80))
     return float(rng.integers(1, 50) * 1_000_000)
 
@@ -334,7 +564,7 @@ def generate_demo_book(
     instruments.to_csv(inst_path, index=False)
     by_id = instruments.set_index("instrument_id")
     universes = _universes(instruments)
-    long_only = {"EQC-TECH", "EQC-FIN", "EQC-DEF", "RTS-GOVT"}
+    long_only = {"EQC-TECH", "EQC-FIN", "EQC-DEF", "RTS-GOVT", "RTS-CREDIT"}
 
     held: dict[tuple[str, str], float] = {}
     for book, universe in universes.items():
@@ -369,7 +599,8 @@ def generate_demo_book(
                 )
             mark = marker.mark(by_id.loc[iid], d)
             spread = 1.0 + float(rng.uniform(-0.001, 0.001)) * (1.0 if qty > 0 else -1.0)
-            price = round(mark * spread if by_id.at[iid, "instrument_type"] != "irs" else mark, 6)
+            at_market = by_id.at[iid, "instrument_type"] in ("irs", "fx_forward", "fx_swap")
+            price = round(mark if at_market else mark * spread, 6)
             rows.append(
                 dict(
                     trade_id=f"T{d:%Y%m%d}-{n + 1:03d}",

@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,19 +27,41 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskcap.data.calendars import carry_forward, market_holidays
-from riskcap.data.factor_names import curve_prefix, tenor_years, vol_factor
+from riskcap.data.factor_names import (
+    DEFAULT_REPORTING_CURRENCY,
+    SPREAD_SUFFIX,
+    curve_prefix,
+    fx_factor,
+    tenor_years,
+)
 from riskcap.data.lake import Lake
 from riskcap.data.mapping import (
-    ROLES,
+    FX_TYPES,
     FactorMap,
-    FactorRole,
+    base_curve,
+    discount_curve,
+    fx_pair,
+    instrument_vol,
     map_instruments,
     needed_factors,
+    spread_curve,
 )
 from riskcap.errors import NotFoundError, RiskcapError
 from riskcap.inputs.hierarchy import Hierarchy
-from riskcap.market.factors import FactorSet, Market
-from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap, empty_family
+from riskcap.market.factors import FactorSet, Market, factor_width
+from riskcap.pricing.book import (
+    Bond,
+    Book,
+    CommodityFuture,
+    Future,
+    FxForward,
+    FxOption,
+    Linear,
+    Option,
+    Swap,
+    empty_family,
+    stack_curves,
+)
 from riskcap.pricing.rates import payment_times
 
 _SCHEDULE_WIDTH_STEP = 8
@@ -65,10 +88,23 @@ class RiskInputs:
     carried: tuple[str, ...] = ()
     # instruments held that cannot be priced (left out of the figures) → the reason
     unpriced: Mapping[str, str] = field(default_factory=dict)
+    reporting: str = DEFAULT_REPORTING_CURRENCY  # the currency every value is in
+    # factors in the (pinned) factors table: the kernels' padded factor width follows
+    # it, not the day's book, so a book gaining or dropping underlyings recompiles nothing
+    universe: int = 0
+
+    def fx_rate(self, currency: str) -> float:
+        """The as-of rate of ``currency`` in the reporting currency (1 for itself)."""
+        if currency == self.reporting:
+            return 1.0
+        factor = fx_factor(currency, self.reporting)
+        if factor not in self.factors.ids:
+            raise RiskcapError(f"no FX rate {factor} in the run's factors for {currency}")
+        return float(self.levels[-1, self.factors.index(factor)])
 
     @property
     def market(self) -> Market:
-        return Market(self.levels[-1], self.factors.is_log)
+        return Market(self.levels[-1], self.factors.is_log, factor_width(self.universe))
 
     def mask(self, *types: str) -> np.ndarray:
         return np.array([t in types for t in self.factor_types])
@@ -86,6 +122,7 @@ def load_risk_inputs(
     *,
     positions_as_of: dt.date | None = None,
     positions: pd.DataFrame | None = None,
+    reporting: str = DEFAULT_REPORTING_CURRENCY,
 ) -> RiskInputs:
     """Build :class:`RiskInputs` for ``as_of`` with ``history_days`` dates of history.
 
@@ -96,7 +133,7 @@ def load_risk_inputs(
     The book is the ``as_of`` positions snapshot, or the snapshot of
     ``positions_as_of`` valued on ``as_of``'s market (a backtest's hypothetical P&L),
     or an explicit ``positions`` frame (``book_id, instrument_id, quantity``: a day's
-    trades).
+    trades). Values are in the ``reporting`` currency (``eod.reporting_currency``).
 
     Raises
     ------
@@ -125,7 +162,7 @@ def load_risk_inputs(
     factors = lake.read("factors", version=versions["factors"]).to_pandas().set_index("factor_id")
 
     mapped = map_instruments(
-        held.drop_duplicates("instrument_id").to_dict("records"), set(factors.index)
+        held.drop_duplicates("instrument_id").to_dict("records"), set(factors.index), reporting
     )
     unpriced = dict(mapped.unpriced)
     needed = needed_factors(
@@ -143,7 +180,9 @@ def load_risk_inputs(
     vols = _vols_on(lake, versions["vols"], as_of, held, factors, closed)
     options = held["instrument_type"].fillna("").str.endswith("option")
     surfaces = set(vols["underlying"])
-    for iid, u in held.loc[options, ["instrument_id", "underlying"]].itertuples(index=False):
+    for iid, u in zip(
+        held.loc[options, "instrument_id"], surface_of(held.loc[options]), strict=True
+    ):
         if iid not in unpriced and u not in surfaces:
             unpriced[iid] = f"no implied vols of {u} on {as_of}"
     held = held.loc[~held["instrument_id"].isin(unpriced)]
@@ -187,6 +226,8 @@ def load_risk_inputs(
         closed=closed,
         carried=carried,
         unpriced=unpriced,
+        reporting=reporting,
+        universe=len(factors),
     )
 
 
@@ -201,7 +242,7 @@ def _vols_on(
     """The implied vols of ``as_of``; an option underlying whose market is closed that
     day (a holiday of its calendar) keeps the surface of its last open day."""
     vols = lake.read("vols", version=version, filters=[("date", "=", as_of)]).to_pandas()
-    options = held.loc[held["instrument_type"].str.endswith("option"), "underlying"]
+    options = surface_of(held.loc[held["instrument_type"].fillna("").str.endswith("option")])
     shut = sorted(
         u for u in set(options) - set(vols["underlying"]) if as_of in closed.get(u, frozenset())
     )
@@ -304,6 +345,17 @@ def _complete(
     return kept, levels
 
 
+def surface_of(rows: pd.DataFrame) -> list[str]:
+    """The vol surface (``vols.underlying``) of each option row: its underlying, or the
+    FX pair ``FX.<BASE><QUOTE>`` of an FX option."""
+    return [
+        fx_pair(r) if r["instrument_type"] in FX_TYPES else str(r["underlying"])
+        for r in rows[["instrument_type", "underlying", "currency", "base_currency"]].to_dict(
+            "records"
+        )
+    ]
+
+
 def build_book(
     held: pd.DataFrame,
     fs: FactorSet,
@@ -314,45 +366,76 @@ def build_book(
     as_of: dt.date,
 ) -> tuple[Book, pd.DataFrame]:
     book_index = {b: i for i, b in enumerate(hierarchy.books)}
+    # the run's curves whose pillars it has (a curve only unpriced positions use is not)
+    known = set(fs.ids)
+    usable = [c for c, p in mapped.curves.items() if p and set(p) <= known]
+    curve_ids = [c for c in usable if not c.endswith(SPREAD_SUFFIX)]
+    spread_ids = [c for c in usable if c.endswith(SPREAD_SUFFIX)]
+    row_of = {c: i for i, c in enumerate(curve_ids)}
+    spread_row = {c: i for i, c in enumerate(spread_ids)}
+    records = held.to_dict("records")
+
+    def fx_index(currency: object) -> int:
+        factor = mapped.fx(str(currency))
+        return -1 if factor is None else int(fs.index(factor))
+
     held = held.assign(
         book=held["book_id"].map(book_index).astype(np.int32),
         units=held["quantity"] * held["multiplier"],
+        fx=np.array([fx_index(r["currency"]) for r in records], np.int32),
+        curve=np.array(
+            [row_of.get(discount_curve(r), -1) if _on_curve(r) else -1 for r in records],
+            np.int32,
+        ),
+        spread=np.array(
+            [
+                spread_row.get(spread_curve(r) or "", -1) if r["instrument_type"] == "bond" else -1
+                for r in records
+            ],
+            np.int32,
+        ),
     )
     kinds = held["instrument_type"]
     parts = []
 
+    def col(rows: pd.DataFrame, name: str, dtype: Any = np.float64) -> np.ndarray:
+        return rows[name].to_numpy(dtype)
+
     lin = held.loc[kinds.isin(["equity", "index"])]
     linear = Linear(
-        lin["book"].to_numpy(), lin["units"].to_numpy(), fs.indices(list(lin["underlying"]))
+        col(lin, "book", np.int32),
+        col(lin, "units"),
+        fs.indices(list(lin["underlying"])),
+        col(lin, "fx", np.int32),
     )
     parts.append(lin)
 
     fut = held.loc[kinds == "index_future"]
     future = Future(
-        fut["book"].to_numpy(),
-        fut["units"].to_numpy(),
+        col(fut, "book", np.int32),
+        col(fut, "units"),
         fs.indices(list(fut["underlying"])),
         _years(fut["expiry"], as_of),
         np.zeros(len(fut)),
+        col(fut, "curve", np.int32),
+        col(fut, "fx", np.int32),
     )
     parts.append(fut)
 
-    opt = held.loc[kinds.str.endswith("option")]
+    opt = held.loc[kinds.isin(["equity_option", "index_option"])]
     t_opt = _years(opt["expiry"], as_of)
-    vol_ids = [vol_factor(u) for u in opt["underlying"]]
-    scale = _term_vols(vols, opt["underlying"].to_numpy(), t_opt) / np.array(
-        [x0[v] for v in vol_ids], dtype=np.float64
-    )
     option = Option(
-        opt["book"].to_numpy(),
-        opt["units"].to_numpy(),
+        col(opt, "book", np.int32),
+        col(opt, "units"),
         fs.indices(list(opt["underlying"])),
-        fs.indices(vol_ids),
-        scale.reshape(len(opt)),
-        opt["strike"].to_numpy(np.float64),
+        fs.indices([instrument_vol(r) for r in opt.to_dict("records")]),
+        _vol_scale(opt, t_opt, vols, x0),
+        col(opt, "strike"),
         t_opt,
         np.zeros(len(opt)),
         (opt["option_type"] == "call").to_numpy(),
+        col(opt, "curve", np.int32),
+        col(opt, "fx", np.int32),
     )
     parts.append(opt)
 
@@ -371,17 +454,112 @@ def build_book(
         raise TypeError("bond and swap families were built as other families")
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
-    # the run's one discount curve, as the mapping resolved it, if a position uses it
-    on_curve = kinds.map(lambda k: FactorRole.CURVE in ROLES.get(k, ())).any()
-    pillars = list(mapped.pillars) if on_curve else []
-    prefix = curve_prefix(mapped.curve) if pillars and mapped.curve else ""
-    curve = Curve(
-        np.array([tenor_years(p.removeprefix(prefix)) for p in pillars], dtype=np.float64),
-        fs.indices(pillars) if pillars else np.zeros(0, np.int32),
+    fwd = held.loc[kinds.isin(["fx_forward", "fx_swap"])]
+    fx_forward = _fx_forwards(fwd, as_of, fx_index, row_of)
+    parts.append(fwd)
+
+    fxo = held.loc[kinds == "fx_option"]
+    t_fxo = _years(fxo["expiry"], as_of)
+    fx_option = FxOption(
+        col(fxo, "book", np.int32),
+        col(fxo, "units"),
+        np.array([fx_index(c) for c in fxo["base_currency"]], np.int32),
+        col(fxo, "fx", np.int32),
+        np.array([row_of[base_curve(r)] for r in fxo.to_dict("records")], np.int32),
+        col(fxo, "curve", np.int32),
+        fs.indices([instrument_vol(r) for r in fxo.to_dict("records")]),
+        _vol_scale(fxo, t_fxo, vols, x0),
+        col(fxo, "strike"),
+        t_fxo,
+        (fxo["option_type"] == "call").to_numpy(),
     )
-    book = Book(linear, future, option, bond, swap, curve)
+    parts.append(fxo)
+
+    forward_ids = [c for c, p in mapped.forwards.items() if p and set(p) <= known]
+    forward_row = {c: i for i, c in enumerate(forward_ids)}
+    cmd = held.loc[kinds == "commodity_future"]
+    commodity = CommodityFuture(
+        col(cmd, "book", np.int32),
+        col(cmd, "units"),
+        np.array([forward_row[u] for u in cmd["underlying"]], np.int32),
+        _years(cmd["expiry"], as_of),
+        col(cmd, "fx", np.int32),
+    )
+    parts.append(cmd)
+
+    curves = stack_curves([_pillar_curve(mapped.curves[c], curve_prefix(c), fs) for c in curve_ids])
+    forwards = stack_curves([_pillar_curve(mapped.forwards[c], c + ".", fs) for c in forward_ids])
+    spreads = stack_curves(
+        [_pillar_curve(mapped.curves[c], curve_prefix(c), fs) for c in spread_ids]
+    )
+    book = Book(
+        linear,
+        future,
+        option,
+        bond,
+        swap,
+        fx_forward,
+        fx_option,
+        commodity,
+        curves,
+        forwards,
+        spreads,
+    )
     order = pd.concat(parts)[["book_id", "instrument_id", "quantity", "instrument_type"]]
     return book, order.reset_index(drop=True)
+
+
+def _pillar_curve(
+    pillars: tuple[str, ...], prefix: str, fs: FactorSet
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pillar times (years, from the tenor labels) and factor indices of one curve."""
+    tenors = np.array([tenor_years(p.removeprefix(prefix)) for p in pillars], np.float64)
+    return tenors, fs.indices(list(pillars))
+
+
+def _on_curve(r: dict[str, Any]) -> bool:
+    return r["instrument_type"] not in ("equity", "index", "commodity_future")
+
+
+def _vol_scale(
+    rows: pd.DataFrame, t: np.ndarray, vols: pd.DataFrame, x0: dict[str, float]
+) -> np.ndarray:
+    """σ at each option's expiry on the as-of term structure, over its vol factor's level
+    (the factor is the 1Y point: scenarios move the whole term structure with it)."""
+    surfaces = np.array(surface_of(rows), dtype=object)
+    levels = np.array([x0[instrument_vol(r)] for r in rows.to_dict("records")], np.float64)
+    return (_term_vols(vols, surfaces, t) / levels).reshape(len(rows))
+
+
+def _fx_forwards(
+    rows: pd.DataFrame, as_of: dt.date, fx_index: Any, row_of: dict[str, int]
+) -> FxForward:
+    """FX forwards (one leg) and FX swaps (the far leg, and the near leg while it is
+    still to settle) as one family."""
+    if rows.empty:
+        return empty_family(FxForward)  # type: ignore[return-value]
+    records = rows.to_dict("records")
+    swap = (rows["instrument_type"] == "fx_swap").to_numpy()
+    near_t = np.array(
+        [
+            (r["near_date"] - as_of).days / 365.0 if s else -1.0
+            for r, s in zip(records, swap, strict=True)
+        ]
+    )
+    near_rate = np.where(swap, rows["near_rate"].to_numpy(np.float64, na_value=0.0), 0.0)
+    return FxForward(
+        rows["book"].to_numpy(np.int32),
+        rows["units"].to_numpy(np.float64),
+        np.array([fx_index(r["base_currency"]) for r in records], np.int32),
+        rows["fx"].to_numpy(np.int32),
+        np.array([row_of[base_curve(r)] for r in records], np.int32),
+        rows["curve"].to_numpy(np.int32),
+        _years(rows["maturity"], as_of),
+        rows["strike"].to_numpy(np.float64),
+        np.maximum(near_t, 0.0),
+        near_rate,
+        np.where(swap & (near_t >= 0.0), -1.0, 0.0),
+    )
 
 
 def _term_vols(vols: pd.DataFrame, underlyings: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -415,6 +593,7 @@ def _schedule_family(rows: pd.DataFrame, as_of: dt.date, width: int, kind: type)
         times,
         mask,
     )
+    at = (rows["curve"].to_numpy(np.int32), rows["fx"].to_numpy(np.int32))
     if kind is Bond:
-        return Bond(*common)
-    return Swap(*common, (rows["pay_receive"] == "pay").to_numpy())
+        return Bond(*common, *at, rows["spread"].to_numpy(np.int32))
+    return Swap(*common, (rows["pay_receive"] == "pay").to_numpy(), *at)

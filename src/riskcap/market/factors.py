@@ -32,10 +32,15 @@ SHOCK_TYPE_BY_FAMILY = {
 
 @dataclass(frozen=True)
 class Market:
-    """The pricing state: factor levels on the as-of date and their shock types."""
+    """The pricing state: factor levels on the as-of date and their shock types.
+
+    ``width`` is the padded length of the factor vector the kernels see (0: from the
+    factor count, :func:`factor_width`); a run sets it from the whole factors table,
+    so a day whose book gains or drops underlyings keeps the compiled kernels."""
 
     x0: np.ndarray  # (factors,)
     is_log: np.ndarray  # (factors,) bool
+    width: int = 0
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,18 @@ from riskcap.errors import CheckpointError
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.factors import FactorSet
-from riskcap.pricing.book import Bond, Book, Curve, Future, Linear, Option, Swap
+from riskcap.pricing.book import (
+    Bond,
+    Book,
+    CommodityFuture,
+    Curves,
+    Future,
+    FxForward,
+    FxOption,
+    Linear,
+    Option,
+    Swap,
+)
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _FAMILIES: dict[str, type] = {
@@ -35,7 +46,12 @@ _FAMILIES: dict[str, type] = {
     "option": Option,
     "bond": Bond,
     "swap": Swap,
-    "curve": Curve,
+    "fx_forward": FxForward,
+    "fx_option": FxOption,
+    "commodity_future": CommodityFuture,
+    "curves": Curves,
+    "forwards": Curves,
+    "spreads": Curves,
 }
 _POSITION_COLUMNS = ("book_id", "instrument_id", "quantity", "instrument_type")
 
@@ -119,6 +135,8 @@ def risk_inputs_to_arrays(
         "books": list(inputs.hierarchy.books),
         "nodes": list(inputs.hierarchy.nodes),
         "parents": list(inputs.hierarchy.parents),
+        "reporting": inputs.reporting,
+        "universe": inputs.universe,
     }
     if inputs.closed or inputs.carried:  # only worlds with market calendars carry these
         meta["closed"] = {f: sorted(d.isoformat() for d in ds) for f, ds in inputs.closed.items()}
@@ -160,4 +178,6 @@ def risk_inputs_from_arrays(
         },
         carried=tuple(meta.get("carried", ())),
         unpriced=dict(meta.get("unpriced", {})),
+        reporting=str(meta["reporting"]),
+        universe=int(meta["universe"]),
     )

@@ -88,7 +88,7 @@ def prepare_generated(
     lake.create_all()
     paths = write_world(world, directory / "input")
     rows = {}
-    order = ("factors", "market-data", "curves", "vols", "books", "instruments", "positions")
+    order = ("factors", "books", "instruments", "market-data", "curves", "vols", "positions")
     for kind in order:
         r = ingest_file(lake, IngestKind(kind), paths[kind], max_bad_fraction=0.0)
         rows[kind] = r.rows_written

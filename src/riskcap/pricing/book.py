@@ -1,24 +1,39 @@
-"""A book as arrays, and its value on a factor vector.
+"""A book as arrays, and its value on a factor vector, in the reporting currency.
 
 A :class:`Book` holds one struct-of-arrays block per instrument family. Every array
 is indexed by position within the family; ``book`` is the position's book index (for
 aggregation) and ``units = quantity × multiplier``. Factor references are integer
 indices into the factor vector ``x`` (see :mod:`riskcap.market.factors`).
 
-Valuation on a factor vector ``x`` (shape ``(factors,)``), per family:
+**Currencies.** A position is valued in its own currency and converted to the
+reporting currency at the FX factor ``x[fx]`` (reporting-currency units per unit of
+the position's currency, ``FX.<CCY><REP>``; ``fx = -1``: the position is in the
+reporting currency, rate 1). FX factors are log-shocked like any price, so FX moves
+are in every P&L vector, VaR, stress and attribution.
+
+**Curves.** Each currency's discount curve is a row of :class:`Curves`: zero-rate
+factors on pillar times (continuously compounded, ACT/365F, linear in the zero rate
+between pillars, flat outside; see :mod:`riskcap.pricing.rates`). A position names its
+curve by row (``curve``; ``-1`` where it has none).
+
+Valuation on a factor vector ``x`` (shape ``(factors,)``), per family, before FX:
 
 * ``Linear`` (equity, index): ``units · x[spot]``
-* ``Future`` (index future): ``units · S·exp((r(t) − q)·t)``, ``r`` from the curve
+* ``Future`` (index future): ``units · S·exp((r(t) − q)·t)``, ``r`` from its curve
 * ``Option`` (European): ``units · BSM(S, K, t, r(t), q, σ)`` with
   ``σ = x[vol] · vol_scale`` — the option's implied vol moves with its underlying's
   1Y ATM vol factor, keeping the term-structure shape of the as-of date
-* ``Bond``: ``units · dirty price per 100`` off the zero curve
-* ``Swap``: ``units · PV per unit notional`` off the zero curve
+* ``Bond``: ``units · dirty price per 100`` off its curve, plus its issuer's credit
+  spread curve (zero spreads added to the zero rates) where it has an issuer
+* ``Swap``: ``units · PV per unit notional`` off its curve
+* ``FxForward`` (FX forward, FX swap): per unit of the base currency, in the quote
+  currency, ``S·DF_base(T) − K·DF_quote(T)`` per leg (:mod:`riskcap.pricing.fx`)
+* ``FxOption`` (European FX option): Garman–Kohlhagen on ``S = FX_base / FX_quote``
+  with the quote curve's rate as the domestic and the base curve's as the foreign rate
+* ``CommodityFuture``: ``units · F(T)``, the forward price at expiry on the commodity's
+  forward curve (price pillars ``CMD.<NAME>.<TENOR>``, log-linear in time, flat outside)
 
-The zero curve is the factor values at ``curve.factors`` on pillar times
-``curve.tenors`` (continuously compounded, linear in zero rate, flat outside; see
-:mod:`riskcap.pricing.rates`). All functions are pure and jittable; vmap them over
-scenarios.
+All functions are pure and jittable; vmap them over scenarios.
 """
 
 from __future__ import annotations
@@ -30,6 +45,7 @@ import numpy as np
 from jaxtyping import Array, Float
 
 from riskcap.pricing.equity import black_scholes_merton, forward_price
+from riskcap.pricing.fx import fx_forward_value, garman_kohlhagen
 from riskcap.pricing.rates import (
     bond_price_from_df,
     interpolation_weights,
@@ -45,6 +61,7 @@ class Linear(NamedTuple):
     book: Arr  # (p,) int32
     units: Arr  # (p,)
     spot: Arr  # (p,) int32 factor index
+    fx: Arr  # (p,) int32 FX factor of the position's currency (-1: reporting currency)
 
 
 class Future(NamedTuple):
@@ -53,6 +70,8 @@ class Future(NamedTuple):
     spot: Arr
     t: Arr  # years to expiry (ACT/365F)
     div_yield: Arr
+    curve: Arr  # (p,) int32 row of Curves
+    fx: Arr
 
 
 class Option(NamedTuple):
@@ -65,6 +84,8 @@ class Option(NamedTuple):
     t: Arr
     div_yield: Arr
     is_call: Arr  # bool
+    curve: Arr
+    fx: Arr
 
 
 class Bond(NamedTuple):
@@ -74,6 +95,9 @@ class Bond(NamedTuple):
     frequency: Arr
     times: Arr  # (p, m) payment times, padded; column 0 is the maturity (payment_times)
     mask: Arr  # (p, m) bool
+    curve: Arr
+    fx: Arr
+    spread: Arr  # (p,) int32 row of the issuer's credit spread curve (-1: risk-free)
 
 
 class Swap(NamedTuple):
@@ -84,6 +108,54 @@ class Swap(NamedTuple):
     times: Arr
     mask: Arr
     pay_fixed: Arr  # bool
+    curve: Arr
+    fx: Arr
+
+
+class FxForward(NamedTuple):
+    """FX forwards and FX swaps: ``units`` of the base currency bought for the quote
+    currency at ``strike`` (quote per base) on ``t``; an FX swap also has a near leg of
+    opposite direction (``near_sign`` −1 … 0: none, or already settled)."""
+
+    book: Arr
+    units: Arr  # base-currency notional (signed: bought positive)
+    base_fx: Arr  # FX factor of the base currency (-1: reporting currency)
+    fx: Arr  # FX factor of the quote currency (-1: reporting currency)
+    base_curve: Arr  # discount curve rows
+    curve: Arr
+    t: Arr  # far (or only) leg: years to settlement
+    strike: Arr  # far leg: forward rate, quote per base
+    near_t: Arr  # near leg (FX swap)
+    near_strike: Arr
+    near_sign: Arr  # float: −1 a live near leg of opposite direction, 0 none
+
+
+class FxOption(NamedTuple):
+    """European options on ``units`` of the base currency, struck in the quote
+    currency (Garman–Kohlhagen)."""
+
+    book: Arr
+    units: Arr
+    base_fx: Arr
+    fx: Arr
+    base_curve: Arr
+    curve: Arr
+    vol: Arr  # the pair's vol factor
+    vol_scale: Arr
+    strike: Arr  # quote per base
+    t: Arr
+    is_call: Arr
+
+
+class CommodityFuture(NamedTuple):
+    """Commodity futures: ``units`` of the commodity at the forward price of expiry ``t``
+    on its forward curve (a row of :attr:`Book.forwards`)."""
+
+    book: Arr
+    units: Arr
+    forward: Arr  # (p,) int32 row of Book.forwards
+    t: Arr  # years to expiry
+    fx: Arr
 
 
 class Payments(NamedTuple):
@@ -108,6 +180,9 @@ class BondFlows(NamedTuple):
     maturity: Arr  # (p,) time of the last payment (Bond.times[:, 0])
     has_maturity: Arr  # (p,) bool: a payment is left (Bond.mask[:, 0])
     payments: Payments
+    curve: Arr
+    fx: Arr
+    spread: Arr
 
 
 class SwapFlows(NamedTuple):
@@ -120,14 +195,37 @@ class SwapFlows(NamedTuple):
     has_maturity: Arr
     pay_fixed: Arr
     payments: Payments
+    curve: Arr
+    fx: Arr
 
 
-class Curve(NamedTuple):
-    tenors: Arr  # (k,) pillar times in years
-    factors: Arr  # (k,) int32 factor indices of the zero rates
+class Curves(NamedTuple):
+    """The run's zero curves, one row each, padded to one pillar count.
+
+    Row ``c`` has its real pillars in ``tenors[c, :n]`` (``n`` pillars, increasing)
+    and ``last[c] = tenors[c, n-1]``; padding pillars lie beyond ``last`` and repeat the
+    last factor. Times are clamped to ``[tenors[c, 0], last[c]]``, so padding pillars
+    get zero weight and a row values exactly as its unpadded curve
+    (:func:`stack_curves`).
+    """
+
+    tenors: Arr  # (c, k) pillar times in years
+    factors: Arr  # (c, k) int32 factor indices of the zero rates
+    last: Arr  # (c,) the last real pillar time
 
 
-Family = Linear | Future | Option | Bond | Swap | BondFlows | SwapFlows
+Family = (
+    Linear
+    | Future
+    | Option
+    | Bond
+    | Swap
+    | BondFlows
+    | SwapFlows
+    | FxForward
+    | FxOption
+    | CommodityFuture
+)
 
 
 class Book(NamedTuple):
@@ -138,82 +236,216 @@ class Book(NamedTuple):
     option: Option
     bond: Bond
     swap: Swap
-    curve: Curve
+    fx_forward: FxForward
+    fx_option: FxOption
+    commodity_future: CommodityFuture
+    curves: Curves
+    forwards: Curves  # commodity forward curves: price pillars, log-linear in time
+    spreads: Curves  # issuers' credit spread curves (zero spreads over the curves)
 
     @property
     def families(self) -> tuple[Family, ...]:
-        return (self.linear, self.future, self.option, self.bond, self.swap)
+        return (
+            self.linear,
+            self.future,
+            self.option,
+            self.bond,
+            self.swap,
+            self.fx_forward,
+            self.fx_option,
+            self.commodity_future,
+        )
 
     @property
     def size(self) -> int:
         return sum(int(f.units.shape[0]) for f in self.families)
 
 
-def _curve_rates(curve: Curve, x: Float[Array, " f"]) -> Float[Array, " k"]:
-    return x[curve.factors]
+def stack_curves(curves: list[tuple[np.ndarray, np.ndarray]]) -> Curves:
+    """:class:`Curves` from ``(tenors, factor indices)`` per curve (pillars increasing),
+    padded to the longest curve and to a power-of-two row count, so a run
+    that gains a curve or a pillar keeps its compiled kernels up to the bucket."""
+    rows = 1 << max(0, (len(curves) - 1).bit_length()) if curves else 0
+    width = max((len(t) for t, _ in curves), default=0)
+    tenors = np.zeros((rows, width))
+    factors = np.zeros((rows, width), np.int32)
+    last = np.zeros(rows)
+    for c, (t, f) in enumerate(curves):
+        t = np.asarray(t, np.float64)
+        n = t.shape[0]
+        tenors[c, :n], factors[c, :n], last[c] = t, f, t[-1]
+        tenors[c, n:] = t[-1] + np.arange(1, width - n + 1)
+        factors[c, n:] = f[-1]
+    for c in range(len(curves), rows):  # unused rows: a copy of the first
+        tenors[c], factors[c], last[c] = tenors[0], factors[0], last[0]
+    return Curves(tenors, factors, last)
 
 
-def _zero(curve: Curve, x: Float[Array, " f"], t: Float[Array, ...]) -> Float[Array, ...]:
-    """Zero rates at times ``t`` (linear in zero rate, flat outside; see rates.py).
+def _zero(curves: Curves, row: Arr, x: Float[Array, " f"], t: Float[Array, ...]) -> Array:
+    """Zero rates at times ``t`` on curve rows ``row`` (same shape as ``t``): linear in
+    the zero rate between pillars, flat outside (see rates.py).
 
-    A book with no curve (shares and indices only) has a curve of no pillars; the
-    families that would read it are then empty, and their rates are zeros of ``t``'s
-    shape (decided at trace time: the pillar count is static).
+    A book with no curve (shares and indices only) has no rows; the families that
+    would read one are then empty, and their rates are zeros of ``t``'s shape (decided
+    at trace time: the row count is static).
     """
-    if curve.tenors.shape[0] == 0:
-        return jnp.zeros_like(jnp.asarray(t, jnp.float64))
-    return interpolation_weights(curve.tenors, t) @ _curve_rates(curve, x)
+    return _interpolate(curves, row, x[curves.factors], t)
 
 
-def _df(curve: Curve, x: Float[Array, " f"], t: Float[Array, ...]) -> Float[Array, ...]:
-    return jnp.exp(-_zero(curve, x, t) * t)
+def _forward_price(
+    forwards: Curves, row: Arr, x: Float[Array, " f"], t: Float[Array, ...]
+) -> Array:
+    """Forward prices at times ``t`` on forward-curve rows ``row``: linear in the log
+    price between pillars (log-linear, QuantLib's ``LogLinearInterpolation``), flat
+    outside."""
+    levels = x[forwards.factors]
+    safe = jnp.where(levels > 0.0, levels, 1.0)  # padded curves of zeros are never read
+    return jnp.exp(_interpolate(forwards, row, jnp.log(safe), t))
 
 
-def linear_values(f: Linear, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    return f.units * x[f.spot]
+def _interpolate(curves: Curves, row: Arr, values: Array, t: Float[Array, ...]) -> Array:
+    """``values`` (``(curves, pillars)``, one row per curve) linear in time between the
+    pillars of each time's row, flat outside."""
+    t = jnp.asarray(t, jnp.float64)
+    if curves.tenors.shape[0] == 0 or curves.tenors.shape[1] == 0:
+        return jnp.zeros_like(t)
+    row = jnp.broadcast_to(jnp.maximum(row, 0), t.shape)
+    weights = interpolation_weights(curves.tenors[row], t, curves.last[row])  # (..., k)
+    # every curve's value at each time (one matrix product: its rounding does not depend
+    # on how many scenarios are valued together, where elementwise products and adds
+    # may be fused into multiply-adds differently for different block shapes), then the
+    # time's own row; the cost grows with the curve count, so spread and commodity
+    # curves are stacks of their own
+    if values.shape[0] == 1:  # one curve (decided at trace time): no selection
+        return weights @ values[0]
+    on_every_curve = weights @ values.T  # (..., c)
+    return jnp.take_along_axis(on_every_curve, row[..., None], axis=-1)[..., 0]
 
 
-def future_values(f: Future, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    r = _zero(curve, x, f.t)
-    return f.units * forward_price(x[f.spot], r, f.div_yield, f.t)
+def _df(curves: Curves, row: Arr, x: Float[Array, " f"], t: Float[Array, ...]) -> Array:
+    t = jnp.asarray(t, jnp.float64)
+    return jnp.exp(-_zero(curves, row, x, t) * t)
 
 
-def option_values(f: Option, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    r = _zero(curve, x, f.t)
+def _risky_df(
+    curves: Curves,
+    row: Arr,
+    spreads: Curves,
+    spread: Arr,
+    x: Float[Array, " f"],
+    t: Float[Array, ...],
+) -> Array:
+    """``exp(−(z(t) + s(t))·t)``: the risk-free zero rate plus the issuer's zero spread
+    (row ``spread`` of ``spreads``, linear in tenor, flat outside; ``-1``: none)."""
+    t = jnp.asarray(t, jnp.float64)
+    s = jnp.where(spread >= 0, _zero(spreads, spread, x, t), 0.0)
+    return jnp.exp(-(_zero(curves, row, x, t) + s) * t)
+
+
+def fx_rate(fx: Arr, x: Float[Array, " f"]) -> Array:
+    """Reporting-currency units per unit of a position's currency: ``x[fx]``, or 1
+    for the reporting currency (``fx = -1``)."""
+    return jnp.where(fx >= 0, x[jnp.maximum(fx, 0)], 1.0)
+
+
+def in_reporting(value: Array, fx: Arr, x: Float[Array, " f"]) -> Array:
+    """``value`` (in the position's currency) in the reporting currency: times
+    ``x[fx]``, or untouched for the reporting currency (a select, not a product with
+    1, so a reporting-currency value is computed exactly as it is alone)."""
+    return jnp.where(fx >= 0, value * x[jnp.maximum(fx, 0)], value)
+
+
+def linear_values(f: Linear, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    return in_reporting(f.units * x[f.spot], f.fx, x)
+
+
+def future_values(f: Future, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    r = _zero(curves, f.curve, x, f.t)
+    return in_reporting(f.units * forward_price(x[f.spot], r, f.div_yield, f.t), f.fx, x)
+
+
+def option_values(f: Option, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    r = _zero(curves, f.curve, x, f.t)
     sigma = x[f.vol] * f.vol_scale
-    return f.units * black_scholes_merton(
-        x[f.spot], f.strike, f.t, r, f.div_yield, sigma, f.is_call
-    )
+    value = black_scholes_merton(x[f.spot], f.strike, f.t, r, f.div_yield, sigma, f.is_call)
+    return in_reporting(f.units * value, f.fx, x)
 
 
-def bond_values(f: Bond, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    price = bond_price_from_df(_df(curve, x, f.times), f.mask, f.coupon, f.frequency)
-    return f.units * price
+def bond_values(
+    f: Bond, curves: Curves, x: Float[Array, " f"], spreads: Curves | None = None
+) -> Float[Array, " p"]:
+    """Bond values; spread rows index ``spreads`` (default: ``curves`` itself)."""
+    s = curves if spreads is None else spreads
+    df = _risky_df(curves, f.curve[:, None], s, f.spread[:, None], x, f.times)
+    price = bond_price_from_df(df, f.mask, f.coupon, f.frequency)
+    return in_reporting(f.units * price, f.fx, x)
 
 
-def swap_values(f: Swap, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    df = _df(curve, x, f.times)
-    return f.units * swap_pv_from_df(df, f.mask, f.fixed_rate, f.frequency, f.pay_fixed)
+def swap_values(f: Swap, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    df = _df(curves, f.curve[:, None], x, f.times)
+    pv = swap_pv_from_df(df, f.mask, f.fixed_rate, f.frequency, f.pay_fixed)
+    return in_reporting(f.units * pv, f.fx, x)
 
 
-def _annuity_of(curve: Curve, x: Float[Array, " f"], f: BondFlows | SwapFlows) -> Array:
+def _annuity_of(
+    curves: Curves, x: Float[Array, " f"], f: BondFlows | SwapFlows, spreads: Curves
+) -> Array:
     """``Σ τ·DF(t)`` per position over its payments: what :func:`annuity` gives on the
     ``(positions, width)`` grid, summed in the same order (schedule order, one payment
     at a time), without the grid's masked cells."""
     pay = f.payments
-    per = jnp.where(pay.live, _df(curve, x, pay.time) / pay.frequency, 0.0)
+    if isinstance(f, BondFlows):
+        on = pay.position
+        df = _risky_df(curves, f.curve[on], spreads, f.spread[on], x, pay.time)
+    else:
+        df = _df(curves, f.curve[pay.position], x, pay.time)
+    per = jnp.where(pay.live, df / pay.frequency, 0.0)
     return ordered_segment_sum(per, pay.position, f.units.shape[0])
 
 
-def bond_flow_values(f: BondFlows, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    redemption = jnp.where(f.has_maturity, _df(curve, x, f.maturity), 0.0)
-    return f.units * (100.0 * (f.coupon * _annuity_of(curve, x, f) + redemption))
+def bond_flow_values(
+    f: BondFlows, curves: Curves, x: Float[Array, " f"], spreads: Curves | None = None
+) -> Float[Array, " p"]:
+    s = curves if spreads is None else spreads
+    last = _risky_df(curves, f.curve, s, f.spread, x, f.maturity)
+    redemption = jnp.where(f.has_maturity, last, 0.0)
+    price = 100.0 * (f.coupon * _annuity_of(curves, x, f, s) + redemption)
+    return in_reporting(f.units * price, f.fx, x)
 
 
-def swap_flow_values(f: SwapFlows, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    floating = 1.0 - jnp.where(f.has_maturity, _df(curve, x, f.maturity), 1.0)
-    payer = floating - f.fixed_rate * _annuity_of(curve, x, f)
-    return f.units * jnp.where(f.pay_fixed, payer, -payer)
+def swap_flow_values(f: SwapFlows, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    floating = 1.0 - jnp.where(f.has_maturity, _df(curves, f.curve, x, f.maturity), 1.0)
+    payer = floating - f.fixed_rate * _annuity_of(curves, x, f, curves)
+    return in_reporting(f.units * jnp.where(f.pay_fixed, payer, -payer), f.fx, x)
+
+
+def fx_forward_values(f: FxForward, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    quote = fx_rate(f.fx, x)
+    spot = fx_rate(f.base_fx, x) / quote  # quote per base
+
+    def leg(t: Array, strike: Array) -> Array:
+        df_base = _df(curves, f.base_curve, x, t)
+        df_quote = _df(curves, f.curve, x, t)
+        return jnp.where(t >= 0.0, fx_forward_value(spot, strike, df_base, df_quote), 0.0)
+
+    value = leg(f.t, f.strike) + f.near_sign * leg(f.near_t, f.near_strike)
+    return f.units * value * quote
+
+
+def fx_option_values(f: FxOption, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    quote = fx_rate(f.fx, x)
+    spot = fx_rate(f.base_fx, x) / quote
+    r_quote = _zero(curves, f.curve, x, f.t)
+    r_base = _zero(curves, f.base_curve, x, f.t)
+    sigma = x[f.vol] * f.vol_scale
+    value = garman_kohlhagen(spot, f.strike, f.t, r_quote, r_base, sigma, f.is_call)
+    return f.units * value * quote
+
+
+def commodity_future_values(
+    f: CommodityFuture, curves: Curves, x: Float[Array, " f"], forwards: Curves
+) -> Float[Array, " p"]:
+    return in_reporting(f.units * _forward_price(forwards, f.forward, x, f.t), f.fx, x)
 
 
 VALUE_FUNCTIONS = {
@@ -224,18 +456,39 @@ VALUE_FUNCTIONS = {
     Swap: swap_values,
     BondFlows: bond_flow_values,
     SwapFlows: swap_flow_values,
+    FxForward: fx_forward_values,
+    FxOption: fx_option_values,
 }
 
 
-def family_values(f: Family, curve: Curve, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    """Values of one family's positions on factor vector ``x``."""
+class Markets(NamedTuple):
+    """The curves a family is valued on: zero, commodity forward and spread curves."""
+
+    curves: Curves
+    forwards: Curves
+    spreads: Curves
+
+
+def family_values(f: Family, markets: Markets, x: Float[Array, " f"]) -> Float[Array, " p"]:
+    """Values of one family's positions on factor vector ``x``, reporting currency."""
+    if isinstance(f, CommodityFuture):
+        return commodity_future_values(f, markets.curves, x, markets.forwards)
+    if isinstance(f, Bond):
+        return bond_values(f, markets.curves, x, markets.spreads)
+    if isinstance(f, BondFlows):
+        return bond_flow_values(f, markets.curves, x, markets.spreads)
     fn: Any = VALUE_FUNCTIONS[type(f)]
-    return fn(f, curve, x)
+    return fn(f, markets.curves, x)
+
+
+def markets_of(book: Book) -> Markets:
+    return Markets(book.curves, book.forwards, book.spreads)
 
 
 def position_values(book: Book, x: Float[Array, " f"]) -> Float[Array, " n"]:
     """Values of every position on ``x``, families concatenated in Book order."""
-    return jnp.concatenate([family_values(f, book.curve, x) for f in book.families])
+    markets = markets_of(book)
+    return jnp.concatenate([family_values(f, markets, x) for f in book.families])
 
 
 def position_books(book: Book) -> Array:
@@ -251,11 +504,17 @@ def empty_family(kind: type[Family], width: int = 1) -> Family:
     zz = np.zeros((0, width))
     bb = np.zeros((0, width), bool)
     if kind is Linear:
-        return Linear(i, z, i)
+        return Linear(i, z, i, i)
     if kind is Future:
-        return Future(i, z, i, z, z)
+        return Future(i, z, i, z, z, i, i)
     if kind is Option:
-        return Option(i, z, i, i, z, z, z, z, b)
+        return Option(i, z, i, i, z, z, z, z, b, i, i)
     if kind is Bond:
-        return Bond(i, z, z, z, zz, bb)
-    return Swap(i, z, z, z, zz, bb, b)
+        return Bond(i, z, z, z, zz, bb, i, i, i)
+    if kind is FxForward:
+        return FxForward(i, z, i, i, i, i, z, z, z, z, z)
+    if kind is FxOption:
+        return FxOption(i, z, i, i, i, i, i, z, z, z, b)
+    if kind is CommodityFuture:
+        return CommodityFuture(i, z, i, z, i)
+    return Swap(i, z, z, z, zz, bb, b, i, i)

@@ -24,19 +24,24 @@ def zero_rate(
 
 
 def interpolation_weights(
-    tenors: Float[ArrayLike, " n"], t: Float[ArrayLike, ...]
+    tenors: Float[ArrayLike, "... n"],
+    t: Float[ArrayLike, ...],
+    last: Float[ArrayLike, ...] | None = None,
 ) -> Float[Array, "... n"]:
     """Weights ``w`` with ``zero_rate(tenors, rates, t) = w @ rates`` for any ``rates``.
 
     Linear interpolation is a fixed linear map of the pillar rates once the times are
     known: hat functions on the pillars, clamped to the ends (flat extrapolation).
     Computing ``w`` once per block turns every scenario's curve lookup into a small
-    contraction instead of a search and two gathers.
+    contraction instead of a search and two gathers. ``tenors`` may carry a row per
+    time (``(..., n)``, a curve per position); ``last`` clamps times to a last real
+    pillar before padding pillars (default: the last tenor).
     """
     tenors = jnp.asarray(tenors, jnp.float64)
-    t = jnp.clip(jnp.asarray(t, jnp.float64), tenors[0], tenors[-1])[..., None]
-    left = jnp.concatenate([tenors[:1] - 1.0, tenors[:-1]])
-    right = jnp.concatenate([tenors[1:], tenors[-1:] + 1.0])
+    upper = tenors[..., -1] if last is None else jnp.asarray(last, jnp.float64)
+    t = jnp.clip(jnp.asarray(t, jnp.float64), tenors[..., 0], upper)[..., None]
+    left = jnp.concatenate([tenors[..., :1] - 1.0, tenors[..., :-1]], axis=-1)
+    right = jnp.concatenate([tenors[..., 1:], tenors[..., -1:] + 1.0], axis=-1)
     up = (t - left) / (tenors - left)
     down = (right - t) / (right - tenors)
     return jnp.clip(jnp.minimum(up, down), 0.0, 1.0)

@@ -15,7 +15,12 @@ Reported summaries (:func:`summarise`, per node; signs are P&L):
 * ``gamma_1pct``: Σ over spot factors of ``x² ∂²V/∂x² × (1%)²`` (dollar gamma);
 * ``vega_1vol``: Σ over vol factors of ``∂V/∂x × 0.01`` — P&L of +1 vol point;
 * ``dv01``: ``−Σ`` over curve pillars of ``∂V/∂z × 1bp`` — the **loss** for a +1bp
-  parallel shift (positive for a long bond, the market convention).
+  parallel shift (positive for a long bond, the market convention);
+* ``fx_delta_1pct``: Σ over FX rates of ``x ∂V/∂x × 1%`` — P&L, in the reporting
+  currency, of every foreign currency strengthening 1% against it.
+
+Per factor (:func:`by_factor`): the same units one factor at a time — a price's or an
+FX rate's delta per 1%, a vol factor's vega per vol point, a curve pillar's DV01.
 """
 
 from __future__ import annotations
@@ -90,6 +95,33 @@ class GreekSummary:
     gamma_1pct: np.ndarray
     vega_1vol: np.ndarray
     dv01: np.ndarray
+    fx_delta_1pct: np.ndarray
+
+
+# factor type → (how its sensitivity is quoted, the scale on ∂V/∂x, times the level?)
+FACTOR_UNITS: dict[str, tuple[str, float, bool]] = {
+    "equity_price": ("delta per 1%", 0.01, True),
+    "index_level": ("delta per 1%", 0.01, True),
+    "etf_price": ("delta per 1%", 0.01, True),
+    "commodity_price": ("delta per 1%", 0.01, True),
+    "fx_rate": ("FX delta per 1%", 0.01, True),
+    "implied_vol": ("vega per vol point", 0.01, False),
+    "zero_rate": ("DV01 (loss for +1bp)", -1e-4, False),
+    "credit_spread": ("CS01 (loss for +1bp)", -1e-4, False),
+}
+
+
+def by_factor(
+    x: Float[ArrayLike, " f"], grad: Float[ArrayLike, "n f"], factor_types: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each row's sensitivity to each factor in its market unit (:data:`FACTOR_UNITS`):
+    ``(rows, factors)`` figures and the unit of each factor."""
+    x = np.asarray(x, np.float64)
+    g = np.asarray(grad, np.float64)
+    units = tuple(FACTOR_UNITS[t][0] for t in factor_types)
+    scale = np.array([FACTOR_UNITS[t][1] for t in factor_types])
+    times_level = np.array([FACTOR_UNITS[t][2] for t in factor_types])
+    return g * scale * np.where(times_level, x, 1.0), units
 
 
 def summarise(
@@ -99,15 +131,18 @@ def summarise(
     spot: Bool[ArrayLike, " f"],
     vol: Bool[ArrayLike, " f"],
     rate: Bool[ArrayLike, " f"],
+    fx: Bool[ArrayLike, " f"] | None = None,
 ) -> GreekSummary:
     """The per-row summary figures defined in the module docstring."""
     x = np.asarray(x)
     g = np.asarray(grad)
     h = np.asarray(own_gamma)
     spot, vol, rate = (np.asarray(a, bool) for a in (spot, vol, rate))
+    fx_ = np.zeros_like(spot) if fx is None else np.asarray(fx, bool)
     return GreekSummary(
         delta_1pct=(g[:, spot] * x[spot]).sum(axis=1) * 0.01,
         gamma_1pct=(h[:, spot] * x[spot] ** 2).sum(axis=1) * 1e-4,
         vega_1vol=g[:, vol].sum(axis=1) * 0.01,
         dv01=-g[:, rate].sum(axis=1) * 1e-4,
+        fx_delta_1pct=(g[:, fx_] * x[fx_]).sum(axis=1) * 0.01,
     )

@@ -58,7 +58,13 @@ def backtest(ctx: RunContext) -> TaskOutput:
         if prior.empty:
             reason = f"the run of {previous} published no 1-day VaR"
         else:
-            pnl = backtest_pnl(ctx.lake, ctx.as_of, previous, ctx.versions())
+            pnl = backtest_pnl(
+                ctx.lake,
+                ctx.as_of,
+                previous,
+                ctx.versions(),
+                ctx.settings.eod.reporting_currency,
+            )
             attribution = [
                 {
                     "as_of": ctx.as_of,

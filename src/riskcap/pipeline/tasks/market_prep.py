@@ -22,7 +22,13 @@ def market_prep(ctx: RunContext) -> TaskOutput:
     spec = ctx.spec()
     # the whole history: look-backs take their tail; the stressed-period search and
     # the historical stress windows need all of it
-    inputs = load_risk_inputs(ctx.lake, ctx.as_of, None, versions=ctx.versions())
+    inputs = load_risk_inputs(
+        ctx.lake,
+        ctx.as_of,
+        None,
+        versions=ctx.versions(),
+        reporting=ctx.settings.eod.reporting_currency,
+    )
     if len(inputs.dates) < spec.history_days:
         raise RiskcapError(
             f"EOD {ctx.as_of}: a {spec.lookback}-day look-back needs {spec.history_days} dates "

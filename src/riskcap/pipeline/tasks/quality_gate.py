@@ -20,6 +20,7 @@ def quality_gate(ctx: RunContext) -> TaskOutput:
         snapshot_id=int(ctx.outputs["snapshot"].detail["snapshot_id"]),
         versions=ctx.versions(),
         run_id=ctx.run_id,
+        reporting=ctx.settings.eod.reporting_currency,
     )
     content = [[r.name, r.severity.value, r.passed, r.failing_count, r.message] for r in results]
     return TaskOutput(
