@@ -18,6 +18,7 @@ from riskcap.data.samples import (
     real_prices,
     synthetic_zero_curve,
 )
+from riskcap.data.schemas import InstrumentType
 from riskcap.inputs.demo_book import HIERARCHY, generate_demo_book
 
 
@@ -81,18 +82,15 @@ def test_demo_book_is_deterministic_and_complete(bundle: MarketBundle, tmp_path:
     ]:
         assert filecmp.cmp(pa_, pb, shallow=False)
     books = pd.read_csv(a.books)
-    assert len(books) == 12 == len(HIERARCHY)
-    assert books["desk"].nunique() == 4 and books["legal_entity"].nunique() == 2
+    assert len(books) == 16 == len(HIERARCHY)
+    assert books["desk"].nunique() == 5 and books["legal_entity"].nunique() == 2
     inst = pd.read_csv(a.instruments)
-    assert set(inst["instrument_type"]) == {
-        "equity",
-        "index",
-        "equity_option",
-        "index_option",
-        "index_future",
-        "bond",
-        "irs",
-    }
+    assert set(inst["instrument_type"]) == {t.value for t in InstrumentType}
+    assert set(inst["currency"]) == {"USD", "EUR", "GBP", "JPY"}
+    # the UK entity's bonds of an issuer carry its rating and sector; spread curves exist
+    corporate = inst.loc[inst["issuer"].notna()]
+    assert set(corporate["rating"]) == {"A", "BBB", "BB"} and corporate["sector"].notna().all()
+    assert {f"{i}.SPREAD" for i in corporate["issuer"]} <= set(bundle.curves["curve_id"])
     trades = pd.concat([pd.read_csv(p) for p in a.trades])
     assert len(a.trades) == 20 and trades["trade_id"].is_unique
     assert np.isfinite(trades["price"]).all()

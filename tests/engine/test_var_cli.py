@@ -48,7 +48,7 @@ def test_var_per_node(
         ["var", "--as-of", AS_OF, "--method", method, "--json", "-c", str(demo_config), *extra],
     )
     rows = {r["node"]: r for r in out["rows"]}
-    assert len(rows) == 19  # 1 firm, 2 entities, 4 desks, 12 books
+    assert len(rows) == 24  # 1 firm, 2 entities, 5 desks, 16 books
     assert {r["scenarios"] for r in rows.values()} == {scenarios}
     for r in rows.values():
         assert r["es"] >= r["var"] > 0
@@ -64,6 +64,7 @@ def test_node_filter_and_table(demo_config: Path, capsys: pytest.CaptureFixture[
     )
     assert [r["node"] for r in out["rows"]] == [
         "desk:RATES",
+        "book:RTS-CREDIT",
         "book:RTS-CURVE",
         "book:RTS-GOVT",
         "book:RTS-SWAPS",

@@ -28,8 +28,9 @@ def test_eod_commands(
     again = _json(capsys)
     assert isinstance(again, dict) and again["outcome"] == "existing"
     run_id = again["run_id"]
-    # HS 1d/10d, MC 1d, stressed 10d × 2 × 2 per node; 9 FRTB figures per node and the IMA set
-    assert len(again["results"]) == 19 * 16 + 20 * 9
+    # HS 1d/10d, MC 1d, stressed 10d × 2 × 2 per node (24 nodes); 12 FRTB figures per node
+    # and the IMA set (7 and one ES per risk class: the demo book spans all five)
+    assert len(again["results"]) == 24 * 16 + 25 * 12
 
     assert run(["runs", "list", "-c", cfg, "--json"]) == 0
     listed = _json(capsys)

@@ -128,12 +128,13 @@ def _check_resumed(world: Path, reference: dict[str, Any], killed_after: str | N
     # measures' figures, stressed VaR and the FRTB figures
     published = rows["results"] + rows["stressed_var"] + rows["frtb"]
     assert got["results"].num_rows == got["catalog_results"] == published
-    assert got["regulatory"] == (19, 19 * 9, 1)  # capital per node, 9 scenarios, 1 period
-    # FRTB: 19 nodes and the IMA aggregate, 4 desks, one eligibility row per factor
-    assert got["frtb"] == (20, 4, reference["factors"])
+    # capital per node, 12 stress scenarios (4 historical, 7 hypothetical, 1 reverse), 1 period
+    assert got["regulatory"] == (24, 24 * 12, 1)
+    # FRTB: 24 nodes and the IMA aggregate, 5 desks, one eligibility row per factor
+    assert got["frtb"] == (25, 5, reference["factors"])
     assert set(got["results"].column("run_id").to_pylist()) == {got["run"].run_id}
     assert got["positions"] == rows["positions"]
-    assert (got["snapshots"], got["quality"]) == (1, 9)
+    assert (got["snapshots"], got["quality"]) == (1, 10)
     assert not got["work_dir"]
     if killed_after is not None:  # tasks done before the kill ran exactly once
         done_before = task_order()[: task_order().index(killed_after) + 1]

@@ -50,7 +50,8 @@ def test_stored_figures_follow_the_mar33_formulas(world: World) -> None:
     last = frame.loc[frame["run_id"] == runs[days[-1]]]
     value = {(r.node, r.measure): r.value for r in last.itertuples()}
     classes = sorted({m.split(":")[1] for _, m in value if m.startswith("es:")})
-    assert classes == ["equity", "interest_rate"]
+    # the demo's book spans every risk class (FX, commodities and credit in the UK entity)
+    assert classes == ["commodity", "credit_spread", "equity", "fx", "interest_rate"]
     for r in rows:
         n = r.node
         # MAR33.5: ES = ES_R,S · max(ES_F,C / ES_R,C, 1)
@@ -82,7 +83,7 @@ def test_stored_figures_follow_the_mar33_formulas(world: World) -> None:
     firm = next(r for r in rows if r.node == "firm:RISKCAP")
     ima = next(r for r in rows if r.node == "ima:RISKCAP")
     assert ima.capital == pytest.approx(firm.capital, rel=1e-12)
-    assert len(ima.detail["eligible_desks"]) == 4
+    assert len(ima.detail["eligible_desks"]) == 5
 
 
 def test_rfet_matches_the_bundled_observations(world: World) -> None:
@@ -110,6 +111,7 @@ def test_rfet_matches_the_bundled_observations(world: World) -> None:
     assert sorted(d.node for d in desks) == [
         "desk:EQ-CASH",
         "desk:EQ-DERIV",
+        "desk:FX",
         "desk:MACRO",
         "desk:RATES",
     ]

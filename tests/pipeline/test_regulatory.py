@@ -78,7 +78,8 @@ def test_backtest_pnl_equals_independent_marks(
     assert not trades.empty
     marked = market_values(marker, trades, instruments, day).merge(books, on="book_id")
     mult = marked["instrument_id"].map(instruments.set_index("instrument_id")["multiplier"])
-    marked["trade_pnl"] = marked["market_value"] - marked["quantity"] * mult * marked["trade_price"]
+    paid = marked["quantity"] * mult * marked["trade_price"] * marked["fx"]  # in USD
+    marked["trade_pnl"] = marked["market_value"] - paid
     actual = hypothetical.add(marked.groupby("desk")["trade_pnl"].sum(), fill_value=0.0)
 
     obs = lake.read(

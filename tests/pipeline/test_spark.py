@@ -49,7 +49,7 @@ def test_demo_eod_on_spark_equals_local(
 
     lake = Lake(settings.lake_path)
     a, b = _vectors(lake, local.run_id), _vectors(lake, remote_id)
-    assert a.keys() == b.keys() and len(a) == 3 * 19  # hs_1d, hs_10d, mc_1d × 19 nodes
+    assert a.keys() == b.keys() and len(a) == 3 * 24  # hs_1d, hs_10d, mc_1d × 24 nodes
     for key, va in a.items():
         vb = b[key]
         assert np.max(np.abs(va - vb)) <= RTOL * np.max(np.abs(va)), key

@@ -388,7 +388,7 @@ def market_bundle(seed: int) -> MarketBundle:
 
     real_long = prices.stack().rename("value").reset_index()  # drops NaN (ETFs before 2014)
     real_long.columns = ["date", "factor_id", "value"]
-    fx_long = pd.concat([fx, commodities], axis=1).stack().rename("value").reset_index()
+    fx_long = pd.concat([fx, commodities, spreads], axis=1).stack().rename("value").reset_index()
     fx_long.columns = ["date", "factor_id", "value"]
     ir_long = pd.concat(ir_frames, ignore_index=True)
     vol_1y = vols.loc[vols["tenor_years"] == VOL_FACTOR_TENOR]

@@ -221,12 +221,16 @@ class ModelMarker:
 def market_values(
     marker: ModelMarker, positions: pd.DataFrame, instruments: pd.DataFrame, day: dt.date
 ) -> pd.DataFrame:
-    """``positions`` with ``price`` and ``market_value = quantity × multiplier × price``."""
+    """``positions`` with ``price`` (in the instrument's currency), ``fx`` (USD per unit of
+    that currency on ``day``) and ``market_value = quantity × multiplier × price × fx``
+    in USD, the demo's reporting currency."""
     by_id = instruments.set_index("instrument_id")
     prices = {iid: marker.mark(by_id.loc[iid], day) for iid in positions["instrument_id"].unique()}
     out = positions.assign(price=positions["instrument_id"].map(prices))
     mult = out["instrument_id"].map(by_id["multiplier"]).astype(float)
-    return out.assign(market_value=out["quantity"] * mult * out["price"])
+    fx = out["instrument_id"].map(by_id["currency"]).map(lambda c: marker.fx(str(c), day))
+    out = out.assign(fx=fx.astype(float))
+    return out.assign(market_value=out["quantity"] * mult * out["price"] * out["fx"])
 
 
 def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
@@ -635,10 +639,11 @@ def write_market_files(bundle: MarketBundle, out_dir: Path) -> dict[str, Path]:
         "observations": out_dir / "observations.parquet",
     }
     bundle.factors.to_csv(paths["factors"], index=False)
-    # rates and vols come from the curves and vols files (the ingest derives their
+    # rates, spreads and vols come from the curves and vols files (the ingest derives their
     # factor levels): the market-data file holds the prices only
     derived = bundle.factors.loc[
-        bundle.factors["factor_type"].isin(["zero_rate", "implied_vol"]), "factor_id"
+        bundle.factors["factor_type"].isin(["zero_rate", "implied_vol", "credit_spread"]),
+        "factor_id",
     ]
     prices = bundle.market_data.loc[~bundle.market_data["factor_id"].isin(set(derived))]
     prices.to_parquet(paths["market-data"], index=False)
