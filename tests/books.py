@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from riskcap.inputs.hierarchy import Hierarchy
@@ -10,6 +12,7 @@ from riskcap.pricing.book import (
     Bond,
     Book,
     CommodityFuture,
+    Curves,
     Future,
     FxForward,
     FxOption,
@@ -107,19 +110,45 @@ def mixed_book(copies: int = 1) -> Book:
         first(1),
         none(1),
     )
-    return Book(
-        linear,
-        future,
-        option,
-        bond,
-        swap,
-        empty_family(FxForward),  # type: ignore[arg-type]
-        empty_family(FxOption),  # type: ignore[arg-type]
-        empty_family(CommodityFuture),  # type: ignore[arg-type]
+    return book_of(
         CURVES,
-        MARKETS.forwards,
-        MARKETS.spreads,
+        spreads=MARKETS.spreads,
+        linear=linear,
+        future=future,
+        option=option,
+        bond=bond,
+        swap=swap,
     )
+
+
+FAMILIES = {
+    "linear": Linear,
+    "future": Future,
+    "option": Option,
+    "bond": Bond,
+    "swap": Swap,
+    "fx_forward": FxForward,
+    "fx_option": FxOption,
+    "commodity_future": CommodityFuture,
+}
+
+
+def book_of(
+    curves: Curves,
+    forwards: Curves | None = None,
+    spreads: Curves | None = None,
+    width: int = 1,
+    **families: Any,
+) -> Book:
+    """A Book of the ``families`` given (by field name), every other family empty (its
+    schedules ``width`` wide); no forward or spread curves unless given (default for
+    spreads: the test curve stack's copy, :data:`MARKETS`)."""
+    unknown = set(families) - set(FAMILIES)
+    if unknown:
+        raise ValueError(f"not book families: {sorted(unknown)}")
+    fams = [families.get(name, empty_family(kind, width)) for name, kind in FAMILIES.items()]
+    none = stack_curves([])
+    return Book(*fams, curves, forwards or none, spreads or none)  # type: ignore[arg-type]
 
 
 def linear_book() -> Book:
@@ -129,16 +158,4 @@ def linear_book() -> Book:
         np.array([0, 1, 0], np.int32),
         np.full(3, -1, np.int32),
     )
-    return Book(
-        linear,
-        empty_family(Future),
-        empty_family(Option),
-        empty_family(Bond),
-        empty_family(Swap),
-        empty_family(FxForward),
-        empty_family(FxOption),
-        empty_family(CommodityFuture),
-        CURVES,
-        MARKETS.forwards,
-        MARKETS.spreads,
-    )  # type: ignore[arg-type]
+    return book_of(CURVES, spreads=MARKETS.spreads, linear=linear)

@@ -21,22 +21,15 @@ from riskcap.engine.local import BlockPlan, revalue
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.market.factors import Market, apply_shocks
 from riskcap.pricing.book import (
-    Bond,
-    Book,
-    CommodityFuture,
     Curves,
-    Future,
     FxForward,
     FxOption,
-    Linear,
-    Option,
-    Swap,
     _df,
-    empty_family,
     fx_forward_values,
     fx_option_values,
     stack_curves,
 )
+from tests.books import book_of
 
 TODAY = ql.Date(15, 6, 2022)
 DC = ql.Actual365Fixed()
@@ -255,19 +248,7 @@ def test_fx_book_pnl_in_reporting_currency_and_block_invariant() -> None:
         np.zeros(2),
         np.zeros(2),
     )
-    book = Book(
-        empty_family(Linear),  # type: ignore[arg-type]
-        empty_family(Future),  # type: ignore[arg-type]
-        empty_family(Option),  # type: ignore[arg-type]
-        empty_family(Bond),  # type: ignore[arg-type]
-        empty_family(Swap),  # type: ignore[arg-type]
-        forward,
-        empty_family(FxOption),  # type: ignore[arg-type]
-        empty_family(CommodityFuture),  # type: ignore[arg-type]
-        curves,
-        stack_curves([]),
-        stack_curves([]),
-    )
+    book = book_of(curves, fx_forward=forward)
     hierarchy = Hierarchy.from_books([("B1", "D", "E", "F"), ("B2", "D", "E", "F")])
     shocks = RNG.normal(0, 1, (40, len(x))) * np.where(is_log, 0.01, 0.001)
     pnl = revalue(book, Market(x, is_log), shocks, hierarchy, plan=BlockPlan(64, 8))

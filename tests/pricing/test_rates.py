@@ -70,38 +70,18 @@ def test_a_book_without_a_curve_values_its_shares() -> None:
     (empty) curve families must not index it."""
     import numpy as np
 
-    from riskcap.pricing.book import (
-        Bond,
-        Book,
-        CommodityFuture,
-        Future,
-        FxForward,
-        FxOption,
-        Linear,
-        Option,
-        Swap,
-        empty_family,
-        position_values,
-        stack_curves,
-    )
+    from riskcap.pricing.book import Linear, position_values, stack_curves
+    from tests.books import book_of
 
-    book = Book(
-        Linear(
+    book = book_of(
+        stack_curves([]),
+        width=8,
+        linear=Linear(
             np.array([0, 0], np.int32),
             np.array([10.0, -3.0]),
             np.array([0, 1], np.int32),
             np.array([-1, -1], np.int32),
         ),
-        empty_family(Future, 8),  # type: ignore[arg-type]
-        empty_family(Option, 8),  # type: ignore[arg-type]
-        empty_family(Bond, 8),  # type: ignore[arg-type]
-        empty_family(Swap, 8),  # type: ignore[arg-type]
-        empty_family(FxForward),  # type: ignore[arg-type]
-        empty_family(FxOption),  # type: ignore[arg-type]
-        empty_family(CommodityFuture),  # type: ignore[arg-type]
-        stack_curves([]),
-        stack_curves([]),
-        stack_curves([]),
     )
     values = np.asarray(position_values(book, np.array([100.0, 50.0])))
     np.testing.assert_array_equal(values, [1000.0, -150.0])
