@@ -36,7 +36,6 @@ from riskcap.pricing.book import (
     empty_family,
     stack_curves,
 )
-from riskcap.pricing.rates import payment_times
 
 N_UNDERLYINGS, N_BOOKS = 100, 50
 TENORS = np.array([0.25, 0.5, 1, 2, 3, 5, 7, 10, 20, 30.0])
@@ -95,30 +94,48 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
     width = 21
 
     def schedules(k: int, freq: int) -> tuple[np.ndarray, np.ndarray]:
-        pairs = [payment_times(m, freq, width) for m in rng.uniform(0.5, 10.0, k)]
-        return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+        """Regular payment times T, T − 1/f, … still ahead (synthetic, no dates)."""
+        maturity = rng.uniform(0.5, 10.0, k)[:, None]
+        times = maturity - np.arange(width)[None, :] / freq
+        return np.where(times > 0, times, 0.0), times > 0
 
     times, mask = schedules(n_bond, 2)
+    coupon = rng.uniform(0.01, 0.06, n_bond)[:, None]
+    amounts = np.where(mask, 100.0 * coupon / 2.0, 0.0)
+    amounts[:, 0] += 100.0  # the redemption with the last coupon
     bond = Bond(
         books(n_bond),
         rng.normal(0, 1e4, n_bond),
-        rng.uniform(0.01, 0.06, n_bond),
-        np.full(n_bond, 2.0),
         times,
+        amounts,
         mask,
         on_curve(n_bond),
         usd(n_bond),
         usd(n_bond),
     )
+    # one-curve swaps reset today: fixed K per year paid, floating +1 today, −1 at T
     times, mask = schedules(n_swap, 1)
+    fixed = rng.uniform(0.01, 0.06, n_swap)[:, None]
+    sign = np.where(rng.random(n_swap) < 0.5, 1.0, -1.0)
+    amounts = np.where(mask, -sign[:, None] * fixed, 0.0)
+    amounts[:, 0] -= sign
+    times = np.concatenate([times, np.zeros((n_swap, 3))], axis=1)
+    amounts = np.concatenate([amounts, sign[:, None], np.zeros((n_swap, 2))], axis=1)
+    mask = np.concatenate([mask, np.ones((n_swap, 1), bool), np.zeros((n_swap, 2), bool)], axis=1)
+    no = np.zeros((n_swap, 0))
     swap = Swap(
         books(n_swap),
         rng.normal(0, 1e6, n_swap),
-        rng.uniform(0.01, 0.06, n_swap),
-        np.ones(n_swap),
         times,
+        amounts,
         mask,
-        rng.random(n_swap) < 0.5,
+        no,
+        no,
+        no,
+        no,
+        no.astype(bool),
+        sign,
+        on_curve(n_swap),
         on_curve(n_swap),
         usd(n_swap),
     )
@@ -162,13 +179,7 @@ def numpy_baseline(
         out.append(o.units * np.where(o.is_call, call, call - s + k * np.exp(-r * t)))
         for fam in (book.bond, book.swap):
             df = np.exp(-np.interp(fam.times, tenors, rates) * fam.times)
-            ann = np.where(fam.mask, df, 0).sum(axis=1) / fam.frequency
-            last = np.exp(-np.interp(fam.times[:, 0], tenors, rates) * fam.times[:, 0])
-            if fam is book.bond:
-                out.append(fam.units * 100 * (fam.coupon * ann + last))
-            else:
-                pay = 1 - last - fam.fixed_rate * ann
-                out.append(fam.units * np.where(fam.pay_fixed, pay, -pay))
+            out.append(fam.units * np.where(fam.mask, fam.amounts * df, 0).sum(axis=1))
         return np.concatenate(out)
 
     books = np.concatenate([f.book for f in book.families])

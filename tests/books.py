@@ -23,7 +23,6 @@ from riskcap.pricing.book import (
     empty_family,
     stack_curves,
 )
-from riskcap.pricing.rates import payment_times
 
 # factors: 0 spot A, 1 spot B, 2 vol A (1Y ATM), 3 zero 1Y, 4 zero 10Y
 FACTORS = FactorSet(
@@ -41,8 +40,50 @@ MARKETS = Markets(CURVES, stack_curves([]), CURVES)  # spreads: a copy of the cu
 
 
 def schedule(rows: list[tuple[float, int]], width: int = 24) -> tuple[np.ndarray, np.ndarray]:
-    pairs = [payment_times(t, f, width) for t, f in rows]
-    return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+    """Test schedules (synthetic arrays, not market dates): payment times
+    ``T, T − 1/f, …`` still ahead, padded to ``width`` (mask False)."""
+    times = np.zeros((len(rows), width))
+    mask = np.zeros((len(rows), width), bool)
+    for i, (t, f) in enumerate(rows):
+        n = int(np.ceil(t * f - 1e-9)) if t > 0 else 0
+        times[i, :n] = t - np.arange(n) / f
+        mask[i, :n] = True
+    return times, mask
+
+
+def bond_grid(
+    rows: list[tuple[float, int, float]], width: int = 24
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(times, amounts, mask)`` of regular bonds ``(maturity, frequency, coupon)``:
+    coupons ``100·c/f`` and the redemption of 100 at maturity (column 0)."""
+    times, mask = schedule([(t, f) for t, f, _ in rows], width)
+    amounts = np.where(mask, 100.0 * np.array([c / f for _, f, c in rows])[:, None], 0.0)
+    amounts[:, 0] += np.where(mask[:, 0], 100.0, 0.0)
+    return times, amounts, mask
+
+
+def swap_grid(
+    rows: list[tuple[float, int, float, bool]], width: int = 24
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(times, amounts, mask)`` of one-curve swaps ``(maturity, frequency, fixed rate,
+    pay fixed)`` reset today: fixed coupons ``K/f`` paid, the floating leg telescoped
+    to ``+1`` today and ``−1`` at maturity (signs for a payer; a receiver the opposite)."""
+    times, mask = schedule([(t, f) for t, f, _, _ in rows], width)
+    sign = np.array([1.0 if p else -1.0 for _, _, _, p in rows])[:, None]
+    fixed = np.array([k / f for _, f, k, _ in rows])[:, None]
+    amounts = np.where(mask, -sign * fixed, 0.0)
+    amounts[:, 0] -= sign[:, 0] * mask[:, 0]
+    n = mask.sum(axis=1)
+    times[np.arange(len(rows)), n] = 0.0  # the floating leg's +1 today
+    amounts[np.arange(len(rows)), n] = sign[:, 0]
+    mask[np.arange(len(rows)), n] = True
+    return times, amounts, mask
+
+
+def no_floats(n: int, width: int = 0) -> tuple[np.ndarray, ...]:
+    """Swap fields of no projected coupons: times, starts, ends, scales, mask."""
+    z = np.zeros((n, width))
+    return z, z, z, z, np.zeros((n, width), bool)
 
 
 def mixed_book(copies: int = 1) -> Book:
@@ -86,27 +127,27 @@ def mixed_book(copies: int = 1) -> Book:
         first(4),
         none(4),
     )
-    times, mask = schedule([(5.0, 2), (9.5, 1)])
+    times, amounts, mask = bond_grid([(5.0, 2, 0.04), (9.5, 1, 0.035)])
     bond = Bond(
         rep([1, 2], np.int32),
         rep([1e4, -5e3]),
-        rep([0.04, 0.035]),
-        rep([2.0, 1.0]),
         np.tile(times, (copies, 1)),
+        np.tile(amounts, (copies, 1)),
         np.tile(mask, (copies, 1)),
         first(2),
         none(2),
         none(2),  # risk-free: no spread curve
     )
-    times, mask = schedule([(7.0, 1)])
+    times, amounts, mask = swap_grid([(7.0, 1, 0.037, True)])
     swap = Swap(
         rep([2], np.int32),
         rep([1e6]),
-        rep([0.037]),
-        rep([1.0]),
         np.tile(times, (copies, 1)),
+        np.tile(amounts, (copies, 1)),
         np.tile(mask, (copies, 1)),
-        rep([True]),
+        *no_floats(copies),
+        rep([1.0]),
+        first(1),
         first(1),
         none(1),
     )

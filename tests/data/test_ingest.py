@@ -396,3 +396,45 @@ def test_curve_pillars_in_order_and_fx_vol_surfaces(
     result = ingest("vols", vols, max_bad_fraction=1.0)
     assert result.rule_counts == {"unknown_factor": 1, "positive_implied_vol": 1}
     assert result.rows_written == 1
+
+
+def test_bond_and_swap_convention_rules(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    """Issue 19, item 3: conventions name what riskcap.data.conventions knows (calendar,
+    or a + join of them; day counts; business-day rules; 1–12 payments a year), and a
+    schedule starts before it matures; each bad row is named with its rule and nothing
+    of it is stored."""
+    header = (
+        "instrument_id,instrument_type,currency,maturity,fixed_rate,payment_frequency,"
+        "pay_receive,curve_id,start_date,calendar,business_day_convention,day_count,"
+        "float_day_count,float_frequency,projection_curve"
+    )
+    path = write_csv(
+        tmp_path / "conv.csv",
+        header,
+        "S1,irs,USD,2030-01-15,0.03,1,pay,USD.ZERO,2025-01-15,US,modified_following,"
+        "ACT/360,ACT/360,4,USD.SOFR",  # good
+        "S2,irs,USD,2030-01-15,0.03,1,pay,USD.ZERO,,TARGET+UK,,30/360,,,",  # good: a join
+        "B1,bond,USD,2030-01-15,0.03,2,,USD.ZERO,,MARS,,,,,",  # unknown calendar
+        "B2,bond,USD,2030-01-15,0.03,2,,USD.ZERO,,,,ACT/364,,,",  # unknown day count
+        "B3,bond,USD,2030-01-15,0.03,5,,USD.ZERO,,,,,,,",  # 5 payments a year
+        "B4,bond,USD,2030-01-15,0.03,2,,USD.ZERO,,,next,,,,",  # not a convention
+        "S3,irs,USD,2030-01-15,0.03,1,pay,USD.ZERO,2030-01-15,,,,,,",  # starts at maturity
+        "S4,irs,USD,2030-01-15,0.03,1,pay,USD.ZERO,,,,,ACT/999,7,",  # float dc and freq
+    )
+    before = ref_lake.version("instruments")
+    result = ingest("instruments", path, max_bad_fraction=1.0)
+    assert result.rows_written == 2
+    assert result.rule_counts == {
+        "invalid_calendar": 1,
+        "invalid_day_count": 1,
+        "invalid_frequency": 2,
+        "invalid_business_day_convention": 1,
+        "start_before_maturity": 1,
+        "invalid_float_day_count": 1,
+    }
+    stored = set(ref_lake.read("instruments").column("instrument_id").to_pylist())
+    assert {"S1", "S2"} <= stored
+    assert not stored & {"B1", "B2", "B3", "B4", "S3", "S4"}
+    assert ref_lake.version("instruments") == before + 1

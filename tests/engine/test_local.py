@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ from riskcap.engine.local import (
     revalue,
 )
 from riskcap.market.factors import apply_shocks
-from riskcap.pricing.book import Bond, Swap
+from riskcap.pricing.book import Bond, Swap, family_values
 from tests.books import (
     CURVE_FACTORS,
     CURVE_TENORS,
@@ -26,8 +27,11 @@ from tests.books import (
     MARKET,
     MARKETS,
     X0,
+    bond_grid,
     mixed_book,
+    no_floats,
     schedule,
+    swap_grid,
 )
 
 RNG = np.random.default_rng(42)
@@ -57,12 +61,13 @@ def numpy_values(book, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-
         vals = []
         for i in range(len(fam.units)):
             ts = fam.times[i][fam.mask[i]]
-            df = np.exp(-z(ts) * ts)
-            if is_bond:
-                vals.append(100 * (fam.coupon[i] / fam.frequency[i] * df.sum() + df[0]))
-            else:
-                payer = 1 - df[0] - fam.fixed_rate[i] * df.sum() / fam.frequency[i]
-                vals.append(payer if fam.pay_fixed[i] else -payer)
+            value = np.sum(fam.amounts[i][fam.mask[i]] * np.exp(-z(ts) * ts))
+            if not is_bond:  # projected coupons: P(s)/P(e) − 1 on the (one) curve
+                live = fam.float_mask[i]
+                t0, t1, tp = (a[i][live] for a in (fam.float_start, fam.float_end, fam.float_times))
+                growth = (np.exp(z(t1) * t1 - z(t0) * t0) - 1.0) * fam.float_scale[i][live]
+                value += fam.float_sign[i] * np.sum(growth * np.exp(-z(tp) * tp))
+            vals.append(value)
         out.append(fam.units * np.array(vals))
     return np.concatenate(out)
 
@@ -148,51 +153,44 @@ def test_payment_blocks_value_as_the_schedule_grid(
     rounding: XLA may round the curve lookup of a list of another length differently
     (1e-12 relative at most, the bound of a change of position block)."""
     start = min(start, len(rows) - 1)
-    times, mask = schedule([(t, f) for t, f, _, _ in rows], width=128)
+    times, amounts, mask = bond_grid([(t, f, c) for t, f, c, _ in rows], width=128)
+    s_times, s_amounts, s_mask = swap_grid(rows, width=128)
     n = len(rows)
     units = np.linspace(1e4, -3e3, n)
     books = np.arange(n, dtype=np.int32) % 3
-    freq = np.array([float(f) for _, f, _, _ in rows])
-    rate = np.array([c for _, _, c, _ in rows])
-    payer = np.array([p for _, _, _, p in rows])
+    sign = np.array([1.0 if p else -1.0 for _, _, _, p in rows])
+    # projected coupons: quarterly periods to maturity, on the one curve of the stack
+    f_end, f_mask = schedule([(t, 4) for t, _, _, _ in rows], width=128)
+    f_start = np.maximum(f_end - 0.25, 0.0)
     xs = np.asarray(apply_shocks(X0, SHOCKS[:16], MARKET.is_log))
+    zeros, minus, ones = (np.full(n, v, np.int32) for v in (0, -1, 1))
     for family in (
-        Bond(
-            books,
-            units,
-            rate,
-            freq,
-            times,
-            mask,
-            np.zeros(n, np.int32),
-            np.full(n, -1, np.int32),
-            np.full(n, -1, np.int32),
-        ),
-        Bond(  # risky: a spread curve (row 1 of the stack, a copy of the curve) on top
-            books,
-            units,
-            rate,
-            freq,
-            times,
-            mask,
-            np.zeros(n, np.int32),
-            np.full(n, -1, np.int32),
-            np.ones(n, np.int32),
-        ),
+        Bond(books, units, times, amounts, mask, zeros, minus, minus),
+        # risky: a spread curve (row 1 of the stack, a copy of the curve) on top
+        Bond(books, units, times, amounts, mask, zeros, minus, ones),
+        Swap(books, units, s_times, s_amounts, s_mask, *no_floats(n), sign, zeros, zeros, minus),
         Swap(
             books,
             units,
-            rate,
-            freq,
-            times,
-            mask,
-            payer,
-            np.zeros(n, np.int32),
-            np.full(n, -1, np.int32),
+            s_times,
+            s_amounts,
+            s_mask,
+            f_end,
+            f_start,
+            f_end,
+            np.full_like(f_end, 0.98),  # accrual over index fraction (an unadjusted schedule)
+            f_mask,
+            sign,
+            zeros,
+            zeros,
+            minus,
         ),
     ):
         grid = _block_book_pnl(pad_block(family, start, size), MARKETS, X0, xs, 3)
         flows = _block_book_pnl(payment_block(family, start, size), MARKETS, X0, xs, 3)
         grid = np.asarray(grid)
-        scale = np.abs(grid).max()
-        np.testing.assert_allclose(np.asarray(flows), grid, rtol=1e-12, atol=1e-12 * scale)
+        # rounding is relative to the values the P&L is a difference of (a swap's P&L
+        # is small against its legs)
+        block = pad_block(family, start, size)
+        scale = np.abs(np.asarray(jax.jit(family_values)(block, MARKETS, X0))).sum()
+        np.testing.assert_allclose(np.asarray(flows), grid, rtol=1e-12, atol=1e-13 * scale)

@@ -5,8 +5,8 @@ Oracle: QuantLib's ``PiecewiseZeroSpreadedTermStructure`` over a ``ZeroCurve`` (
 linear, continuously compounded, ACT/365F; spreads held flat beyond the first and last
 pillar, as riskcap holds them): discount factors agree to 1e-13, and a bond's dirty
 price — its remaining payments discounted on the spreaded curve — to 1e-12 relative.
-The payment times are riskcap's (rolled back from maturity; QuantLib schedules and day
-counts are the next step of issue 19). CS01 per spread pillar by autodiff agrees with
+The payment times are regular test schedules (the conventions are checked against
+QuantLib's own bonds in ``test_quantlib_rates``). CS01 per spread pillar by autodiff agrees with
 QuantLib bump-and-reprice.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import QuantLib as ql
 
 from riskcap.pricing.book import Bond, _risky_df, bond_values, stack_curves
-from riskcap.pricing.rates import payment_times
+from tests.books import bond_grid
 
 TODAY = ql.Date(15, 6, 2022)
 DC = ql.Actual365Fixed()
@@ -71,14 +71,16 @@ def test_spreaded_discount_factors_match_quantlib() -> None:
 def _bonds(n: int, width: int = 64) -> Bond:
     days = RNG.integers(30, 3650, n)
     freq = RNG.choice([1, 2, 4], n)
-    pairs = [payment_times(d / 365.0, int(f), width) for d, f in zip(days, freq, strict=True)]
+    coupon = RNG.uniform(0.0, 0.08, n)
+    times, amounts, mask = bond_grid(
+        [(d / 365.0, int(f), c) for d, f, c in zip(days, freq, coupon, strict=True)], width
+    )
     return Bond(
         np.zeros(n, np.int32),
         RNG.choice([-1.0, 1.0], n) * 1e4,
-        RNG.uniform(0.0, 0.08, n),
-        freq.astype(float),
-        np.stack([p[0] for p in pairs]),
-        np.stack([p[1] for p in pairs]),
+        times,
+        amounts,
+        mask,
         np.zeros(n, np.int32),
         np.full(n, -1, np.int32),
         np.ones(n, np.int32),
@@ -86,8 +88,8 @@ def _bonds(n: int, width: int = 64) -> Bond:
 
 
 def test_risky_bonds_match_quantlib_discounting() -> None:
-    """300 randomised fixed-rate bonds: 100·(Σ c/f·P(t_i) + P(T)) on QuantLib's
-    spreaded curve (payment dates at riskcap's payment times, whole days)."""
+    """300 randomised fixed-rate bonds: Σ amount·P(t_i) (coupons and redemption) on
+    QuantLib's spreaded curve (payment dates at the schedules' times, whole days)."""
     x, curves = _world()
     bonds = _bonds(300)
     # whole days: QuantLib dates; riskcap times are days/365 exactly for these
@@ -99,8 +101,7 @@ def test_risky_bonds_match_quantlib_discounting() -> None:
     for i in range(300):
         live = days[i][bonds.mask[i]]
         df = np.array([curve.discount(TODAY + int(d)) for d in live])
-        price = 100.0 * (bonds.coupon[i] / bonds.frequency[i] * df.sum() + df[0])
-        want.append(bonds.units[i] * price)
+        want.append(bonds.units[i] * np.sum(bonds.amounts[i][bonds.mask[i]] * df))
     np.testing.assert_allclose(got, np.array(want), rtol=1e-12)
 
 
@@ -115,9 +116,7 @@ def test_cs01_per_pillar_against_quantlib_bumps() -> None:
         curve = _ql_risky(v)
         live = days[0][bond.mask[0]]
         df = np.array([curve.discount(TODAY + int(d)) for d in live])
-        return float(
-            bond.units[0] * 100.0 * (bond.coupon[0] / bond.frequency[0] * df.sum() + df[0])
-        )
+        return float(bond.units[0] * np.sum(bond.amounts[0][bond.mask[0]] * df))
 
     for i in range(len(Z_DAYS), len(x)):  # the spread pillars
         up, down = x.copy(), x.copy()
@@ -125,4 +124,5 @@ def test_cs01_per_pillar_against_quantlib_bumps() -> None:
         down[i] -= 1e-6
         bumped = (ql_value(up) - ql_value(down)) / 2e-6
         np.testing.assert_allclose(grad[i], bumped, rtol=1e-6, atol=1e-4)
-    assert grad[len(Z_DAYS) :].sum() < 0  # wider spreads, lower price: a long bond loses
+    # wider spreads, lower price: a long bond loses, a short one gains
+    assert grad[len(Z_DAYS) :].sum() * np.sign(bond.units[0]) < 0

@@ -5,14 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from riskcap.pricing.rates import (
-    discount_factor,
-    fixed_bond_price,
-    par_swap_rate,
-    payment_times,
-    swap_pv,
-    zero_rate,
-)
+from riskcap.pricing.rates import discount_factor, zero_rate
 
 TENORS = np.array([1.0, 2.0, 5.0, 10.0])
 
@@ -25,32 +18,19 @@ def test_interpolation_linear_in_zero_rate_flat_outside() -> None:
     assert float(discount_factor(TENORS, rates, 2.0)) == pytest.approx(np.exp(-0.04))
 
 
-def test_payment_times_roll_back_from_maturity() -> None:
-    times, mask = payment_times(2.2, 2, 8)
-    np.testing.assert_allclose(times[mask], [2.2, 1.7, 1.2, 0.7, 0.2])
-    with pytest.raises(ValueError, match="do not fit"):
-        payment_times(30.0, 2, 8)
-
-
 def test_bond_on_flat_curve_matches_closed_form() -> None:
     # Flat continuously compounded y: P = 100 (Σ c/f e^{-y t_i} + e^{-y T}).
+    from riskcap.pricing.book import Bond, bond_values, stack_curves
+    from tests.books import bond_grid
+
     y, c = 0.04, 0.05
-    flat = np.full(4, y)
-    times, mask = payment_times(5.0, 2, 16)
+    times, amounts, mask = bond_grid([(5.0, 2, c)], 16)
     expected = 100 * (sum(c / 2 * np.exp(-y * t) for t in times[mask]) + np.exp(-y * 5.0))
-    assert float(fixed_bond_price(TENORS, flat, c, 2.0, times, mask)) == pytest.approx(
-        expected, rel=1e-14
-    )
-
-
-def test_swap_at_par_is_worth_zero_and_payer_is_minus_receiver() -> None:
-    rates = np.array([0.01, 0.02, 0.03, 0.04])
-    times, mask = payment_times(7.0, 1, 16)
-    k = float(par_swap_rate(TENORS, rates, 1.0, times, mask))
-    assert float(swap_pv(TENORS, rates, k, 1.0, times, mask, True)) == pytest.approx(0, abs=1e-15)
-    payer = float(swap_pv(TENORS, rates, 0.02, 1.0, times, mask, True))
-    receiver = float(swap_pv(TENORS, rates, 0.02, 1.0, times, mask, False))
-    assert payer == -receiver and payer > 0  # fixed 2% below par ≈ 3.4%: payer gains
+    curves = stack_curves([(TENORS, np.arange(4, dtype=np.int32))])
+    z = np.zeros(1, np.int32)
+    bond = Bond(z, np.ones(1), times, amounts, mask, z, z - 1, z - 1)
+    value = float(bond_values(bond, curves, np.full(4, y))[0])
+    assert value == pytest.approx(expected, rel=1e-14)
 
 
 def test_interpolation_weights_reproduce_interp() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from riskcap.data.conventions import BUSINESS_DAY_CONVENTIONS, DAY_COUNTS
 from riskcap.data.identifiers import IDENTIFIER_RULE, MAX_IDENTIFIER_LENGTH, MAX_TEXT_LENGTH
 from riskcap.data.kinds import DateFormat as DateFormat  # re-exported
 from riskcap.data.kinds import IngestKind as IngestKind
@@ -156,7 +157,9 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
             optional=True,
         ),
         "fixed_rate": _Doc("bond coupon or swap fixed rate (decimal)", "0.035", optional=True),
-        "payment_frequency": _Doc("payments per year (bonds, swaps)", "2", optional=True),
+        "payment_frequency": _Doc(
+            "payments per year (bonds, a swap's fixed leg): 1, 2, 3, 4, 6 or 12", "2", optional=True
+        ),
         "pay_receive": _Doc(
             "swaps: pay or receive the fixed leg",
             "pay",
@@ -165,8 +168,8 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
             choices=("pay", "receive"),
         ),
         "curve_id": _Doc(
-            "discount curve <CCY>.ZERO (bonds, swaps; options and futures without one use "
-            "their currency's)",
+            "discount curve <CCY>.ZERO, the currency's OIS curve (bonds, swaps; options and "
+            "futures without one use their currency's)",
             "USD.ZERO",
             optional=True,
         ),
@@ -212,6 +215,49 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
             "bonds: a shared spread curve <NAME>.SPREAD (by rating and sector) instead of "
             "the issuer's own",
             "BBB-FIN.SPREAD",
+            optional=True,
+        ),
+        "start_date": _Doc(
+            f"bonds, swaps: first accrual date ({_ISO}; empty: a regular schedule rolled "
+            "backward from maturity)",
+            "2024-03-15",
+            optional=True,
+        ),
+        "calendar": _Doc(
+            "bonds, swaps: holiday calendar of the schedule (joins with +; empty: the "
+            "currency's, docs in riskcap.data.conventions)",
+            "TARGET",
+            ColType.STR,
+            optional=True,
+        ),
+        "business_day_convention": _Doc(
+            "bonds, swaps: how a date on a holiday moves (empty: modified_following)",
+            "modified_following",
+            ColType.STR,
+            optional=True,
+            choices=tuple(BUSINESS_DAY_CONVENTIONS),
+        ),
+        "day_count": _Doc(
+            "bond coupons or a swap's fixed leg (empty: the currency's)",
+            "30/360",
+            ColType.STR,
+            optional=True,
+            choices=tuple(DAY_COUNTS),
+        ),
+        "float_day_count": _Doc(
+            "swaps: the floating leg's and its index's day count (empty: the currency's)",
+            "ACT/360",
+            ColType.STR,
+            optional=True,
+            choices=tuple(DAY_COUNTS),
+        ),
+        "float_frequency": _Doc(
+            "swaps: floating payments per year (empty: payment_frequency)", "4", optional=True
+        ),
+        "projection_curve": _Doc(
+            "swaps: the curve the floating coupons are fixed on, <CCY>.<INDEX> with pillars "
+            "IR.<CCY>.<INDEX>.<TENOR> (empty: the discount curve, one-curve valuation)",
+            "EUR.EURIBOR3M",
             optional=True,
         ),
     },

@@ -61,12 +61,19 @@ def fx_factor(currency: str, reporting: str) -> str:
 SPREAD_SUFFIX = ".SPREAD"
 
 
+ZERO_SUFFIX = ".ZERO"
+
+
 def curve_prefix(curve_id: str) -> str:
-    """``USD.ZERO`` → ``IR.USD.``; a credit spread curve ``ACME.SPREAD`` → ``CS.ACME.``
-    (the pillars' common prefix)."""
+    """The pillars' common prefix: a currency's discount (OIS) curve ``USD.ZERO`` →
+    ``IR.USD.``; another curve of the currency, e.g. the projection curve
+    ``EUR.EURIBOR3M`` → ``IR.EUR.EURIBOR3M.``; a credit spread curve ``ACME.SPREAD`` →
+    ``CS.ACME.``."""
     if curve_id.endswith(SPREAD_SUFFIX):
         return "CS." + curve_id.removesuffix(SPREAD_SUFFIX) + "."
-    return "IR." + curve_id.split(".")[0] + "."
+    if curve_id.endswith(ZERO_SUFFIX) or "." not in curve_id:
+        return "IR." + curve_id.split(".")[0] + "."
+    return "IR." + curve_id + "."
 
 
 def curve_pillar(curve_id: str, years: float) -> str:

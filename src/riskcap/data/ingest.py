@@ -39,6 +39,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from riskcap.data.contract import KIND_TABLE, Col, ColType, DateFormat, IngestKind, columns
+from riskcap.data.conventions import (
+    BUSINESS_DAY_CONVENTIONS,
+    CALENDARS,
+    DAY_COUNTS,
+    PAYMENT_FREQUENCIES,
+    is_calendar,
+)
 from riskcap.data.currencies import is_currency
 from riskcap.data.factor_names import (
     DEFAULT_REPORTING_CURRENCY,
@@ -654,6 +661,37 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
     )
     pr = typed["pay_receive"].notna() & ~typed["pay_receive"].isin({"pay", "receive"})
     check.flag(pr, "invalid_pay_receive", lambda r: f"pay_receive {r['pay_receive']!r}")
+    _convention_rules(typed, check)
+
+
+def _convention_rules(typed: pd.DataFrame, check: _Checker) -> None:
+    """Bonds' and swaps' conventions name what :mod:`riskcap.data.conventions` knows; a
+    schedule pays 1, 2, 3, 4, 6 or 12 times a year and starts before it matures."""
+    _enum(check, typed, "day_count", set(DAY_COUNTS))
+    _enum(check, typed, "float_day_count", set(DAY_COUNTS))
+    _enum(check, typed, "business_day_convention", set(BUSINESS_DAY_CONVENTIONS))
+    cal = typed["calendar"]
+    check.flag(
+        cal.notna() & ~cal.map(is_calendar),
+        "invalid_calendar",
+        lambda r: f"calendar {r['calendar']!r} is not one of {', '.join(CALENDARS)} (or a + join)",
+    )
+    for col in ("payment_frequency", "float_frequency"):
+        freq = pd.to_numeric(typed[col], errors="coerce")
+        check.flag(
+            typed[col].notna() & ~freq.isin(PAYMENT_FREQUENCIES),
+            "invalid_frequency",
+            _not_a_frequency(col),
+        )
+    both = typed["start_date"].notna() & typed["maturity"].notna()
+    flags = np.zeros(len(typed), bool)
+    starts, ends = typed.loc[both, "start_date"].tolist(), typed.loc[both, "maturity"].tolist()
+    flags[np.flatnonzero(both.to_numpy(bool))] = [s >= m for s, m in zip(starts, ends, strict=True)]
+    check.flag(
+        pd.Series(flags, index=typed.index),
+        "start_before_maturity",
+        lambda r: f"start_date {r['start_date']} is not before maturity {r['maturity']}",
+    )
 
 
 def _fx_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> None:
@@ -694,6 +732,11 @@ def _fx_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> None:
             ref.factors
         )
         check.flag(lacking, "missing_fx_rate", _needs_fx(col, ref.reporting))
+
+
+def _not_a_frequency(col: str) -> Callable[[pd.Series], str]:
+    allowed = ", ".join(map(str, PAYMENT_FREQUENCIES))
+    return lambda r: f"{col} {r[col]} is not one of {allowed}"
 
 
 def _not_iso(col: str) -> Callable[[pd.Series], str]:

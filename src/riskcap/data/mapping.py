@@ -5,9 +5,12 @@ its factors play — the **spot** (its ``underlying``), the **vol** (the underly
 implied-vol factor, :func:`~riskcap.data.factor_names.vol_factor`) and the discount
 **curve** (its ``curve_id``, or the curve of its currency ``<CCY>.ZERO``, whose pillar
 factors are ``IR.<CCY>.<tenor>``); FX instruments add the **base FX** rate and the
-**base curve** of the currency bought. Every instrument whose currency is not the
+**base curve** of the currency bought; swaps the **projection** curve their floating
+coupons are fixed on (``projection_curve``, e.g. ``EUR.EURIBOR3M`` with pillars
+``IR.EUR.EURIBOR3M.<tenor>``; default the discount curve); bonds the issuer's
+**spread** curve. Every instrument whose currency is not the
 reporting currency also needs that currency's FX factor ``FX.<CCY><REP>``. A new
-instrument type or a new role (a projection curve, a credit spread) is a new row or a
+instrument type or a new role is a new row or a
 new role here, and the resolver of that role below; the engine reads nothing else to
 know which factors a position needs.
 
@@ -46,6 +49,7 @@ class FactorRole(enum.StrEnum):
     BASE_CURVE = "base_curve"  # FX instruments: the base currency's discount curve
     FORWARD = "forward"  # commodity futures: the pillars of the underlying's forward curve
     SPREAD = "spread"  # bonds of an issuer: the pillars of its credit spread curve
+    PROJECTION = "projection"  # swaps: the curve the floating coupons are fixed on
 
 
 FX_TYPES = frozenset({"fx_forward", "fx_swap", "fx_option"})
@@ -57,7 +61,7 @@ ROLES: dict[str, tuple[FactorRole, ...]] = {
     "equity_option": (FactorRole.SPOT, FactorRole.VOL, FactorRole.CURVE),
     "index_option": (FactorRole.SPOT, FactorRole.VOL, FactorRole.CURVE),
     "bond": (FactorRole.CURVE, FactorRole.SPREAD),
-    "irs": (FactorRole.CURVE,),
+    "irs": (FactorRole.CURVE, FactorRole.PROJECTION),
     "fx_forward": (FactorRole.BASE_FX, FactorRole.CURVE, FactorRole.BASE_CURVE),
     "fx_swap": (FactorRole.BASE_FX, FactorRole.CURVE, FactorRole.BASE_CURVE),
     "fx_option": (FactorRole.BASE_FX, FactorRole.VOL, FactorRole.CURVE, FactorRole.BASE_CURVE),
@@ -69,6 +73,13 @@ def discount_curve(instrument: Mapping[str, Any]) -> str:
     """The curve an instrument is discounted on: its ``curve_id``, or ``<CCY>.ZERO``."""
     curve = instrument.get("curve_id")
     return str(curve) if isinstance(curve, str) and curve else f"{instrument['currency']}.ZERO"
+
+
+def projection_curve(instrument: Mapping[str, Any]) -> str:
+    """The curve a swap's floating coupons are projected on: its ``projection_curve``
+    (e.g. ``EUR.EURIBOR3M``), or its discount curve (one-curve valuation)."""
+    named = instrument.get("projection_curve")
+    return str(named) if isinstance(named, str) and named else discount_curve(instrument)
 
 
 def spread_curve(instrument: Mapping[str, Any]) -> str | None:
@@ -140,6 +151,8 @@ class FactorMap:
 
 def _curves_of(r: Mapping[str, Any], roles: tuple[FactorRole, ...]) -> list[str]:
     out = [discount_curve(r)] if FactorRole.CURVE in roles else []
+    if FactorRole.PROJECTION in roles and projection_curve(r) not in out:
+        out.append(projection_curve(r))
     out += [base_curve(r)] if FactorRole.BASE_CURVE in roles else []
     spread = spread_curve(r) if FactorRole.SPREAD in roles else None
     return out + ([spread] if spread else [])

@@ -52,6 +52,7 @@ from riskcap.data.mapping import (
     forward_pillars,
     fx_pair,
     map_instruments,
+    projection_curve,
     spread_curve,
 )
 from riskcap.data.schemas import InstrumentType, ShockType
@@ -274,7 +275,11 @@ def _missing_market_data(ctx: QualityContext) -> pd.DataFrame:
         ctx.curves_on_date
     )
     no_curve |= pd.Series(
-        [(c := spread_curve(r)) is not None and c not in ctx.curves_on_date for r in records],
+        [
+            ((c := spread_curve(r)) is not None and c not in ctx.curves_on_date)
+            or (r["instrument_type"] == "irs" and projection_curve(r) not in ctx.curves_on_date)
+            for r in records
+        ],
         index=held.index,
         dtype=bool,
     )

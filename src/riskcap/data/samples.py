@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskcap.data.factor_names import VOL_FACTOR_TENOR, vol_factor
+from riskcap.data.factor_names import VOL_FACTOR_TENOR, curve_prefix, vol_factor
 from riskcap.errors import InputFileError
 
 BUNDLED_SHA256 = {
@@ -109,6 +109,12 @@ CURVE_MODELS: dict[str, CurveModel] = {
     "GBP": CurveModel(12, (0.040, -0.012, 0.0), (0.110, -0.015, 0.0)),
     "JPY": CurveModel(13, (0.008, -0.004, 0.0), (0.065, -0.010, 0.0)),
 }
+# synthetic projection curves <CCY>.<INDEX> (factors IR.<CCY>.<INDEX>.<TENOR>): the
+# currency's OIS zero curve plus a basis (log OU, tenor profile rising to the long end):
+# curve → (stream, basis level in 1990 and long-run, annual vol of its log)
+PROJECTION_MODELS: dict[str, tuple[int, float, float]] = {
+    "EUR.EURIBOR3M": (14, 0.0015, 0.35),
+}
 # synthetic FX rates in USD per unit (log Ornstein–Uhlenbeck around a long-run level,
 # correlated with the S&P 500's daily moves): currency → (stream, level in 1990,
 # long-run level, annual vol, correlation with the index)
@@ -172,6 +178,25 @@ def synthetic_zero_curve(dates: pd.DatetimeIndex, seed: int, currency: str = "US
     tenors = np.array([t for _, t in CURVE_TENORS])
     rates = beta @ _nelson_siegel_loadings(tenors, 1.0 / (0.0609 * 12)).T
     return pd.DataFrame(rates, index=dates, columns=[label for label, _ in CURVE_TENORS])
+
+
+def synthetic_projection_curve(zero: pd.DataFrame, seed: int, curve_id: str) -> pd.DataFrame:
+    """Synthetic projection curve ``curve_id`` (e.g. EURIBOR 3M), wide like the zero
+    curves: the currency's OIS zero curve plus a basis ``b_t·(0.6 + 0.4(1 − e^{−T/3}))``,
+    ``ln b_t`` an OU process (κ = 1 a year) with its own random stream
+    (:data:`PROJECTION_MODELS`), so the basis is a risk of its own."""
+    stream, level, sigma = PROJECTION_MODELS[curve_id]
+    eps = np.random.default_rng([seed, stream]).standard_normal(len(zero))
+    dt_ = 1.0 / 252.0
+    log_b = np.empty(len(zero))
+    log_b[0] = np.log(level)
+    for i in range(1, len(zero)):  # sequential recursion over dates, done once at load
+        log_b[i] = (
+            log_b[i - 1] + (np.log(level) - log_b[i - 1]) * dt_ + sigma * np.sqrt(dt_) * eps[i]
+        )
+    tenors = np.array([t for _, t in CURVE_TENORS])
+    profile = 0.6 + 0.4 * (1.0 - np.exp(-tenors / 3.0))
+    return zero + np.exp(log_b)[:, None] * profile[None, :]
 
 
 def ewma_volatility(log_returns: pd.DataFrame, lam: float = 0.94) -> pd.DataFrame:
@@ -309,6 +334,7 @@ class MarketBundle:
     fx: pd.DataFrame  # wide synthetic FX rates FX.<CCY>USD
     commodities: pd.DataFrame  # wide synthetic forward prices CMD.<NAME>.<TENOR>
     spreads: pd.DataFrame  # wide synthetic zero spreads CS.<ISSUER>.<TENOR>
+    projections: dict[str, pd.DataFrame]  # curve id → wide synthetic projection curve
 
 
 OBSERVATIONS_FROM = dt.date(2021, 1, 1)
@@ -358,6 +384,9 @@ def market_bundle(seed: int) -> MarketBundle:
     dates = pd.DatetimeIndex(prices.index)
     zeros = {ccy: synthetic_zero_curve(dates, seed, ccy) for ccy in CURVE_MODELS}
     zero = zeros["USD"]
+    projections = {
+        c: synthetic_projection_curve(zeros[c.split(".")[0]], seed, c) for c in PROJECTION_MODELS
+    }
     fx = synthetic_fx_rates(prices, seed)
     commodities = synthetic_commodity_curves(prices, seed)
     spreads = synthetic_spread_curves(prices, seed)
@@ -370,13 +399,15 @@ def market_bundle(seed: int) -> MarketBundle:
     )
     tenor_of = dict(CURVE_TENORS)
     frames, ir_frames = [], []
-    for ccy, wide in zeros.items():
+    by_curve = {f"{ccy}.ZERO": wide for ccy, wide in zeros.items()} | projections
+    for curve_id, wide in by_curve.items():
         long = wide.stack().rename("zero_rate").reset_index()
         long.columns = ["date", "tenor", "zero_rate"]
         long["tenor_years"] = long["tenor"].map(tenor_of)
-        long["curve_id"] = f"{ccy}.ZERO"
+        long["curve_id"] = curve_id
         frames.append(long[["date", "curve_id", "tenor_years", "zero_rate"]])
-        ir = wide.rename(columns=lambda t, c=ccy: f"IR.{c}.{t}").stack().rename("value")
+        prefix = curve_prefix(curve_id)
+        ir = wide.rename(columns=lambda t, p=prefix: f"{p}{t}").stack().rename("value")
         ir_frames.append(ir.reset_index().set_axis(["date", "factor_id", "value"], axis=1))
     for issuer in SPREAD_MODELS:
         wide = spreads[[f"CS.{issuer}.{label}" for label, _ in SPREAD_TENORS]]
@@ -440,16 +471,24 @@ def market_bundle(seed: int) -> MarketBundle:
                 fac(c, "index_level", "log", "points", False, BUNDLED_SOURCE, "S&P 500 index level")
             )
 
-    def curve_rows(ccy: str) -> list[tuple[str, str, str, str, bool, str, str]]:
+    def curve_rows(
+        ccy: str, curve_id: str | None = None
+    ) -> list[tuple[str, str, str, str, bool, str, str]]:
+        prefix = curve_prefix(curve_id or f"{ccy}.ZERO")
+        what = (
+            f"{ccy} zero rate {{}} (Nelson–Siegel OU)"
+            if curve_id is None
+            else f"{curve_id} projection zero rate {{}} (OIS plus a log-OU basis)"
+        )
         return [
             fac(
-                f"IR.{ccy}.{label}",
+                f"{prefix}{label}",
                 "zero_rate",
                 "absolute",
                 "rate (cont. comp.)",
                 True,
                 synth_src,
-                f"SYNTHETIC {ccy} zero rate {label} (Nelson–Siegel OU)",
+                "SYNTHETIC " + what.format(label),
             )
             for label, _ in CURVE_TENORS
         ]
@@ -480,6 +519,8 @@ def market_bundle(seed: int) -> MarketBundle:
     for ccy in CURVE_MODELS:
         if ccy != "USD":
             rows += curve_rows(ccy)
+    for curve_id in PROJECTION_MODELS:
+        rows += curve_rows(curve_id.split(".")[0], curve_id)
     rows += vol_rows(list(FX_VOL_PAIRS))
     for c in spreads.columns:
         issuer, label = c.split(".")[1:]
@@ -535,6 +576,7 @@ def market_bundle(seed: int) -> MarketBundle:
         fx,
         commodities,
         spreads,
+        projections,
     )
 
 

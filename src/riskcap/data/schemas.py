@@ -127,6 +127,14 @@ INSTRUMENTS = TableSpec(
             _f("rating", pa.string(), True),  # AAA … CCC, D, NR (external rating)
             _f("sector", pa.string(), True),  # the issuer's sector (SECTORS)
             _f("spread_curve", pa.string(), True),  # a shared spread curve instead of the issuer's
+            # conventions of bonds and swaps (empty: the currency's, data/conventions.py)
+            _f("start_date", pa.date32(), True),  # first accrual date (default: a regular schedule)
+            _f("calendar", pa.string(), True),  # US | TARGET | UK | JP | WEEKENDS | NONE, "+" joins
+            _f("business_day_convention", pa.string(), True),  # modified_following | following …
+            _f("day_count", pa.string(), True),  # bond coupons / swap fixed leg: ACT/360 …
+            _f("float_day_count", pa.string(), True),  # swap floating leg (and its index)
+            _f("float_frequency", pa.int32(), True),  # swap floating payments a year
+            _f("projection_curve", pa.string(), True),  # swap floating index curve (EUR.EURIBOR3M)
         ]
     ),
     key=("instrument_id",),

@@ -48,6 +48,7 @@ from riskcap.pricing.book import (
     Family,
     Markets,
     Payments,
+    Projected,
     Swap,
     SwapFlows,
     family_values,
@@ -129,7 +130,12 @@ def cells_per_position(family: Family) -> int:
     """Block cells one position of a family occupies: its payment-schedule width for
     bonds and swaps (every payment date is valued in every scenario), else 1."""
     times = getattr(family, "times", None)
-    return int(np.asarray(times).shape[1]) if times is not None else 1
+    if times is None:
+        return 1
+    floats = getattr(family, "float_times", None)
+    return int(np.asarray(times).shape[1]) + (
+        int(np.asarray(floats).shape[1]) if floats is not None else 0
+    )
 
 
 def family_block(n: int) -> int:
@@ -172,11 +178,31 @@ def pad_block(family: Family, start: int, size: int) -> Family:
     return block._replace(units=np.where(real, np.asarray(block.units), 0.0))
 
 
+def _flat(
+    mask: np.ndarray, count_floor: int, *columns: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """The masked cells of ``(positions, width)`` grids as flat lists, by position then
+    schedule order, padded to a power of two (at least ``count_floor``; an empty list
+    stays empty when ``count_floor`` is 0): ``(position, live, columns)``."""
+    position, column = np.nonzero(mask)
+    count = position.shape[0]
+    size = 0 if count == 0 and count_floor == 0 else max(count_floor, shape_bucket(max(count, 1)))
+    pad = size - count
+    flat = [
+        np.concatenate([np.asarray(c, np.float64)[position, column], np.zeros(pad)])
+        for c in columns
+    ]
+    live = np.concatenate([np.ones(count, bool), np.zeros(pad, bool)])
+    return np.concatenate([position, np.zeros(pad, np.int64)]).astype(np.int32), live, flat
+
+
 def payment_block(family: Bond | Swap, start: int, size: int) -> BondFlows | SwapFlows:
     """Positions ``start .. start+size`` of a bond or swap family with their payments
     as one flat list (:class:`~riskcap.pricing.book.Payments`), padded like
     :func:`pad_block`: positions with zero-unit copies, payments to a power of two
-    (at least :data:`MIN_PAYMENT_BLOCK`) with payments that are not ``live``.
+    (at least :data:`MIN_PAYMENT_BLOCK`) with payments that are not ``live``; a swap's
+    projected coupons likewise (:class:`~riskcap.pricing.book.Projected`; none when no
+    swap of the family has any, so single-curve books value no projection).
 
     The grid's values (its payments added in the same order; equal to rounding, as a
     change of position block) for a fraction of the work: the grid values every
@@ -186,38 +212,23 @@ def payment_block(family: Bond | Swap, start: int, size: int) -> BondFlows | Swa
     n = int(np.asarray(family.units).shape[0])
     real = np.arange(start, start + size) < n
     mask = np.asarray(grid.mask, bool) & real[:, None]
-    times = np.asarray(grid.times, np.float64)
-    position, column = np.nonzero(mask)  # by position, then in schedule order
-    count = position.shape[0]
-    pad = max(MIN_PAYMENT_BLOCK, shape_bucket(max(count, 1))) - count
-    payments = Payments(
-        time=np.concatenate([times[position, column], np.zeros(pad)]),
-        frequency=np.concatenate([np.asarray(grid.frequency, np.float64)[position], np.ones(pad)]),
-        position=np.concatenate([position, np.zeros(pad, np.int64)]).astype(np.int32),
-        live=np.concatenate([np.ones(count, bool), np.zeros(pad, bool)]),
-    )
-    maturity, has_maturity = times[:, 0], mask[:, 0]
+    position, live, (time, amount) = _flat(mask, MIN_PAYMENT_BLOCK, grid.times, grid.amounts)
+    payments = Payments(time, amount, position, live)
     if isinstance(family, Bond):
-        return BondFlows(
-            grid.book,
-            grid.units,
-            grid.coupon,
-            maturity,
-            has_maturity,
-            payments,
-            grid.curve,
-            grid.fx,
-            grid.spread,
-        )
+        return BondFlows(grid.book, grid.units, payments, grid.curve, grid.fx, grid.spread)
+    floats = np.asarray(grid.float_mask, bool) & real[:, None]
+    floor = MIN_PAYMENT_BLOCK if np.asarray(family.float_mask).any() else 0
+    where, alive, (t, t0, t1, scale) = _flat(
+        floats, floor, grid.float_times, grid.float_start, grid.float_end, grid.float_scale
+    )
     return SwapFlows(
         grid.book,
         grid.units,
-        grid.fixed_rate,
-        maturity,
-        has_maturity,
-        grid.pay_fixed,
         payments,
+        Projected(t, t0, t1, scale, where, alive),
+        grid.float_sign,
         grid.curve,
+        grid.projection,
         grid.fx,
     )
 

@@ -17,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskcap.data.mapping import discount_curve, projection_curve
 from riskcap.data.samples import (
     COMMODITY_TENORS,
     CURVE_TENORS,
@@ -30,16 +32,10 @@ from riskcap.data.samples import (
     MarketBundle,
     business_days,
 )
+from riskcap.inputs.schedules import bond_flows, swap_flows, zero_curve_df
 from riskcap.pricing.equity import black_scholes_merton, forward_price
 from riskcap.pricing.fx import fx_forward_value, garman_kohlhagen
-from riskcap.pricing.rates import (
-    bond_price_from_df,
-    fixed_bond_price,
-    par_swap_rate,
-    payment_times,
-    swap_pv,
-    zero_rate,
-)
+from riskcap.pricing.rates import zero_rate
 
 FIRM = "RISKCAP"
 # book, desk, legal entity, description
@@ -65,7 +61,6 @@ OPTION_UNDERLYINGS = ("AAPL", "MSFT", "JPM", "XOM", "AMD", "JNJ")
 EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16), dt.date(2023, 12, 15))
 FUTURE_EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16))
 RATE_TENORS = (2, 5, 10, 30)
-SCHEDULE_WIDTH = 64
 
 
 @dataclass(frozen=True)
@@ -106,6 +101,7 @@ class ModelMarker:
         self.fx_rates = bundle.fx
         self.commodities = bundle.commodities
         self.spreads = bundle.spreads
+        self.projections = bundle.projections
         vols = bundle.vols
         recent = vols.loc[
             vols["date"] >= (bundle.prices.index[-1] - pd.Timedelta(days=400)).date()
@@ -118,6 +114,44 @@ class ModelMarker:
 
     def curve(self, d: dt.date, currency: str = "USD") -> np.ndarray:
         return np.asarray(self.zeros[currency].loc[pd.Timestamp(d)], dtype=np.float64)
+
+    def curve_df(self, curve_id: str, d: dt.date) -> Any:
+        """Discount factors at times (years) on a discount or projection curve on ``d``."""
+        if curve_id in self.projections:
+            rates = np.asarray(self.projections[curve_id].loc[pd.Timestamp(d)], np.float64)
+        else:
+            rates = self.curve(d, curve_id.split(".")[0])
+        return zero_curve_df(self.tenors, rates)
+
+    def bond_value(self, inst: Any, d: dt.date) -> float:
+        """Dirty price per 100 of a bond's remaining QuantLib cash flows, discounted on
+        its currency's curve plus its issuer's zero spread."""
+        flows = bond_flows(inst, d)
+        z = np.interp(flows.times, self.tenors, self.curve(d, str(inst["currency"])))
+        issuer = inst.get("issuer")
+        if isinstance(issuer, str):
+            z = z + self.spread(issuer, d, flows.times)
+        return float(np.sum(flows.amounts * np.exp(-z * flows.times)))
+
+    def swap_value(self, inst: Any, d: dt.date) -> float:
+        """PV per unit notional: known flows on the discount curve, projected coupons
+        ``P(s)/P(e) − 1`` on the projection curve (see riskcap.inputs.schedules)."""
+        disc, proj = discount_curve(inst), projection_curve(inst)
+        df, pf = self.curve_df(disc, d), self.curve_df(proj, d)
+        flows = swap_flows(inst, d, pf, proj == disc)
+        sign = 1.0 if inst["pay_receive"] == "pay" else -1.0
+        projected = df(flows.float_times) * (pf(flows.float_start) / pf(flows.float_end) - 1.0)
+        return float(np.sum(flows.amounts * df(flows.times)) + sign * np.sum(projected))
+
+    def par_rate(self, inst: dict[str, Any], d: dt.date) -> float:
+        """The fixed rate (swap) or coupon (bond) that values the instrument at par."""
+        if inst["instrument_type"] == "bond":
+            p0 = self.bond_value({**inst, "fixed_rate": 0.0}, d)
+            p1 = self.bond_value({**inst, "fixed_rate": 1.0}, d)
+            return (100.0 - p0) / (p1 - p0)
+        v0 = self.swap_value({**inst, "fixed_rate": 0.0, "pay_receive": "pay"}, d)
+        v1 = self.swap_value({**inst, "fixed_rate": 1.0, "pay_receive": "pay"}, d)
+        return v0 / (v0 - v1)
 
     def fx(self, currency: str, d: dt.date) -> float:
         """USD per unit of ``currency``."""
@@ -193,29 +227,9 @@ class ModelMarker:
                     s, inst["strike"], t, r, 0.0, sigma, inst["option_type"] == "call"
                 )
             )
-        t_mat = (inst["maturity"] - d).days / 365.0
-        times, mask = payment_times(t_mat, int(inst["payment_frequency"]), SCHEDULE_WIDTH)
-        freq = float(inst["payment_frequency"])
         if kind == "bond":
-            issuer = inst.get("issuer")
-            if isinstance(issuer, str):  # risky: zero spreads added to the zero rates
-                z = zero_rate(self.tenors, rates, times) + self.spread(issuer, d, times)
-                df = np.exp(-np.asarray(z) * times)
-                return float(bond_price_from_df(df, mask, inst["fixed_rate"], freq))
-            return float(
-                fixed_bond_price(self.tenors, rates, inst["fixed_rate"], freq, times, mask)
-            )
-        return float(
-            swap_pv(
-                self.tenors,
-                rates,
-                inst["fixed_rate"],
-                freq,
-                times,
-                mask,
-                inst["pay_receive"] == "pay",
-            )
-        )
+            return self.bond_value(inst, d)
+        return self.swap_value(inst, d)
 
 
 def market_values(
@@ -286,39 +300,42 @@ def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
                 description=f"S&P 500 future expiring {expiry}",
             )
         )
-    rates = marker.curve(d0)
     for years in RATE_TENORS:
         maturity = _add_years(d0, years)
-        t_mat = (maturity - d0).days / 365.0
-        times, mask = payment_times(t_mat, 2, SCHEDULE_WIDTH)
-        par = float(par_swap_rate(marker.tenors, rates, 2.0, times, mask))
-        coupon = round(par * 800) / 800  # nearest 1/8 %
-        rows.append(
-            dict(
-                instrument_id=f"UST-{years}Y",
-                instrument_type="bond",
-                maturity=maturity,
-                fixed_rate=coupon,
-                payment_frequency=2,
-                curve_id="USD.ZERO",
-                multiplier=0.01,
-                description=f"{coupon:.3%} {years}Y fixed-rate bond (price per 100)",
-            )
+        bond: dict[str, object] = dict(
+            instrument_id=f"UST-{years}Y",
+            instrument_type="bond",
+            currency="USD",
+            maturity=maturity,
+            payment_frequency=2,
+            curve_id="USD.ZERO",
+            day_count="ACT/ACT.ICMA",  # Treasury-style
+            multiplier=0.01,
         )
-        times, mask = payment_times(t_mat, 1, SCHEDULE_WIDTH)
-        swap_rate = round(float(par_swap_rate(marker.tenors, rates, 1.0, times, mask)), 4)
+        coupon = round(marker.par_rate(bond, d0) * 800) / 800  # nearest 1/8 %
+        bond |= dict(
+            fixed_rate=coupon,
+            description=f"{coupon:.3%} {years}Y fixed-rate bond (price per 100)",
+        )
+        rows.append(bond)
+        swap: dict[str, object] = dict(
+            instrument_type="irs",
+            currency="USD",
+            maturity=maturity,
+            start_date=d0,
+            payment_frequency=1,  # SOFR OIS: annual both legs, ACT/360, one curve
+            curve_id="USD.ZERO",
+            multiplier=1.0,
+        )
+        swap_rate = round(marker.par_rate(swap, d0), 4)
         for side in ("pay", "receive"):
             rows.append(
-                dict(
+                swap
+                | dict(
                     instrument_id=f"IRS-{years}Y-{side.upper()[:3]}",
-                    instrument_type="irs",
-                    maturity=maturity,
                     fixed_rate=swap_rate,
-                    payment_frequency=1,
                     pay_receive=side,
-                    curve_id="USD.ZERO",
-                    multiplier=1.0,
-                    description=f"{years}Y swap, {side} fixed {swap_rate:.2%}",
+                    description=f"{years}Y SOFR swap, {side} fixed {swap_rate:.2%}",
                 )
             )
     for r in rows:
@@ -332,47 +349,48 @@ def _uk_instruments(marker: ModelMarker, d0: dt.date) -> list[dict[str, object]]
     GBPUSD, USDJPY and the cross EURGBP), an EURUSD FX swap and EURUSD/GBPUSD options,
     struck at the market of D0."""
     rows: list[dict[str, object]] = []
-    for ccy, years, sides in (
-        ("EUR", 5, ("pay", "receive")),
-        ("EUR", 10, ("pay",)),
-        ("GBP", 5, ("receive",)),
+    for ccy, years, sides, index in (
+        ("EUR", 5, ("pay", "receive"), "EUR.EURIBOR3M"),  # vs EURIBOR 3M, €STR discounting
+        ("EUR", 10, ("pay",), None),  # €STR OIS (one curve)
+        ("GBP", 5, ("receive",), None),  # SONIA OIS
     ):
-        rates = marker.curve(d0, ccy)
-        maturity = _add_years(d0, years)
-        times, mask = payment_times((maturity - d0).days / 365.0, 1, SCHEDULE_WIDTH)
-        rate = round(float(par_swap_rate(marker.tenors, rates, 1.0, times, mask)), 4)
+        swap: dict[str, object] = dict(
+            instrument_type="irs",
+            currency=ccy,
+            maturity=_add_years(d0, years),
+            start_date=d0,
+            payment_frequency=1,
+            curve_id=f"{ccy}.ZERO",
+            multiplier=1.0,
+        )
+        if index:
+            swap |= dict(projection_curve=index, float_frequency=4)
+        rate = round(marker.par_rate(swap, d0), 4)
+        name = index.split(".")[1] if index else {"EUR": "ESTR", "GBP": "SONIA"}[ccy]
         for side in sides:
             rows.append(
-                dict(
+                swap
+                | dict(
                     instrument_id=f"IRS-{ccy}-{years}Y-{side.upper()[:3]}",
-                    instrument_type="irs",
-                    currency=ccy,
-                    maturity=maturity,
                     fixed_rate=rate,
-                    payment_frequency=1,
                     pay_receive=side,
-                    curve_id=f"{ccy}.ZERO",
-                    multiplier=1.0,
-                    description=f"{ccy} {years}Y swap, {side} fixed {rate:.2%}",
+                    description=f"{ccy} {years}Y {name} swap, {side} fixed {rate:.2%}",
                 )
             )
-    maturity = _add_years(d0, 10)
-    times, mask = payment_times((maturity - d0).days / 365.0, 2, SCHEDULE_WIDTH)
-    par = float(par_swap_rate(marker.tenors, marker.curve(d0, "GBP"), 2.0, times, mask))
-    coupon = round(par * 800) / 800
-    rows.append(
-        dict(
-            instrument_id="GILT-10Y",
-            instrument_type="bond",
-            currency="GBP",
-            maturity=maturity,
-            fixed_rate=coupon,
-            payment_frequency=2,
-            curve_id="GBP.ZERO",
-            multiplier=0.01,
-            description=f"{coupon:.3%} 10Y gilt-style GBP bond (price per 100)",
-        )
+    gilt: dict[str, object] = dict(
+        instrument_id="GILT-10Y",
+        instrument_type="bond",
+        currency="GBP",
+        maturity=_add_years(d0, 10),
+        payment_frequency=2,
+        curve_id="GBP.ZERO",
+        multiplier=0.01,
     )
+    coupon = round(marker.par_rate(gilt, d0) * 800) / 800
+    gilt |= dict(
+        fixed_rate=coupon, description=f"{coupon:.3%} 10Y gilt-style GBP bond (price per 100)"
+    )
+    rows.append(gilt)
 
     def forward(base: str, quote: str, settle: dt.date) -> float:
         t = (settle - d0).days / 365.0
@@ -424,8 +442,14 @@ def _uk_instruments(marker: ModelMarker, d0: dt.date) -> list[dict[str, object]]
     ):
         maturity = _add_years(d0, years)
         t_mat = (maturity - d0).days / 365.0
-        times, mask = payment_times(t_mat, 2, SCHEDULE_WIDTH)
-        par = float(par_swap_rate(marker.tenors, marker.curve(d0, ccy), 2.0, times, mask))
+        riskless: dict[str, object] = dict(
+            instrument_id="par",
+            instrument_type="bond",
+            currency=ccy,
+            maturity=maturity,
+            payment_frequency=2,
+        )
+        par = marker.par_rate(riskless, d0)
         spread = float(marker.spread(issuer, d0, np.array([t_mat]))[0])
         coupon = round((par + spread) * 800) / 800
         _, _, _, _, rating, sector = SPREAD_MODELS[issuer]

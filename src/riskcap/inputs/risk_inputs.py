@@ -44,10 +44,12 @@ from riskcap.data.mapping import (
     instrument_vol,
     map_instruments,
     needed_factors,
+    projection_curve,
     spread_curve,
 )
 from riskcap.errors import NotFoundError, RiskcapError
 from riskcap.inputs.hierarchy import Hierarchy
+from riskcap.inputs.schedules import bond_flows, stack_flows, swap_flows, zero_curve_df
 from riskcap.market.factors import FactorSet, Market, factor_width
 from riskcap.pricing.book import (
     Bond,
@@ -62,10 +64,7 @@ from riskcap.pricing.book import (
     empty_family,
     stack_curves,
 )
-from riskcap.pricing.rates import payment_times
 
-_SCHEDULE_WIDTH_STEP = 8
-_SCHEDULE_MIN_WIDTH = 8
 log = logging.getLogger(__name__)
 
 
@@ -439,19 +438,8 @@ def build_book(
     )
     parts.append(opt)
 
-    curve_based = held.loc[kinds.isin(["bond", "irs"])]
-    width = _SCHEDULE_MIN_WIDTH
-    for r in curve_based.itertuples():
-        t = (r.maturity - as_of).days / 365.0
-        width = max(width, int(np.ceil(t * r.payment_frequency)) + 1)
-    # a multiple of 8 payment dates: schedules shorten as the days pass (and grow with a
-    # new long trade), and each width would be a new compiled kernel shape; the extra
-    # dates are masked out
-    width = -(-width // _SCHEDULE_WIDTH_STEP) * _SCHEDULE_WIDTH_STEP
-    bond = _schedule_family(held.loc[kinds == "bond"], as_of, width, Bond)
-    swap = _schedule_family(held.loc[kinds == "irs"], as_of, width, Swap)
-    if not isinstance(bond, Bond) or not isinstance(swap, Swap):
-        raise TypeError("bond and swap families were built as other families")
+    bond = _bonds(held.loc[kinds == "bond"], as_of)
+    swap = _swaps(held.loc[kinds == "irs"], as_of, mapped, fs, x0, row_of)
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
     fwd = held.loc[kinds.isin(["fx_forward", "fx_swap"])]
@@ -576,24 +564,59 @@ def _term_vols(vols: pd.DataFrame, underlyings: np.ndarray, t: np.ndarray) -> np
     return out
 
 
-def _schedule_family(rows: pd.DataFrame, as_of: dt.date, width: int, kind: type) -> Bond | Swap:
+def _bonds(rows: pd.DataFrame, as_of: dt.date) -> Bond:
     if rows.empty:
-        return empty_family(kind, width)  # type: ignore[return-value]
-    times = np.zeros((len(rows), width))
-    mask = np.zeros((len(rows), width), bool)
-    for i, r in enumerate(rows.itertuples()):
-        times[i], mask[i] = payment_times(
-            (r.maturity - as_of).days / 365.0, int(r.payment_frequency), width
-        )
-    common = (
-        rows["book"].to_numpy(),
-        rows["units"].to_numpy(),
-        rows["fixed_rate"].to_numpy(np.float64),
-        rows["payment_frequency"].to_numpy(np.float64),
+        return empty_family(Bond)  # type: ignore[return-value]
+    flows = [bond_flows(r, as_of) for r in rows.to_dict("records")]
+    times, amounts, mask = stack_flows([(f.times, f.amounts) for f in flows])
+    return Bond(
+        rows["book"].to_numpy(np.int32),
+        rows["units"].to_numpy(np.float64),
         times,
+        amounts,
         mask,
+        rows["curve"].to_numpy(np.int32),
+        rows["fx"].to_numpy(np.int32),
+        rows["spread"].to_numpy(np.int32),
     )
-    at = (rows["curve"].to_numpy(np.int32), rows["fx"].to_numpy(np.int32))
-    if kind is Bond:
-        return Bond(*common, *at, rows["spread"].to_numpy(np.int32))
-    return Swap(*common, (rows["pay_receive"] == "pay").to_numpy(), *at)
+
+
+def _swaps(
+    rows: pd.DataFrame,
+    as_of: dt.date,
+    mapped: FactorMap,
+    fs: FactorSet,
+    x0: dict[str, float],
+    row_of: dict[str, int],
+) -> Swap:
+    if rows.empty:
+        return empty_family(Swap)  # type: ignore[return-value]
+    flows = []
+    projection = []
+    for r in rows.to_dict("records"):
+        curve = projection_curve(r)
+        pillars = mapped.curves[curve]
+        tenors, _ = _pillar_curve(pillars, curve_prefix(curve), fs)
+        df = zero_curve_df(tenors, np.array([x0[p] for p in pillars]))
+        flows.append(swap_flows(r, as_of, df, curve == discount_curve(r)))
+        projection.append(row_of[curve])
+    times, amounts, mask = stack_flows([(f.times, f.amounts) for f in flows])
+    float_times, float_start, float_end, float_scale, float_mask = stack_flows(
+        [(f.float_times, f.float_start, f.float_end, f.float_scale) for f in flows], minimum=0
+    )
+    return Swap(
+        rows["book"].to_numpy(np.int32),
+        rows["units"].to_numpy(np.float64),
+        times,
+        amounts,
+        mask,
+        float_times,
+        float_start,
+        float_end,
+        float_scale,
+        float_mask,
+        np.where(rows["pay_receive"] == "pay", 1.0, -1.0),
+        rows["curve"].to_numpy(np.int32),
+        np.array(projection, np.int32),
+        rows["fx"].to_numpy(np.int32),
+    )

@@ -47,10 +47,9 @@ from jaxtyping import Array, Float
 from riskcap.pricing.equity import black_scholes_merton, forward_price
 from riskcap.pricing.fx import fx_forward_value, garman_kohlhagen
 from riskcap.pricing.rates import (
-    bond_price_from_df,
     interpolation_weights,
     ordered_segment_sum,
-    swap_pv_from_df,
+    ordered_sum,
 )
 
 # Book fields are NumPy arrays when built on the host and JAX arrays inside jit.
@@ -89,26 +88,41 @@ class Option(NamedTuple):
 
 
 class Bond(NamedTuple):
+    """Fixed-rate bonds: the payments still to come, from QuantLib's schedule and day
+    count (:mod:`riskcap.inputs.schedules`), as amounts per 100 face (coupons and the
+    redemption) at payment times, padded to a common width."""
+
     book: Arr
     units: Arr
-    coupon: Arr
-    frequency: Arr
-    times: Arr  # (p, m) payment times, padded; column 0 is the maturity (payment_times)
-    mask: Arr  # (p, m) bool
+    times: Arr  # (p, m) payment times in years (ACT/365F), padded
+    amounts: Arr  # (p, m) cash flow per 100 face at each time
+    mask: Arr  # (p, m) bool: a real payment
     curve: Arr
     fx: Arr
     spread: Arr  # (p,) int32 row of the issuer's credit spread curve (-1: risk-free)
 
 
 class Swap(NamedTuple):
+    """Fixed-for-floating swaps per unit notional. Known cash flows (the fixed leg, a
+    floating coupon already fixed, and the floating leg telescoped to ``+1`` at its
+    next reset and ``−1`` at maturity where it is projected on its discount curve) are
+    ``amounts`` at ``times``, signed as received; floating coupons projected on another
+    curve (multi-curve) are ``DF(pay)·(P(start)/P(end) − 1)·scale`` on the ``projection``
+    curve, times ``float_sign`` (+1 a payer of fixed, −1 a receiver)."""
+
     book: Arr
     units: Arr
-    fixed_rate: Arr
-    frequency: Arr
-    times: Arr
-    mask: Arr
-    pay_fixed: Arr  # bool
-    curve: Arr
+    times: Arr  # (p, m)
+    amounts: Arr  # (p, m) signed known cash flows per unit notional
+    mask: Arr  # (p, m) bool
+    float_times: Arr  # (p, k) payment times of projected floating coupons
+    float_start: Arr  # (p, k) their accrual start and end (years)
+    float_end: Arr
+    float_scale: Arr  # (p, k) accrual fraction over the index period's (1: they agree)
+    float_mask: Arr  # (p, k) bool
+    float_sign: Arr  # (p,) +1 pay fixed (receive floating), −1 receive fixed
+    curve: Arr  # discount curve row
+    projection: Arr  # projection curve row (its forward rates fix the coupons)
     fx: Arr
 
 
@@ -159,16 +173,29 @@ class CommodityFuture(NamedTuple):
 
 
 class Payments(NamedTuple):
-    """The payments of a block of bonds or swaps as one flat list (see
+    """Known cash flows of a block of bonds or swaps as one flat list (see
     :func:`riskcap.engine.local.payment_block`), ordered by position, then as in the
     schedule: only the payments still to come, not a ``(positions, width)`` grid
-    padded to the longest schedule (the demo's 12 bonds and swaps have 216 payments
-    in a grid of 768 cells). Padding payments are not ``live`` and add nothing."""
+    padded to the longest schedule. Padding payments are not ``live`` and add
+    nothing."""
 
     time: Arr  # (u,) payment times in years
-    frequency: Arr  # (u,) payments a year of the payment's position
+    amount: Arr  # (u,) cash flow at that time
     position: Arr  # (u,) int32 position in the block, ascending
     live: Arr  # (u,) bool
+
+
+class Projected(NamedTuple):
+    """Projected floating coupons of a block of swaps as one flat list (like
+    :class:`Payments`): ``DF(time)·(P(start)/P(end) − 1)·scale`` on the position's
+    curves."""
+
+    time: Arr
+    start: Arr
+    end: Arr
+    scale: Arr
+    position: Arr
+    live: Arr
 
 
 class BondFlows(NamedTuple):
@@ -176,9 +203,6 @@ class BondFlows(NamedTuple):
 
     book: Arr
     units: Arr
-    coupon: Arr
-    maturity: Arr  # (p,) time of the last payment (Bond.times[:, 0])
-    has_maturity: Arr  # (p,) bool: a payment is left (Bond.mask[:, 0])
     payments: Payments
     curve: Arr
     fx: Arr
@@ -186,16 +210,16 @@ class BondFlows(NamedTuple):
 
 
 class SwapFlows(NamedTuple):
-    """A :class:`Swap` block valued over its :class:`Payments` (same PVs)."""
+    """A :class:`Swap` block valued over its :class:`Payments` and :class:`Projected`
+    coupons (same PVs)."""
 
     book: Arr
     units: Arr
-    fixed_rate: Arr
-    maturity: Arr
-    has_maturity: Arr
-    pay_fixed: Arr
     payments: Payments
+    projected: Projected
+    float_sign: Arr
     curve: Arr
+    projection: Arr
     fx: Arr
 
 
@@ -371,52 +395,70 @@ def option_values(f: Option, curves: Curves, x: Float[Array, " f"]) -> Float[Arr
     return in_reporting(f.units * value, f.fx, x)
 
 
+def _on_grid(df: Array, values: Array, mask: Arr) -> Array:
+    """``Σ_j values·df`` over the masked cells of each row, in schedule order."""
+    return ordered_sum(jnp.where(mask, values * df, 0.0))
+
+
 def bond_values(
     f: Bond, curves: Curves, x: Float[Array, " f"], spreads: Curves | None = None
 ) -> Float[Array, " p"]:
     """Bond values; spread rows index ``spreads`` (default: ``curves`` itself)."""
     s = curves if spreads is None else spreads
     df = _risky_df(curves, f.curve[:, None], s, f.spread[:, None], x, f.times)
-    price = bond_price_from_df(df, f.mask, f.coupon, f.frequency)
-    return in_reporting(f.units * price, f.fx, x)
+    return in_reporting(f.units * _on_grid(df, f.amounts, f.mask), f.fx, x)
+
+
+def _forward_growth(
+    curves: Curves, row: Arr, x: Float[Array, " f"], start: Array, end: Array
+) -> Array:
+    """``P(start)/P(end) − 1`` on curve rows ``row``: a floating coupon fixed on the
+    curve's simple forward rate over its accrual period (the index's day count is the
+    coupon's, so the year fractions cancel)."""
+    start = jnp.asarray(start, jnp.float64)
+    end = jnp.asarray(end, jnp.float64)
+    log_growth = _zero(curves, row, x, end) * end - _zero(curves, row, x, start) * start
+    return jnp.expm1(log_growth)
 
 
 def swap_values(f: Swap, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
     df = _df(curves, f.curve[:, None], x, f.times)
-    pv = swap_pv_from_df(df, f.mask, f.fixed_rate, f.frequency, f.pay_fixed)
+    pv = _on_grid(df, f.amounts, f.mask)
+    if f.float_times.shape[-1]:  # multi-curve coupons (a static width)
+        growth = f.float_scale * _forward_growth(
+            curves, f.projection[:, None], x, f.float_start, f.float_end
+        )
+        df_pay = _df(curves, f.curve[:, None], x, f.float_times)
+        pv = pv + f.float_sign * _on_grid(df_pay, growth, f.float_mask)
     return in_reporting(f.units * pv, f.fx, x)
 
 
-def _annuity_of(
-    curves: Curves, x: Float[Array, " f"], f: BondFlows | SwapFlows, spreads: Curves
-) -> Array:
-    """``Σ τ·DF(t)`` per position over its payments: what :func:`annuity` gives on the
-    ``(positions, width)`` grid, summed in the same order (schedule order, one payment
-    at a time), without the grid's masked cells."""
-    pay = f.payments
-    if isinstance(f, BondFlows):
-        on = pay.position
-        df = _risky_df(curves, f.curve[on], spreads, f.spread[on], x, pay.time)
-    else:
-        df = _df(curves, f.curve[pay.position], x, pay.time)
-    per = jnp.where(pay.live, df / pay.frequency, 0.0)
-    return ordered_segment_sum(per, pay.position, f.units.shape[0])
+def _flow_sum(values: Array, live: Arr, position: Arr, n: int) -> Array:
+    return ordered_segment_sum(jnp.where(live, values, 0.0), position, n)
 
 
 def bond_flow_values(
     f: BondFlows, curves: Curves, x: Float[Array, " f"], spreads: Curves | None = None
 ) -> Float[Array, " p"]:
     s = curves if spreads is None else spreads
-    last = _risky_df(curves, f.curve, s, f.spread, x, f.maturity)
-    redemption = jnp.where(f.has_maturity, last, 0.0)
-    price = 100.0 * (f.coupon * _annuity_of(curves, x, f, s) + redemption)
+    pay = f.payments
+    on = pay.position
+    df = _risky_df(curves, f.curve[on], s, f.spread[on], x, pay.time)
+    price = _flow_sum(pay.amount * df, pay.live, on, f.units.shape[0])
     return in_reporting(f.units * price, f.fx, x)
 
 
 def swap_flow_values(f: SwapFlows, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
-    floating = 1.0 - jnp.where(f.has_maturity, _df(curves, f.curve, x, f.maturity), 1.0)
-    payer = floating - f.fixed_rate * _annuity_of(curves, x, f, curves)
-    return in_reporting(f.units * jnp.where(f.pay_fixed, payer, -payer), f.fx, x)
+    n = f.units.shape[0]
+    pay = f.payments
+    df = _df(curves, f.curve[pay.position], x, pay.time)
+    pv = _flow_sum(pay.amount * df, pay.live, pay.position, n)
+    c = f.projected
+    if c.time.shape[0]:  # multi-curve coupons (a static length)
+        growth = c.scale * _forward_growth(curves, f.projection[c.position], x, c.start, c.end)
+        df_pay = _df(curves, f.curve[c.position], x, c.time)
+        pv = pv + f.float_sign * _flow_sum(growth * df_pay, c.live, c.position, n)
+    return in_reporting(f.units * pv, f.fx, x)
 
 
 def fx_forward_values(f: FxForward, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
@@ -510,11 +552,11 @@ def empty_family(kind: type[Family], width: int = 1) -> Family:
     if kind is Option:
         return Option(i, z, i, i, z, z, z, z, b, i, i)
     if kind is Bond:
-        return Bond(i, z, z, z, zz, bb, i, i, i)
+        return Bond(i, z, zz, zz, bb, i, i, i)
     if kind is FxForward:
         return FxForward(i, z, i, i, i, i, z, z, z, z, z)
     if kind is FxOption:
         return FxOption(i, z, i, i, i, i, i, z, z, z, b)
     if kind is CommodityFuture:
         return CommodityFuture(i, z, i, z, i)
-    return Swap(i, z, z, z, zz, bb, b, i, i)
+    return Swap(i, z, zz, zz, bb, zz, zz, zz, zz, bb, z, i, i, i)
