@@ -82,8 +82,8 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
         books(n_opt),
         rng.normal(0, 100, n_opt),
         spot,
-        spot + u,
-        rng.uniform(0.8, 1.2, n_opt),
+        np.stack([spot + u, spot + u], axis=-1),  # one vol point (ATM surfaces)
+        np.stack([rng.uniform(0.8, 1.2, n_opt), np.zeros(n_opt)], axis=-1),
         x0[spot] * rng.uniform(0.7, 1.3, n_opt),
         rng.uniform(0.05, 2.0, n_opt),
         np.zeros(n_opt),
@@ -171,7 +171,7 @@ def numpy_baseline(
         f = book.future
         out.append(f.units * x[f.spot] * np.exp(np.interp(f.t, tenors, rates) * f.t))
         o = book.option
-        s, k, t, v = x[o.spot], o.strike, o.t, x[o.vol] * o.vol_scale
+        s, k, t, v = x[o.spot], o.strike, o.t, (x[o.vol] * o.vol_scale).sum(axis=1)
         r = np.interp(t, tenors, rates)
         d1 = (np.log(s / k) + (r + v**2 / 2) * t) / (v * np.sqrt(t))
         d2 = d1 - v * np.sqrt(t)

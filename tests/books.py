@@ -80,6 +80,14 @@ def swap_grid(
     return times, amounts, mask
 
 
+def atm_only(vol: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Options' smile fields of one vol factor each (``σ = scale·x[vol]``): the point
+    twice, the second with scale 0."""
+    vol = np.asarray(vol, np.int32)
+    scale = np.asarray(scale, np.float64)
+    return np.stack([vol, vol], axis=-1), np.stack([scale, np.zeros_like(scale)], axis=-1)
+
+
 def no_floats(n: int, width: int = 0) -> tuple[np.ndarray, ...]:
     """Swap fields of no projected coupons: times, starts, ends, scales, mask."""
     z = np.zeros((n, width))
@@ -118,8 +126,7 @@ def mixed_book(copies: int = 1) -> Book:
         rep([0, 1, 1, 2], np.int32),
         rep([100.0, -200.0, 50.0, 80.0]),
         rep([0, 0, 0, 0], np.int32),
-        rep([2, 2, 2, 2], np.int32),
-        rep([1.0, 1.1, 0.9, 1.0]),
+        *atm_only(rep([2, 2, 2, 2], np.int32), rep([1.0, 1.1, 0.9, 1.0])),
         rep([100.0, 90.0, 110.0, 105.0]),
         rep([1.0, 0.25, 2.0, 0.5]),
         rep([0.0, 0.01, 0.02, 0.0]),

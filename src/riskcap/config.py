@@ -589,6 +589,13 @@ def _default_factor_classes() -> list[FactorClassRule]:
             liquidity_horizon=40,
             category="FX volatility",
         ),
+        r(  # a smile point away from ATM (VOL.<X>.<M>; FX vols matched above)
+            factors=["VOL.*.*"],
+            factor_types=["implied_vol"],
+            risk_class=RiskClass.EQUITY,
+            liquidity_horizon=60,
+            category="equity: other types (volatility away from ATM)",
+        ),
         r(
             factor_types=["implied_vol"],
             risk_class=RiskClass.EQUITY,

@@ -438,3 +438,39 @@ def test_bond_and_swap_convention_rules(
     assert {"S1", "S2"} <= stored
     assert not stored & {"B1", "B2", "B3", "B4", "S3", "S4"}
     assert ref_lake.version("instruments") == before + 1
+
+
+def test_vol_smiles_give_their_smile_points(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    """Issue 19, item 6: a vols file holds points by expiry and moneyness (empty: ATM);
+    its 1Y points give the factors VOL.<X> (ATM) and VOL.<X>.<M> where the factors table
+    has them; a non-positive moneyness or vol, or a point twice, is refused."""
+    ingest(
+        "factors",
+        write_csv(
+            tmp_path / "vol_factors.csv",
+            "factor_id,factor_type,shock_type",
+            "VOL.AAPL,implied_vol,log",
+            "VOL.AAPL.90,implied_vol,log",
+        ),
+    )
+    vols = write_csv(
+        tmp_path / "smile.csv",
+        "date,underlying,tenor_years,implied_vol,moneyness",
+        "2022-01-03,EQ.AAPL,0.5,0.30,",  # ATM (empty moneyness)
+        "2022-01-03,EQ.AAPL,2,0.26,1",
+        "2022-01-03,EQ.AAPL,0.5,0.36,0.9",
+        "2022-01-03,EQ.AAPL,2,0.32,0.9",
+        "2022-01-03,EQ.AAPL,1,0.25,1.1",  # no factor VOL.AAPL.110: stored, not derived
+        "2022-01-03,EQ.AAPL,1,0.25,-1.1",  # negative moneyness
+        "2022-01-03,EQ.AAPL,2,0.33,0.9",  # the 0.9 × 2Y point twice
+    )
+    result = ingest("vols", vols, max_bad_fraction=1.0)
+    assert result.rule_counts == {"positive_moneyness": 1, "duplicate_key": 1}
+    assert result.rows_written == 5
+    assert result.underived == ("VOL.AAPL.110",)
+    md = ref_lake.read("market_data").to_pandas().set_index("factor_id")["value"]
+    # the 1Y point of each moneyness: linear between 6M and 2Y
+    assert md["VOL.AAPL"] == pytest.approx(0.30 + (0.26 - 0.30) / 3)
+    assert md["VOL.AAPL.90"] == pytest.approx(0.36 + (0.32 - 0.36) / 3)

@@ -51,7 +51,7 @@ def numpy_values(book, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-
     out.append(f.units * x[f.spot] * np.exp((z(f.t) - f.div_yield) * f.t))
     o = book.option
     s, k, t, q = x[o.spot], o.strike, o.t, o.div_yield
-    r, v = z(t), x[o.vol] * o.vol_scale
+    r, v = z(t), (x[o.vol] * o.vol_scale).sum(axis=1)
     d1 = (np.log(s / k) + (r - q + v**2 / 2) * t) / (v * np.sqrt(t))
     d2 = d1 - v * np.sqrt(t)
     call = s * np.exp(-q * t) * norm.cdf(d1) - k * np.exp(-r * t) * norm.cdf(d2)

@@ -29,7 +29,7 @@ from riskcap.pricing.book import (
     fx_option_values,
     stack_curves,
 )
-from tests.books import book_of
+from tests.books import atm_only, book_of
 
 TODAY = ql.Date(15, 6, 2022)
 DC = ql.Actual365Fixed()
@@ -168,8 +168,7 @@ def test_fx_options_match_garman_kohlhagen_in_quantlib() -> None:
         np.array([FX[q] for _, q in pair], np.int32),
         np.array([ROW[b] for b, _ in pair], np.int32),
         np.array([ROW[q] for _, q in pair], np.int32),
-        np.full(n, 2, np.int32),
-        sigma / x[2],  # σ = vol factor × scale
+        *atm_only(np.full(n, 2, np.int32), sigma / x[2]),  # σ = vol factor × scale
         k,
         days / 365.0,
         call,
@@ -205,8 +204,7 @@ def test_fx_option_vega_and_dv01_against_quantlib_bumps() -> None:
         np.array([-1], np.int32),
         np.array([0], np.int32),
         np.array([2], np.int32),
-        np.array([2], np.int32),
-        np.array([1.0 / x[2] * 0.11]),
+        *atm_only(np.array([2], np.int32), np.array([1.0 / x[2] * 0.11])),
         np.array([_spot(x, "EUR", "USD") * 1.03]),
         np.array([400 / 365.0]),
         np.array([True]),
@@ -215,7 +213,7 @@ def test_fx_option_vega_and_dv01_against_quantlib_bumps() -> None:
     h = 1e-6
 
     def ql_value(z: np.ndarray) -> float:
-        sigma = z[2] * float(family.vol_scale[0])
+        sigma = z[2] * float(family.vol_scale[0, 0])
         o = _ql_option(z, "EUR", "USD", float(family.strike[0]), 400, sigma, True)
         return o.NPV() * 1e6
 

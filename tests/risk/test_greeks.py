@@ -31,7 +31,7 @@ def test_option_delta_gamma_vega_match_closed_forms() -> None:
     o = book.option
     first = len(book.linear.units) + len(book.future.units)
     r = np.interp(o.t, CURVE_TENORS, X0[CURVE_FACTORS])
-    s, k, t, q, v = X0[0], o.strike, o.t, o.div_yield, X0[2] * o.vol_scale
+    s, k, t, q, v = X0[0], o.strike, o.t, o.div_yield, X0[2] * o.vol_scale[:, 0]
     d1 = (np.log(s / k) + (r - q + v**2 / 2) * t) / (v * np.sqrt(t))
     # Hull, Options, Futures and Other Derivatives, §19: BSM Greeks with yield q.
     delta = np.where(o.is_call, np.exp(-q * t) * norm.cdf(d1), np.exp(-q * t) * (norm.cdf(d1) - 1))
@@ -41,7 +41,7 @@ def test_option_delta_gamma_vega_match_closed_forms() -> None:
     np.testing.assert_allclose(grad[rows, 0], o.units * delta, rtol=1e-10)
     np.testing.assert_allclose(own[rows, 0], o.units * gamma, rtol=1e-9)
     # the vol factor enters as σ = x_vol · scale, so ∂V/∂x_vol = vega · scale
-    np.testing.assert_allclose(grad[rows, 2], o.units * vega * o.vol_scale, rtol=1e-10)
+    np.testing.assert_allclose(grad[rows, 2], o.units * vega * o.vol_scale[:, 0], rtol=1e-10)
     np.testing.assert_allclose(values, np.asarray(position_values(book, X0)), rtol=1e-12)
 
 

@@ -66,8 +66,9 @@ KIND_PURPOSE: dict[IngestKind, str] = {
         "(load rates here only, not in market-data)"
     ),
     IngestKind.VOLS: (
-        "ATM implied-vol term structures; also gives the VOL.<X> factor level (the 1Y "
-        "point), so load vols here only. Options need their underlying's vols"
+        "implied-vol surfaces by expiry and moneyness; also gives the VOL.<X> factor "
+        "level (the 1Y ATM point) and the smile points VOL.<X>.<M>, so load vols here "
+        "only. Options need their underlying's vols"
     ),
     IngestKind.OBSERVATIONS: "real-price observations of factors (FRTB eligibility test)",
     IngestKind.HOLIDAYS: "market holidays per calendar (published ahead: future dates ok)",
@@ -320,7 +321,14 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
         "date": _Doc(f"business date ({_ISO})", "2024-12-16"),
         "underlying": _Doc("the underlying's factor_id", "IDX.SP500"),
         "tenor_years": _Doc("expiry in years (> 0)", "1.0"),
-        "implied_vol": _Doc("ATM implied vol, annualised decimal (> 0)", "0.182"),
+        "implied_vol": _Doc("implied vol, annualised decimal (> 0)", "0.182"),
+        "moneyness": _Doc(
+            "strike / spot of the point (> 0; empty: 1, ATM); a smile point at 1Y is the "
+            "factor VOL.<X>.<M> (M in percent), when the factors table has it",
+            "0.9",
+            optional=True,
+            default=1.0,
+        ),
     },
     IngestKind.OBSERVATIONS: {
         "date": _Doc(f"date of a real price ({_ISO})", "2024-12-16"),

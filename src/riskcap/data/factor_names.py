@@ -5,6 +5,9 @@
   expiry along the day's term structure in ``vols``;
 * the implied-vol factor of an FX pair ``FX.EURUSD`` is ``VOL.FX.EURUSD`` (its 1Y ATM
   vol; ``vols`` rows of underlying ``FX.EURUSD``);
+* the smile points of a surface are ``VOL.<X>.<M>``: the 1Y implied vol at moneyness
+  ``M`` percent of spot (``VOL.AAPL.90``, ``VOL.FX.EURUSD.110``), log shocks; ``VOL.<X>``
+  is the surface's point at 100 (ATM);
 * the pillars of curve ``<CCY>.ZERO`` are the factors ``IR.<CCY>.<TENOR>`` (``3M``,
   ``10Y``…), continuously compounded zero rates, absolute shocks;
 * the pillars of a credit spread curve ``<ISSUER>.SPREAD`` are ``CS.<ISSUER>.<TENOR>``:
@@ -51,6 +54,36 @@ def vol_factor(underlying: str) -> str:
     if underlying.startswith(FX_PREFIX):
         return "VOL." + underlying
     return "VOL." + underlying.split(".")[-1]
+
+
+def moneyness_label(moneyness: float) -> str:
+    """0.9 → ``'90'`` (percent of spot, to 0.01 %: 0.875 → ``'87.5'``)."""
+    pct = round(float(moneyness) * 100.0, 2)
+    return f"{pct:g}"
+
+
+def smile_factor(underlying: str, moneyness: float) -> str:
+    """The 1Y smile point of ``underlying``'s surface at ``moneyness`` (strike / spot):
+    ``VOL.<X>`` at 1 (ATM), ``VOL.<X>.<M>`` elsewhere (``VOL.AAPL.90``)."""
+    base = vol_factor(underlying)
+    if abs(float(moneyness) - 1.0) < 5e-5:
+        return base
+    return f"{base}.{moneyness_label(moneyness)}"
+
+
+def smile_moneyness(factor_id: str, base: str) -> float | None:
+    """The moneyness of smile point ``factor_id`` of the surface whose ATM factor is
+    ``base`` (1.0 for ``base`` itself; ``None``: not one of its points)."""
+    if factor_id == base:
+        return 1.0
+    label = factor_id.removeprefix(base + ".")
+    if label == factor_id:
+        return None
+    try:
+        value = float(label)
+    except ValueError:
+        return None
+    return value / 100.0 if value > 0 else None
 
 
 def fx_factor(currency: str, reporting: str) -> str:

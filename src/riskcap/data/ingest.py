@@ -53,7 +53,7 @@ from riskcap.data.factor_names import (
     VOL_FACTOR_TENOR,
     curve_pillar,
     fx_factor,
-    vol_factor,
+    smile_factor,
 )
 from riskcap.data.identifiers import identifier_problem, normalise, text_problem
 from riskcap.data.lake import Lake, WriteMode, sql_literal
@@ -503,12 +503,13 @@ def _kind_rules(
             ),
         )
     elif kind is IngestKind.VOLS:
-        _unique(check, typed, ["date", "underlying", "tenor_years"], "duplicate_key")
+        _unique(check, typed, ["date", "underlying", "tenor_years", "moneyness"], "duplicate_key")
         _not_future(check, typed, "date", today)
         pairs = {u for u in typed["underlying"].dropna().unique() if is_fx_pair(str(u))}
         _known(check, typed, "underlying", ref.factors | pairs, "factor")
         _positive(check, typed, "tenor_years")
         _positive(check, typed, "implied_vol")
+        _positive(check, typed, "moneyness")
     elif kind is IngestKind.OBSERVATIONS:
         _unique(check, typed, ["date", "factor_id", "source"], "duplicate_key")
         _not_future(check, typed, "date", today)
@@ -898,7 +899,8 @@ def derive_factor_levels(lake: Lake, kind: IngestKind, rows: pd.DataFrame, sha: 
 
     A curve ``<CCY>.ZERO`` gives each pillar's zero rate as ``IR.<CCY>.<TENOR>``; a vol
     surface gives ``VOL.<X>``, its ATM vol at the 1Y tenor (linear in tenor, flat
-    outside), as the engine's shocks need (:mod:`riskcap.data.factor_names`). Only
+    outside), and each other moneyness's 1Y vol as the smile point ``VOL.<X>.<M>``, as
+    the engine's shocks need (:mod:`riskcap.data.factor_names`). Only
     factors defined in ``factors`` are written; the others are returned by name. The
     write is one upsert commit (an append when none of the factors has levels yet),
     tagged ``derive`` with the source file's sha256.
@@ -937,12 +939,14 @@ def derive_factor_levels(lake: Lake, kind: IngestKind, rows: pd.DataFrame, sha: 
 
 
 def _vol_at_tenor(rows: pd.DataFrame, tenor: float) -> pd.DataFrame:
-    """Each (underlying, date) surface's vol at ``tenor``: linear between the pillars
-    around it, the nearest pillar's outside them (as ``np.interp``), vectorised."""
-    key = ["underlying", "date"]
+    """Each (underlying, moneyness, date) term structure's vol at ``tenor``: linear
+    between the pillars around it, the nearest pillar's outside them (as
+    ``np.interp``), vectorised; named by :func:`smile_factor` (``VOL.<X>`` at ATM)."""
+    key = ["underlying", "moneyness", "date"]
     points = rows[[*key, "tenor_years", "implied_vol"]].astype(
-        {"tenor_years": float, "implied_vol": float}
+        {"tenor_years": float, "implied_vol": float, "moneyness": float}
     )
+    points["moneyness"] = points["moneyness"].fillna(1.0)
     points = points.sort_values([*key, "tenor_years"], kind="mergesort")
     t = points["tenor_years"]
     lo = points.loc[t <= tenor].groupby(key).last()
@@ -953,9 +957,8 @@ def _vol_at_tenor(rows: pd.DataFrame, tenor: float) -> pd.DataFrame:
     between = v_lo + (tenor - t_lo) * (v_hi - v_lo) / (t_hi - t_lo)
     vol = between.where(t_hi > t_lo, v_lo).fillna(v_lo).fillna(v_hi)
     out = vol.rename("value").reset_index()
-    return pd.DataFrame(
-        {"date": out["date"], "factor_id": out["underlying"].map(vol_factor), "value": out["value"]}
-    )
+    names = [smile_factor(u, m) for u, m in zip(out["underlying"], out["moneyness"], strict=True)]
+    return pd.DataFrame({"date": out["date"], "factor_id": names, "value": out["value"]})
 
 
 def _to_arrow(frame: pd.DataFrame, spec: TableSpec) -> pa.Table:

@@ -36,6 +36,7 @@ from riskcap.data.factor_names import (
     SPREAD_SUFFIX,
     curve_prefix,
     fx_factor,
+    smile_moneyness,
     tenor_years,
     vol_factor,
 )
@@ -108,6 +109,17 @@ def instrument_vol(instrument: Mapping[str, Any]) -> str:
     return vol_factor(str(instrument["underlying"]))
 
 
+def smile_points(factor_ids: Iterable[str], atm: str) -> list[tuple[float, str]]:
+    """The 1Y smile points ``(moneyness, factor)`` of the surface whose ATM factor is
+    ``atm`` among ``factor_ids`` (``atm`` itself and ``<atm>.<M>``), by moneyness."""
+    points = []
+    for f in factor_ids:
+        m = smile_moneyness(f, atm)
+        if m is not None:
+            points.append((m, f))
+    return sorted(points)
+
+
 def curve_pillars(factor_ids: Iterable[str], curve_id: str) -> list[str]:
     """The pillar factors of ``curve_id`` among ``factor_ids``, shortest tenor first."""
     return _pillars(factor_ids, curve_prefix(curve_id))
@@ -172,6 +184,13 @@ def map_instruments(
     pillars_of: dict[str, list[str]] = {}
     used: set[str] = set()
     forwards: dict[str, tuple[str, ...]] = {}
+    smiles: dict[str, list[str]] = {}
+
+    def smile_of(atm: str) -> list[str]:
+        if atm not in smiles:
+            smiles[atm] = [f for _, f in smile_points(factor_ids, atm) if f != atm]
+        return smiles[atm]
+
     for iid, r in rows.items():
         kind = r.get("instrument_type")
         if not isinstance(kind, str):
@@ -212,6 +231,7 @@ def map_instruments(
         needed = [
             *([str(r["underlying"])] if FactorRole.SPOT in roles else []),
             *([instrument_vol(r)] if FactorRole.VOL in roles else []),
+            *(smile_of(instrument_vol(r)) if FactorRole.VOL in roles else []),
             *(fx_factor(str(c), reporting) for c in dict.fromkeys(fx) if c != reporting),
             *(p for c in curves for p in pillars_of[c]),
             *forward,
@@ -247,7 +267,8 @@ def needed_factors(held: Iterable[Mapping[str, Any]], mapped: FactorMap) -> list
         if FactorRole.SPOT in roles:
             spots.add(str(r["underlying"]))
         if FactorRole.VOL in roles:
-            vols.add(instrument_vol(r))
+            vols.add(instrument_vol(r))  # and its smile points (the ATM one's factors)
+            vols.update(f for f in factors if f.startswith(instrument_vol(r) + "."))
         fx.update(f for f in factors if f.startswith(FX_PREFIX))
         curves.update(_curves_of(r, roles))
         if FactorRole.FORWARD in roles:

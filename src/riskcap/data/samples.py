@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskcap.data.factor_names import VOL_FACTOR_TENOR, curve_prefix, vol_factor
+from riskcap.data.factor_names import VOL_FACTOR_TENOR, curve_prefix, smile_factor, vol_factor
 from riskcap.errors import InputFileError
 
 BUNDLED_SHA256 = {
@@ -58,6 +58,14 @@ CURVE_TENORS: tuple[tuple[str, float], ...] = (
     ("30Y", 30.0),
 )
 VOL_TENORS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0)
+# the stocks with listed options in the demo book, and the surfaces with a smile: theirs,
+# the S&P 500's and the FX pairs' (moneyness pillars besides ATM; points VOL.<X>.<M>)
+OPTION_UNDERLYINGS = ("AAPL", "MSFT", "JPM", "XOM", "AMD", "JNJ")
+SMILE_MONEYNESS: tuple[float, ...] = (0.8, 0.9, 1.1, 1.2)
+SMILES_FROM = dt.date(2021, 1, 1)  # whole smiles from here; before, the 1Y smile only
+# smile σ(T, m) = σ_ATM(T)·exp(β_t·ln m + γ·(ln m)²): β_t a seeded OU (κ = 2 a year)
+# around its mean, per surface kind → (mean skew β, vol of β a year, curvature γ)
+SMILE_MODELS = {"equity": (-0.9, 0.6, 1.2), "fx": (-0.1, 0.4, 1.5)}
 INDEX_FACTOR = "IDX.SP500"
 
 
@@ -319,6 +327,50 @@ def synthetic_implied_vols(
     return out[["date", "underlying", "tenor_years", "implied_vol"]]
 
 
+def smile_surfaces() -> tuple[str, ...]:
+    """The underlyings whose demo vol surfaces have a smile (the option underlyings)."""
+    return (*(f"EQ.{t}" for t in OPTION_UNDERLYINGS), INDEX_FACTOR, *FX_VOL_PAIRS)
+
+
+def synthetic_smiles(atm: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Synthetic smiles on the ATM surfaces ``atm`` (vols rows) of :func:`smile_surfaces`:
+    ``(vols rows at the SMILE_MONEYNESS points — every tenor from SMILES_FROM, the 1Y
+    tenor before —, the 1Y smile points' history VOL.<X>.<M> long: date, factor_id,
+    value)``. ``σ(T, m) = σ_ATM(T)·exp(β_t ln m
+    + γ (ln m)²)``, ``β_t`` an OU process per surface with its own random stream
+    (:data:`SMILE_MODELS`: equity skew down, FX a milder smile)."""
+    rows, levels = [], []
+    for n, u in enumerate(smile_surfaces()):
+        mean, sigma, gamma = SMILE_MODELS["fx" if u.startswith("FX.") else "equity"]
+        g = atm.loc[atm["underlying"] == u]
+        dates = np.sort(g["date"].unique())
+        eps = np.random.default_rng([seed, 60 + n]).standard_normal(len(dates))
+        beta = np.empty(len(dates))
+        beta[0] = mean
+        dt_ = 1.0 / 252.0
+        for i in range(1, len(dates)):  # sequential recursion over dates, done once at load
+            beta[i] = beta[i - 1] + 2.0 * (mean - beta[i - 1]) * dt_ + sigma * np.sqrt(dt_) * eps[i]
+        skew = pd.Series(beta, index=dates)
+        b = g["date"].map(skew).to_numpy()
+        recent = (pd.to_datetime(g["date"]).dt.date >= SMILES_FROM).to_numpy()
+        one_year = (g["tenor_years"] == VOL_FACTOR_TENOR).to_numpy()
+        for m in SMILE_MONEYNESS:
+            lm = np.log(m)
+            vol = g["implied_vol"].to_numpy() * np.exp(b * lm + gamma * lm * lm)
+            kept = recent | one_year  # older surfaces: their 1Y smile (the factors' history)
+            rows.append(g.loc[kept].assign(implied_vol=vol[kept], moneyness=m))
+            levels.append(
+                pd.DataFrame(
+                    {
+                        "date": g["date"].to_numpy()[one_year],
+                        "factor_id": smile_factor(u, m),
+                        "value": vol[one_year],
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True), pd.concat(levels, ignore_index=True)
+
+
 @dataclass(frozen=True)
 class MarketBundle:
     """The demo market: real prices plus synthetic curve and vols, in lake layouts."""
@@ -326,7 +378,7 @@ class MarketBundle:
     factors: pd.DataFrame  # factors table
     market_data: pd.DataFrame  # long: date, factor_id, value
     curves: pd.DataFrame  # long: date, curve_id, tenor_years, zero_rate
-    vols: pd.DataFrame  # long: date, underlying, tenor_years, implied_vol
+    vols: pd.DataFrame  # long: date, underlying, tenor_years, implied_vol, moneyness
     prices: pd.DataFrame  # wide real prices
     zero_curve: pd.DataFrame  # wide synthetic USD zero curve
     observations: pd.DataFrame  # long: date, factor_id, source (real-price observations)
@@ -362,7 +414,10 @@ def synthetic_observations(
     frames = []
     for r in factors.itertuples():
         fid, ftype = str(r.factor_id), str(r.factor_type)
-        single_stock = fid != vol_factor(INDEX_FACTOR) and not fid.startswith("VOL.FX.")
+        index_vol = fid == vol_factor(INDEX_FACTOR) or fid.startswith(
+            vol_factor(INDEX_FACTOR) + "."
+        )
+        single_stock = not index_vol and not fid.startswith("VOL.FX.")
         if ftype == "implied_vol" and single_stock:
             lo, hi = np.log(VOL_OBSERVATION_RATES[0]), np.log(VOL_OBSERVATION_RATES[1])
             rate = float(np.exp(rng.uniform(lo, hi)))
@@ -430,7 +485,9 @@ def market_bundle(seed: int) -> MarketBundle:
             "value": vol_1y["implied_vol"],
         }
     )
-    market_data = pd.concat([real_long, ir_long, vol_long, fx_long], ignore_index=True)
+    smiles, smile_long = synthetic_smiles(vols, seed)
+    vols = pd.concat([vols.assign(moneyness=1.0), smiles], ignore_index=True)
+    market_data = pd.concat([real_long, ir_long, vol_long, fx_long, smile_long], ignore_index=True)
     market_data["date"] = pd.to_datetime(market_data["date"]).dt.date
     market_data = market_data.sort_values(["date", "factor_id"], kind="mergesort")
 
@@ -549,6 +606,19 @@ def market_bundle(seed: int) -> MarketBundle:
                 f"SYNTHETIC {name} forward price {label} (spot and carry OU)",
             )
         )
+    for u in smile_surfaces():  # appended: the factors above keep their order
+        for m in SMILE_MONEYNESS:
+            rows.append(
+                fac(
+                    smile_factor(u, m),
+                    "implied_vol",
+                    "log",
+                    "annualised",
+                    True,
+                    synth_src,
+                    f"SYNTHETIC 1Y implied vol of {u} at {m:.0%} of spot (smile)",
+                )
+            )
     factors = pd.DataFrame(
         rows,
         columns=[

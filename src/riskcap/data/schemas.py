@@ -232,10 +232,12 @@ VOLS = TableSpec(
             _f("date", pa.date32()),
             _f("underlying", pa.string()),
             _f("tenor_years", pa.float64()),
-            _f("implied_vol", pa.float64()),  # annualised, ATM
+            _f("implied_vol", pa.float64()),  # annualised
+            # strike / spot of the point (1: ATM; empty in a table made before smiles: ATM)
+            _f("moneyness", pa.float64(), True),
         ]
     ),
-    key=("date", "underlying", "tenor_years"),
+    key=("date", "underlying", "tenor_years", "moneyness"),
 )
 
 OBSERVATIONS = TableSpec(

@@ -27,6 +27,7 @@ from riskcap.data.samples import (
     COMMODITY_TENORS,
     CURVE_TENORS,
     INDEX_FACTOR,
+    OPTION_UNDERLYINGS,
     SPREAD_MODELS,
     SPREAD_TENORS,
     MarketBundle,
@@ -57,7 +58,6 @@ HIERARCHY: tuple[tuple[str, str, str, str], ...] = (
     ("MAC-CMD", "MACRO", "RC-UK-LTD", "oil and gold futures"),
     ("RTS-CREDIT", "RATES", "RC-UK-LTD", "corporate bonds rated A to BB, USD and EUR"),
 )
-OPTION_UNDERLYINGS = ("AAPL", "MSFT", "JPM", "XOM", "AMD", "JNJ")
 EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16), dt.date(2023, 12, 15))
 FUTURE_EXPIRIES = (dt.date(2023, 3, 17), dt.date(2023, 6, 16))
 RATE_TENORS = (2, 5, 10, 30)
@@ -105,9 +105,10 @@ class ModelMarker:
         vols = bundle.vols
         recent = vols.loc[
             vols["date"] >= (bundle.prices.index[-1] - pd.Timedelta(days=400)).date()
-        ].sort_values(["date", "underlying", "tenor_years"])
+        ].sort_values(["date", "underlying", "moneyness", "tenor_years"])
         self._vol_tenors = recent["tenor_years"].to_numpy(np.float64)
         self._vol_levels = recent["implied_vol"].to_numpy(np.float64)
+        self._vol_moneyness = recent["moneyness"].to_numpy(np.float64)
         # rows of each (date, underlying) surface, in tenor order (one sort, no frames)
         self._surfaces = recent.reset_index(drop=True).groupby(["date", "underlying"]).indices
         self.tenors = np.array([t for _, t in CURVE_TENORS])
@@ -190,9 +191,18 @@ class ModelMarker:
     def spot(self, factor: str, d: dt.date) -> float:
         return float(self.prices.at[pd.Timestamp(d), factor])
 
-    def vol(self, factor: str, d: dt.date, t: float) -> float:
+    def vol(self, factor: str, d: dt.date, t: float, moneyness: float = 1.0) -> float:
+        """The surface's vol at expiry ``t`` and ``moneyness`` (strike / spot): linear in
+        expiry along each moneyness pillar, then linear in moneyness, flat outside (the
+        rule of riskcap.inputs.risk_inputs.smile_weights)."""
         rows = self._surfaces[(d, factor)]
-        return float(np.interp(t, self._vol_tenors[rows], self._vol_levels[rows]))
+        ms = self._vol_moneyness[rows]
+        pillars = np.unique(ms)
+        per = [
+            np.interp(t, self._vol_tenors[rows][ms == p], self._vol_levels[rows][ms == p])
+            for p in pillars
+        ]
+        return float(np.interp(moneyness, pillars, per))
 
     def mark(self, inst: pd.Series, d: dt.date) -> float:
         kind = inst["instrument_type"]
@@ -211,7 +221,7 @@ class ModelMarker:
             r_q = float(zero_rate(self.tenors, self.curve(d, quote), t))
             r_b = float(zero_rate(self.tenors, self.curve(d, base), t))
             spot = self.fx(base, d) / self.fx(quote, d)
-            sigma = self.vol(f"FX.{base}{quote}", d, t)
+            sigma = self.vol(f"FX.{base}{quote}", d, t, inst["strike"] / spot)
             call = inst["option_type"] == "call"
             return float(garman_kohlhagen(spot, inst["strike"], t, r_q, r_b, sigma, call))
         rates = self.curve(d, str(inst["currency"]))
@@ -221,7 +231,7 @@ class ModelMarker:
             r = float(zero_rate(self.tenors, rates, t))
             if kind == "index_future":
                 return float(forward_price(s, r, 0.0, t))
-            sigma = self.vol(inst["underlying"], d, t)
+            sigma = self.vol(inst["underlying"], d, t, inst["strike"] / s)
             return float(
                 black_scholes_merton(
                     s, inst["strike"], t, r, 0.0, sigma, inst["option_type"] == "call"

@@ -32,6 +32,7 @@ from riskcap.data.factor_names import (
     SPREAD_SUFFIX,
     curve_prefix,
     fx_factor,
+    smile_factor,
     tenor_years,
 )
 from riskcap.data.lake import Lake
@@ -176,7 +177,7 @@ def load_risk_inputs(
         lacking = [f for f in used if f in gaps]
         if lacking:
             unpriced[iid] = f"no level of {', '.join(lacking[:3])} on {as_of}"
-    vols = _vols_on(lake, versions["vols"], as_of, held, factors, closed)
+    vols = _atm_filled(_vols_on(lake, versions["vols"], as_of, held, factors, closed))
     options = held["instrument_type"].fillna("").str.endswith("option")
     surfaces = set(vols["underlying"])
     for iid, u in zip(
@@ -228,6 +229,14 @@ def load_risk_inputs(
         reporting=reporting,
         universe=len(factors),
     )
+
+
+def _atm_filled(vols: pd.DataFrame) -> pd.DataFrame:
+    """``vols`` with an empty moneyness read as 1 (ATM: rows of a table made before vol
+    smiles), one row per point (the later of two, should both forms be stored)."""
+    vols = vols.assign(moneyness=vols["moneyness"].astype(float).fillna(1.0))
+    key = ["underlying", "date", "tenor_years", "moneyness"]
+    return vols.drop_duplicates(key, keep="last").reset_index(drop=True)
 
 
 def _vols_on(
@@ -427,8 +436,9 @@ def build_book(
         col(opt, "book", np.int32),
         col(opt, "units"),
         fs.indices(list(opt["underlying"])),
-        fs.indices([instrument_vol(r) for r in opt.to_dict("records")]),
-        _vol_scale(opt, t_opt, vols, x0),
+        *smile_weights(
+            opt, t_opt, np.array([x0[u] for u in opt["underlying"]], np.float64), vols, x0, fs
+        ),
         col(opt, "strike"),
         t_opt,
         np.zeros(len(opt)),
@@ -455,8 +465,7 @@ def build_book(
         col(fxo, "fx", np.int32),
         np.array([row_of[base_curve(r)] for r in fxo.to_dict("records")], np.int32),
         col(fxo, "curve", np.int32),
-        fs.indices([instrument_vol(r) for r in fxo.to_dict("records")]),
-        _vol_scale(fxo, t_fxo, vols, x0),
+        *smile_weights(fxo, t_fxo, _fx_spots(fxo, x0, mapped), vols, x0, fs),
         col(fxo, "strike"),
         t_fxo,
         (fxo["option_type"] == "call").to_numpy(),
@@ -509,14 +518,92 @@ def _on_curve(r: dict[str, Any]) -> bool:
     return r["instrument_type"] not in ("equity", "index", "commodity_future")
 
 
-def _vol_scale(
-    rows: pd.DataFrame, t: np.ndarray, vols: pd.DataFrame, x0: dict[str, float]
-) -> np.ndarray:
-    """σ at each option's expiry on the as-of term structure, over its vol factor's level
-    (the factor is the 1Y point: scenarios move the whole term structure with it)."""
+def _fx_spots(rows: pd.DataFrame, x0: dict[str, float], mapped: FactorMap) -> np.ndarray:
+    """The as-of spot (quote per base) of each FX option's pair."""
+
+    def rate(currency: object) -> float:
+        factor = mapped.fx(str(currency))
+        return 1.0 if factor is None else x0[factor]
+
+    return np.array(
+        [rate(b) / rate(q) for b, q in zip(rows["base_currency"], rows["currency"], strict=True)],
+        np.float64,
+    )
+
+
+def smile_weights(
+    rows: pd.DataFrame,
+    t: np.ndarray,
+    spot: np.ndarray,
+    vols: pd.DataFrame,
+    x0: dict[str, float],
+    fs: FactorSet,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each option's two smile points and their scales (:func:`~riskcap.pricing.book.
+    smile_vol`): ``(vol (p, 2) factor indices, vol_scale (p, 2))``.
+
+    The as-of surface of the option's underlying (``vols`` rows: tenor, moneyness =
+    strike / spot, vol; an empty moneyness is ATM) has a term structure per moneyness
+    whose 1Y point is a factor (``VOL.<X>`` at 1, ``VOL.<X>.<M>`` elsewhere): the
+    moneyness points of the surface that are factors are the smile's pillars. An option
+    of moneyness ``m = K / S`` (``S`` the as-of spot) between pillars ``M_j < M_{j+1}``
+    takes ``w_{j+1} = (m − M_j)/(M_{j+1} − M_j)``, ``w_j = 1 − w_{j+1}`` (flat outside:
+    the nearest pillar), and point ``j``'s scale is ``w_j·σ_j(T)/x0[VOL_j]`` with
+    ``σ_j(T)`` the pillar's as-of vol at the option's expiry (linear in expiry, flat
+    outside). So on the as-of market the vol is the surface's at the option's own
+    expiry and strike; under a scenario each smile point moves its part.
+    """
+    if rows.empty:
+        return np.zeros((0, 2), np.int32), np.zeros((0, 2))
     surfaces = np.array(surface_of(rows), dtype=object)
-    levels = np.array([x0[instrument_vol(r)] for r in rows.to_dict("records")], np.float64)
-    return (_term_vols(vols, surfaces, t) / levels).reshape(len(rows))
+    atms = [instrument_vol(r) for r in rows.to_dict("records")]
+    moneyness = rows["strike"].to_numpy(np.float64) / spot
+    index = np.zeros((len(rows), 2), np.int32)
+    scale = np.zeros((len(rows), 2))
+    pillars_of: dict[str, tuple[np.ndarray, list[str], list[pd.DataFrame]]] = {}
+    for i, (u, atm) in enumerate(zip(surfaces, atms, strict=True)):
+        if u not in pillars_of:
+            pillars_of[u] = _smile_pillars(vols, u, atm, fs)
+        points, factors, curves = pillars_of[u]
+        j = int(
+            np.clip(np.searchsorted(points, moneyness[i], side="right") - 1, 0, len(points) - 1)
+        )
+        k = min(j + 1, len(points) - 1)
+        w = (
+            0.0
+            if k == j
+            else float(np.clip((moneyness[i] - points[j]) / (points[k] - points[j]), 0.0, 1.0))
+        )
+        tt = max(float(t[i]), 0.0)
+        for col, (p, weight) in enumerate(((j, 1.0 - w), (k, w))):
+            g = curves[p]
+            sigma = float(np.interp(tt, g["tenor_years"], g["implied_vol"]))
+            index[i, col] = fs.index(factors[p])
+            scale[i, col] = weight * sigma / x0[factors[p]] if k != j or col == 0 else 0.0
+    return index, scale
+
+
+def _smile_pillars(
+    vols: pd.DataFrame, underlying: str, atm: str, fs: FactorSet
+) -> tuple[np.ndarray, list[str], list[pd.DataFrame]]:
+    """The moneyness pillars of ``underlying``'s as-of surface that are factors of the
+    run (ascending), their factors and term structures (ATM always: options need it)."""
+    g = vols.loc[vols["underlying"] == underlying]
+    if g.empty:
+        raise RiskcapError(f"no implied vols for {underlying} on the as-of date")
+    m = g["moneyness"].astype(float).fillna(1.0).to_numpy()
+    known = set(fs.ids)
+    points, factors, curves = [], [], []
+    for value in np.unique(np.round(m, 6)):
+        factor = smile_factor(underlying, float(value))
+        if factor not in known:
+            continue
+        points.append(float(value))
+        factors.append(factor)
+        curves.append(g.loc[np.isclose(m, value, atol=5e-7)].sort_values("tenor_years"))
+    if atm not in factors:
+        raise RiskcapError(f"no ATM implied vols for {underlying} on the as-of date")
+    return np.array(points), factors, curves
 
 
 def _fx_forwards(
@@ -548,20 +635,6 @@ def _fx_forwards(
         near_rate,
         np.where(swap & (near_t >= 0.0), -1.0, 0.0),
     )
-
-
-def _term_vols(vols: pd.DataFrame, underlyings: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Each option's implied vol at its expiry: linear in the as-of term structure of
-    its underlying (flat outside), one interpolation per underlying."""
-    out = np.empty(len(t))
-    t = np.asarray(t, np.float64)
-    for u in dict.fromkeys(underlyings):
-        g = vols.loc[vols["underlying"] == u].sort_values("tenor_years")
-        if g.empty:
-            raise RiskcapError(f"no implied vols for {u} on the as-of date")
-        at = underlyings == u
-        out[at] = np.interp(np.maximum(t[at], 0.0), g["tenor_years"], g["implied_vol"])
-    return out
 
 
 def _bonds(rows: pd.DataFrame, as_of: dt.date) -> Bond:

@@ -20,9 +20,9 @@ Valuation on a factor vector ``x`` (shape ``(factors,)``), per family, before FX
 
 * ``Linear`` (equity, index): ``units · x[spot]``
 * ``Future`` (index future): ``units · S·exp((r(t) − q)·t)``, ``r`` from its curve
-* ``Option`` (European): ``units · BSM(S, K, t, r(t), q, σ)`` with
-  ``σ = x[vol] · vol_scale`` — the option's implied vol moves with its underlying's
-  1Y ATM vol factor, keeping the term-structure shape of the as-of date
+* ``Option`` (European): ``units · BSM(S, K, t, r(t), q, σ)`` with ``σ`` the vol at
+  its own strike on the underlying's surface (:func:`smile_vol`): the 1Y smile points
+  ``VOL.<X>.<M>`` around its moneyness, each along its as-of term structure
 * ``Bond``: ``units · dirty price per 100`` off its curve, plus its issuer's credit
   spread curve (zero spreads added to the zero rates) where it has an issuer
 * ``Swap``: ``units · PV per unit notional`` off its curve
@@ -77,8 +77,8 @@ class Option(NamedTuple):
     book: Arr
     units: Arr
     spot: Arr
-    vol: Arr  # (p,) int32 factor index of the underlying's vol
-    vol_scale: Arr  # σ_option / vol factor level on the as-of date
+    vol: Arr  # (p, 2) int32 the two smile points around the option's moneyness
+    vol_scale: Arr  # (p, 2) σ = Σ_j vol_scale[j]·x[vol[j]] (see :func:`smile_vol`)
     strike: Arr
     t: Arr
     div_yield: Arr
@@ -154,8 +154,8 @@ class FxOption(NamedTuple):
     fx: Arr
     base_curve: Arr
     curve: Arr
-    vol: Arr  # the pair's vol factor
-    vol_scale: Arr
+    vol: Arr  # (p, 2) the pair's smile points around the option's moneyness
+    vol_scale: Arr  # (p, 2)
     strike: Arr  # quote per base
     t: Arr
     is_call: Arr
@@ -388,9 +388,19 @@ def future_values(f: Future, curves: Curves, x: Float[Array, " f"]) -> Float[Arr
     return in_reporting(f.units * forward_price(x[f.spot], r, f.div_yield, f.t), f.fx, x)
 
 
+def smile_vol(vol: Arr, vol_scale: Arr, x: Float[Array, " f"]) -> Array:
+    """An option's implied vol on ``x``: ``Σ_j vol_scale[j]·x[vol[j]]`` over the two 1Y
+    smile points around its moneyness (strike / spot on the as-of date, sticky within the
+    day), each scaled to its expiry along that point's as-of term structure — on the
+    as-of surface, the vol linear in expiry then in moneyness at the option's strike
+    (:func:`riskcap.inputs.risk_inputs.smile_weights`). A surface of ATM vols only gives
+    one point (the second's scale 0): the ATM term structure moved by the 1Y ATM vol."""
+    return x[vol[..., 0]] * vol_scale[..., 0] + x[vol[..., 1]] * vol_scale[..., 1]
+
+
 def option_values(f: Option, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
     r = _zero(curves, f.curve, x, f.t)
-    sigma = x[f.vol] * f.vol_scale
+    sigma = smile_vol(f.vol, f.vol_scale, x)
     value = black_scholes_merton(x[f.spot], f.strike, f.t, r, f.div_yield, sigma, f.is_call)
     return in_reporting(f.units * value, f.fx, x)
 
@@ -479,7 +489,7 @@ def fx_option_values(f: FxOption, curves: Curves, x: Float[Array, " f"]) -> Floa
     spot = fx_rate(f.base_fx, x) / quote
     r_quote = _zero(curves, f.curve, x, f.t)
     r_base = _zero(curves, f.base_curve, x, f.t)
-    sigma = x[f.vol] * f.vol_scale
+    sigma = smile_vol(f.vol, f.vol_scale, x)
     value = garman_kohlhagen(spot, f.strike, f.t, r_quote, r_base, sigma, f.is_call)
     return f.units * value * quote
 
@@ -549,14 +559,16 @@ def empty_family(kind: type[Family], width: int = 1) -> Family:
         return Linear(i, z, i, i)
     if kind is Future:
         return Future(i, z, i, z, z, i, i)
+    i2 = np.zeros((0, 2), np.int32)
+    z2 = np.zeros((0, 2))
     if kind is Option:
-        return Option(i, z, i, i, z, z, z, z, b, i, i)
+        return Option(i, z, i, i2, z2, z, z, z, b, i, i)
     if kind is Bond:
         return Bond(i, z, zz, zz, bb, i, i, i)
     if kind is FxForward:
         return FxForward(i, z, i, i, i, i, z, z, z, z, z)
     if kind is FxOption:
-        return FxOption(i, z, i, i, i, i, i, z, z, z, b)
+        return FxOption(i, z, i, i, i, i, i2, z2, z, z, b)
     if kind is CommodityFuture:
         return CommodityFuture(i, z, i, z, i)
     return Swap(i, z, zz, zz, bb, zz, zz, zz, zz, bb, z, i, i, i)
