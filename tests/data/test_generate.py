@@ -56,7 +56,7 @@ def test_equity_returns_are_correlated() -> None:
     ("kwargs", "message"),
     [
         ({"positions": 0, "factors": 40}, "--positions must be at least 1"),
-        ({"positions": 10, "factors": 11}, "--factors must be at least 12"),
+        ({"positions": 10, "factors": 32}, "--factors must be at least 33"),
         ({"positions": 10, "factors": 40, "history": 5}, "--history must be at least 30"),
         ({"positions": 10, "factors": 40, "option_share": 1.5}, "shares must be in"),
     ],

@@ -103,8 +103,9 @@ def test_greeks_by_currency_pillar_pair_and_surface(
     demo_config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Issue 19: sensitivities per FX rate, curve pillar (every currency), spread pillar
-    and vol factor, each in its market unit: the FX desk has an FX delta, the rates desk
-    DV01s on USD, EUR and GBP pillars and CS01s on the issuers' spread pillars."""
+    and vol surface point, each in its market unit: the FX desk has an FX delta, the rates
+    desk DV01s on USD, EUR and GBP pillars, on the EURIBOR 3M projection curve and CS01s
+    on the issuers' spread pillars, the derivatives desk vega on smile points."""
     out = _json(capsys, ["greeks", "--as-of", AS_OF, "--json", "-c", str(demo_config)])
     units = dict(zip(out["factors"], out["units"], strict=True))
     assert units["FX.EURUSD"] == "FX delta per 1%" and units["IR.EUR.5Y"].startswith("DV01")
@@ -118,6 +119,13 @@ def test_greeks_by_currency_pillar_pair_and_surface(
     assert any(rates[f] != 0 for f in out["factors"] if f.startswith("IR.EUR."))
     assert any(rates[f] != 0 for f in out["factors"] if f.startswith("CS."))
     assert all(units[f].startswith("CS01") for f in out["factors"] if f.startswith("CS."))
+    # the EURIBOR 3M projection curve's pillars move the EUR swaps
+    assert any(rates[f] != 0 for f in out["factors"] if f.startswith("IR.EUR.EURIBOR3M."))
+    # vega per surface point: the S&P 500 smile points away from ATM carry vega
+    smile = [f for f in out["factors"] if f.startswith("VOL.SP500.")]
+    assert smile and all(units[f] == "vega per vol point" for f in smile)
+    index = rows["desk:EQ-DERIV"]["by_factor"]
+    assert any(index[f] != 0 for f in smile)
     capsys.readouterr()
     args = ["greeks", "--as-of", AS_OF, "--node", "desk:FX", "--by-factor", "-c"]
     assert run([*args, str(demo_config)]) == 0

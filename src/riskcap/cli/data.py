@@ -294,7 +294,7 @@ def demo_book(
 
 def generate(
     positions: Annotated[int, typer.Option("--positions", help="Positions in the book")],
-    factors: Annotated[int, typer.Option("--factors", help="Risk factors (at least 12)")],
+    factors: Annotated[int, typer.Option("--factors", help="Risk factors (at least 33)")],
     seed: Annotated[int, typer.Option("--seed", help="Seed: same seed, same lake")] = 1,
     directory: Annotated[
         Path, typer.Option("--dir", help="New folder for the generated lake")

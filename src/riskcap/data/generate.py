@@ -5,18 +5,23 @@ universe of ``factors`` risk factors, with ``history`` business days of levels, 
 deterministic function of ``seed``. Every value is **synthetic** and flagged so in
 the ``factors`` table (``synthetic = true``); nothing here is market data.
 
-The factor universe (``F = factors``, at least 12):
+The factor universe (``F = factors``, at least 33):
 
-* 10 USD zero-rate pillars ``IR.USD.<TENOR>`` (3M–30Y, absolute shocks): a level and a
-  slope random walk around 3 %;
-* ``V = max(1, (F − 10) // 5)`` implied-vol factors ``VOL.G<k>`` (the 1Y ATM vol of the
+* 31 market factors: the zero-rate pillars (3M–30Y, absolute shocks) of the USD and
+  EUR OIS curves ``IR.USD.<TENOR>``, ``IR.EUR.<TENOR>`` (a level and a slope random
+  walk each) and of the EUR projection curve ``EUR.EURIBOR3M``
+  (``IR.EUR.EURIBOR3M.<TENOR>``: the EUR curve plus a basis random walk around 15 bp),
+  and the FX rate ``FX.EURUSD`` (a log random walk, 0.5 % a day);
+* ``V = max(1, (F − 31) // 5)`` implied-vol factors ``VOL.G<k>`` (the 1Y ATM vol of the
   first V equities; log shocks): a mean-reverting log-vol around 25 %;
-* ``E = F − 10 − V`` equity prices ``EQ.G<k>`` (log shocks): one market factor plus
+* ``E = F − 31 − V`` equity prices ``EQ.G<k>`` (log shocks): one market factor plus
   idiosyncratic noise, betas in [0.5, 1.5], so the covariance is not diagonal.
 
 The book (``P = positions``): ``option_share`` European options (one instrument each,
 on the first V equities, strikes 80–120 % of spot, expiries 1 month–2 years),
-``rates_share`` bonds and swaps (half each; maturities 1–10 years), the rest shares.
+``rates_share`` bonds and swaps (half each; maturities 1–10 years; one in four in EUR,
+EUR swaps against EURIBOR 3M on the projection curve; swaps started up to a year
+before, so most have a coupon fixed), the rest shares. Figures are in USD.
 Books number ``max(P // 1000, ⌈1.5·shares / E⌉, 1)`` so that every (book, share) pair
 is distinct; each desk holds up to 5 books, each legal entity up to 10 desks.
 
@@ -36,12 +41,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from riskcap.data.factor_names import curve_prefix
 from riskcap.data.samples import CURVE_ID, CURVE_TENORS, VOL_TENORS
 from riskcap.errors import InputFileError
 
-MIN_FACTORS = 12
+MARKET_FACTORS = 3 * len(CURVE_TENORS) + 1  # USD, EUR, EURIBOR 3M curves and FX.EURUSD
+MIN_FACTORS = MARKET_FACTORS + 2
+PROJECTION_CURVE = "EUR.EURIBOR3M"
 DEFAULT_END = dt.date(2024, 12, 31)
 GENERATED_FIRM = "GENCO"
+FX_EURUSD = "FX.EURUSD"
 _SRC = "riskcap.data.generate"
 
 
@@ -69,9 +78,10 @@ class Universe:
         if factors < MIN_FACTORS:
             raise InputFileError(
                 f"generate: --factors must be at least {MIN_FACTORS} "
-                f"(10 curve pillars, one equity and its vol), got {factors}"
+                f"({MARKET_FACTORS} curve pillars and FX rates, one equity and its vol), "
+                f"got {factors}"
             )
-        rest = factors - len(CURVE_TENORS)
+        rest = factors - MARKET_FACTORS
         vols = max(1, rest // 5)
         return cls(rest - vols, vols)
 
@@ -100,7 +110,8 @@ def generate_world(
 
     eq_ids = [f"EQ.G{k:05d}" for k in range(uni.equities)]
     vol_ids = [f"VOL.G{k:05d}" for k in range(uni.vols)]
-    ir_ids = [f"IR.USD.{label}" for label, _ in CURVE_TENORS]
+    curve_ids = (CURVE_ID, "EUR.ZERO", PROJECTION_CURVE)
+    ir_ids = [curve_prefix(c) + label for c in curve_ids for label, _ in CURVE_TENORS]
     tenors = np.array([t for _, t in CURVE_TENORS])
 
     # equities: one market factor, betas 0.5–1.5, idiosyncratic 1–2 % a day
@@ -122,15 +133,22 @@ def generate_world(
         lv[i] = lr + 0.97 * (lv[i - 1] - lr) + shocks[i]
     vol1y = np.exp(lv)
 
-    # zero curve: level and slope random walks, 5 bp and 2 bp a day
-    level = 0.03 + np.cumsum(rng.normal(0.0, 0.0005, n))
-    slope = 0.01 + np.cumsum(rng.normal(0.0, 0.0002, n))
+    # zero curves: level and slope random walks, 5 bp and 2 bp a day (USD around 3 %,
+    # EUR around 2 %); the projection curve: EUR plus a 15 bp basis walking 0.5 bp a day
     shape = 1.0 - np.exp(-tenors / 3.0)
-    zero = np.clip(level[:, None] + slope[:, None] * shape, -0.01, None)
+    zeros = []
+    for start in (0.03, 0.02):
+        level = start + np.cumsum(rng.normal(0.0, 0.0005, n))
+        slope = 0.01 + np.cumsum(rng.normal(0.0, 0.0002, n))
+        zeros.append(np.clip(level[:, None] + slope[:, None] * shape, -0.01, None))
+    basis = np.abs(0.0015 + np.cumsum(rng.normal(0.0, 0.00005, n)))
+    zeros.append(zeros[1] + basis[:, None] * (0.6 + 0.4 * shape))
+    zero = np.concatenate(zeros, axis=1)
+    eurusd = 1.10 * np.exp(np.cumsum(np.r_[0.0, rng.normal(0.0, 0.005, n - 1)]))
 
     day = np.array(dates, dtype="datetime64[D]")
-    levels = np.concatenate([eq, vol1y, zero], axis=1)
-    ids = eq_ids + vol_ids + ir_ids
+    levels = np.concatenate([eq, vol1y, zero, eurusd[:, None]], axis=1)
+    ids = eq_ids + vol_ids + ir_ids + [FX_EURUSD]
     market_data = pd.DataFrame(
         {
             "date": np.repeat(day, len(ids)).astype(object),
@@ -139,13 +157,19 @@ def generate_world(
         }
     )
     market_data["date"] = pd.to_datetime(market_data["date"]).dt.date
-    curves = pd.DataFrame(
-        {
-            "date": np.repeat(dates, len(tenors)),
-            "curve_id": CURVE_ID,
-            "tenor_years": np.tile(tenors, n),
-            "zero_rate": zero.reshape(-1),
-        }
+    curves = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "date": np.repeat(dates, len(tenors)),
+                    "curve_id": c,
+                    "tenor_years": np.tile(tenors, n),
+                    "zero_rate": z.reshape(-1),
+                }
+            )
+            for c, z in zip(curve_ids, zeros, strict=True)
+        ],
+        ignore_index=True,
     )
     # the vol term structure (3M–2Y) around the 1Y factor, on the as-of date only:
     # the engine scales each option's vol from it (older dates are never read)
@@ -212,30 +236,36 @@ def generate_world(
         )
     )
     pos.append(_own_instrument_positions(rng, book_ids, "OPT", n_opt, 50.0))
-    # bonds and swaps: one instrument each, maturities 1–10 years
+    # bonds and swaps: one instrument each, maturities 1–10 years; one in four in EUR
     for prefix, kind, count, size in (
         ("BND", "bond", n_bond, 5_000.0),
         ("IRS", "irs", n_swap, 5e6),
     ):
         maturity = [opened + dt.timedelta(days=int(d)) for d in rng.integers(365, 3650, count)]
+        eur = np.arange(count) % 4 == 3
         frame = pd.DataFrame(
             {
                 "instrument_id": [f"{prefix}.{k:07d}" for k in range(count)],
                 "instrument_type": kind,
+                "currency": np.where(eur, "EUR", "USD"),
                 "maturity": maturity,
                 "fixed_rate": np.round(rng.uniform(0.01, 0.06, count), 4),
                 "payment_frequency": 2 if kind == "bond" else 1,
-                "curve_id": CURVE_ID,
+                "curve_id": np.where(eur, "EUR.ZERO", CURVE_ID),
                 "multiplier": 0.01 if kind == "bond" else 1.0,
                 "description": f"synthetic {kind}",
             }
         )
         if kind == "irs":
             frame["pay_receive"] = np.where(rng.random(count) < 0.5, "pay", "receive")
+            started = [opened - dt.timedelta(days=int(d)) for d in rng.integers(0, 365, count)]
+            frame["start_date"] = started
+            frame["projection_curve"] = [PROJECTION_CURVE if e else None for e in eur]
+            frame["float_frequency"] = np.where(eur, 4, 1)
         inst.append(frame)
         pos.append(_own_instrument_positions(rng, book_ids, prefix, count, size))
     instruments = pd.concat(inst, ignore_index=True)
-    instruments["currency"] = "USD"
+    instruments["currency"] = instruments["currency"].fillna("USD")
     positions_frame = pd.concat(pos, ignore_index=True)
     positions_frame.insert(0, "as_of", opened)
     return GeneratedWorld(
@@ -280,6 +310,7 @@ def _factor_table(eq: list[str], vol: list[str], ir: list[str], seed: int) -> pd
     rows = [(f, "equity_price", "log", "USD", f"SYNTHETIC share price {f}") for f in eq]
     rows += [(f, "implied_vol", "log", "annualised", f"SYNTHETIC 1Y ATM vol {f}") for f in vol]
     rows += [(f, "zero_rate", "absolute", "rate (cont. comp.)", f"SYNTHETIC {f}") for f in ir]
+    rows += [(FX_EURUSD, "fx_rate", "log", "USD per EUR", f"SYNTHETIC {FX_EURUSD}")]
     frame = pd.DataFrame(
         rows, columns=["factor_id", "factor_type", "shock_type", "unit", "description"]
     )
