@@ -82,8 +82,8 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
         books(n_opt),
         rng.normal(0, 100, n_opt),
         spot,
-        np.stack([spot + u, spot + u], axis=-1),  # one vol point (ATM surfaces)
-        np.stack([rng.uniform(0.8, 1.2, n_opt), np.zeros(n_opt)], axis=-1),
+        (spot + u)[:, None],  # one vol point each (ATM surfaces)
+        rng.uniform(0.8, 1.2, n_opt)[:, None],
         x0[spot] * rng.uniform(0.7, 1.3, n_opt),
         rng.uniform(0.05, 2.0, n_opt),
         np.zeros(n_opt),

@@ -580,6 +580,8 @@ def smile_weights(
             sigma = float(np.interp(tt, g["tenor_years"], g["implied_vol"]))
             index[i, col] = fs.index(factors[p])
             scale[i, col] = weight * sigma / x0[factors[p]] if k != j or col == 0 else 0.0
+    if not scale[:, 1].any():  # ATM surfaces only: one point each (one gather less)
+        return index[:, :1], scale[:, :1]
     return index, scale
 
 

@@ -77,7 +77,7 @@ class Option(NamedTuple):
     book: Arr
     units: Arr
     spot: Arr
-    vol: Arr  # (p, 2) int32 the two smile points around the option's moneyness
+    vol: Arr  # (p, 2) int32 the two smile points around the option's moneyness ((p, 1): ATM)
     vol_scale: Arr  # (p, 2) σ = Σ_j vol_scale[j]·x[vol[j]] (see :func:`smile_vol`)
     strike: Arr
     t: Arr
@@ -394,8 +394,12 @@ def smile_vol(vol: Arr, vol_scale: Arr, x: Float[Array, " f"]) -> Array:
     day), each scaled to its expiry along that point's as-of term structure — on the
     as-of surface, the vol linear in expiry then in moneyness at the option's strike
     (:func:`riskcap.inputs.risk_inputs.smile_weights`). A surface of ATM vols only gives
-    one point (the second's scale 0): the ATM term structure moved by the 1Y ATM vol."""
-    return x[vol[..., 0]] * vol_scale[..., 0] + x[vol[..., 1]] * vol_scale[..., 1]
+    one point (a single column, or the second's scale 0): the ATM term structure moved
+    by the 1Y ATM vol."""
+    sigma = x[vol[..., 0]] * vol_scale[..., 0]
+    if vol.shape[-1] > 1:  # a second point (static: surfaces of ATM points only have one)
+        sigma = sigma + x[vol[..., 1]] * vol_scale[..., 1]
+    return sigma
 
 
 def option_values(f: Option, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
