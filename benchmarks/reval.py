@@ -155,6 +155,7 @@ def make_book(n: int, rng: np.random.Generator) -> tuple[Book, Market, Hierarchy
         curves,
         stack_curves([]),
         stack_curves([]),
+        stack_curves([]),
     )
     return book, Market(x0, factors.is_log), hierarchy
 

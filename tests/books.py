@@ -36,7 +36,7 @@ HIERARCHY = Hierarchy.from_books(
 CURVE_TENORS = np.array([1.0, 10.0])
 CURVE_FACTORS = np.array([3, 4], np.int32)
 CURVES = stack_curves([(CURVE_TENORS, CURVE_FACTORS)])
-MARKETS = Markets(CURVES, stack_curves([]), CURVES)  # spreads: a copy of the curve
+MARKETS = Markets(CURVES, stack_curves([]), CURVES, CURVES)  # spreads, projections: copies
 
 
 def schedule(rows: list[tuple[float, int]], width: int = 24) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +196,7 @@ def book_of(
         raise ValueError(f"not book families: {sorted(unknown)}")
     fams = [families.get(name, empty_family(kind, width)) for name, kind in FAMILIES.items()]
     none = stack_curves([])
-    return Book(*fams, curves, forwards or none, spreads or none)  # type: ignore[arg-type]
+    return Book(*fams, curves, forwards or none, spreads or none, curves)  # type: ignore[arg-type]
 
 
 def linear_book() -> Book:

@@ -120,6 +120,37 @@ def smile_points(factor_ids: Iterable[str], atm: str) -> list[tuple[float, str]]
     return sorted(points)
 
 
+def curve_universe(factor_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """How many curves of each kind the factors name, and the most pillars one has:
+    ``zero`` (``IR.<CCY>.<T>``), ``rates`` (every ``IR.`` curve, ``IR.<CCY>.<NAME>.<T>``
+    too: a swap may project on any), ``spread`` (``CS.<ISSUER>.<T>``) and ``forward``
+    (``CMD.<NAME>.<T>``) → ``(curves, pillars)``. The kernels' curve stacks take these
+    sizes, so a day that trades a curve's first instrument compiles nothing new."""
+    pillars: dict[tuple[str, str], int] = {}
+    for f in factor_ids:
+        head, _, label = f.rpartition(".")
+        kind = head.split(".", 1)[0]
+        if kind not in ("IR", "CS", "CMD") or "." not in head:
+            continue
+        try:
+            tenor_years(label)
+        except ValueError:
+            continue
+        if kind == "IR":
+            named = head.count(".") > 1
+            pillars[("rates", head)] = pillars.get(("rates", head), 0) + 1
+            if not named:
+                pillars[("zero", head)] = pillars.get(("zero", head), 0) + 1
+        else:
+            key = ("spread" if kind == "CS" else "forward", head)
+            pillars[key] = pillars.get(key, 0) + 1
+    out: dict[str, tuple[int, int]] = {}
+    for (kind, _), n in pillars.items():
+        rows, width = out.get(kind, (0, 0))
+        out[kind] = (rows + 1, max(width, n))
+    return out
+
+
 def curve_pillars(factor_ids: Iterable[str], curve_id: str) -> list[str]:
     """The pillar factors of ``curve_id`` among ``factor_ids``, shortest tenor first."""
     return _pillars(factor_ids, curve_prefix(curve_id))

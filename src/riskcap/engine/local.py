@@ -342,7 +342,7 @@ def padded_book(book: Book) -> Book:
         family_block_of(f, 0, family_block(len(f.units))) if len(f.units) else f
         for f in book.families
     ]
-    return Book(*fams, book.curves, book.forwards, book.spreads)  # type: ignore[arg-type, call-arg]
+    return Book(*fams, book.curves, book.forwards, book.spreads, book.projections)  # type: ignore[arg-type, call-arg]
 
 
 @jax.jit

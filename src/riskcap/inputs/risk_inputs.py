@@ -40,6 +40,7 @@ from riskcap.data.mapping import (
     FX_TYPES,
     FactorMap,
     base_curve,
+    curve_universe,
     discount_curve,
     fx_pair,
     instrument_vol,
@@ -212,7 +213,9 @@ def load_risk_inputs(
             if r.book_id in set(held["book_id"])
         ]
     )
-    book, order = build_book(held, factor_set, mapped, x0, vols, hierarchy, as_of)
+    book, order = build_book(
+        held, factor_set, mapped, x0, vols, hierarchy, as_of, universe=list(factors.index)
+    )
     return RiskInputs(
         as_of=as_of,
         factors=factor_set,
@@ -372,16 +375,31 @@ def build_book(
     vols: pd.DataFrame,
     hierarchy: Hierarchy,
     as_of: dt.date,
+    universe: list[str] | None = None,
 ) -> tuple[Book, pd.DataFrame]:
+    """The :class:`Book` of ``held`` and its positions in Book order. Curve stacks are
+    sized to the curves of ``universe`` (the factors table; default: the run's factors)
+    so that the shapes the kernels compile do not change when a day trades a curve's
+    first instrument."""
     book_index = {b: i for i, b in enumerate(hierarchy.books)}
     # the run's curves whose pillars it has (a curve only unpriced positions use is not)
     known = set(fs.ids)
     usable = [c for c, p in mapped.curves.items() if p and set(p) <= known]
-    curve_ids = [c for c in usable if not c.endswith(SPREAD_SUFFIX)]
+    records = held.to_dict("records")
+    discounting = {
+        c
+        for r in records
+        if _on_curve(r)
+        for c in (discount_curve(r), *([base_curve(r)] if r["instrument_type"] in FX_TYPES else []))
+    }
+    projecting = {projection_curve(r) for r in records if r["instrument_type"] == "irs"}
+    curve_ids = [c for c in usable if c in discounting]
+    projection_ids = [c for c in usable if c in projecting]
     spread_ids = [c for c in usable if c.endswith(SPREAD_SUFFIX)]
     row_of = {c: i for i, c in enumerate(curve_ids)}
+    projection_row = {c: i for i, c in enumerate(projection_ids)}
     spread_row = {c: i for i, c in enumerate(spread_ids)}
-    records = held.to_dict("records")
+    sizes = curve_universe(universe if universe is not None else fs.ids)
 
     def fx_index(currency: object) -> int:
         factor = mapped.fx(str(currency))
@@ -449,7 +467,7 @@ def build_book(
     parts.append(opt)
 
     bond = _bonds(held.loc[kinds == "bond"], as_of)
-    swap = _swaps(held.loc[kinds == "irs"], as_of, mapped, fs, x0, row_of)
+    swap = _swaps(held.loc[kinds == "irs"], as_of, mapped, fs, x0, projection_row)
     parts += [held.loc[kinds == "bond"], held.loc[kinds == "irs"]]
 
     fwd = held.loc[kinds.isin(["fx_forward", "fx_swap"])]
@@ -484,11 +502,17 @@ def build_book(
     )
     parts.append(cmd)
 
-    curves = stack_curves([_pillar_curve(mapped.curves[c], curve_prefix(c), fs) for c in curve_ids])
-    forwards = stack_curves([_pillar_curve(mapped.forwards[c], c + ".", fs) for c in forward_ids])
-    spreads = stack_curves(
-        [_pillar_curve(mapped.curves[c], curve_prefix(c), fs) for c in spread_ids]
-    )
+    def stack(ids: list[str], kind: str, prefix: Any = curve_prefix) -> Any:
+        pillars = mapped.forwards if kind == "forward" else mapped.curves
+        rows, width = sizes.get(kind, (0, 0))
+        return stack_curves(
+            [_pillar_curve(pillars[c], prefix(c), fs) for c in ids], rows=rows, width=width
+        )
+
+    curves = stack(curve_ids, "zero")
+    forwards = stack(forward_ids, "forward", lambda c: c + ".")
+    spreads = stack(spread_ids, "spread")
+    projections = stack(projection_ids, "rates")
     book = Book(
         linear,
         future,
@@ -501,6 +525,7 @@ def build_book(
         curves,
         forwards,
         spreads,
+        projections,
     )
     order = pd.concat(parts)[["book_id", "instrument_id", "quantity", "instrument_type"]]
     return book, order.reset_index(drop=True)

@@ -52,6 +52,7 @@ _FAMILIES: dict[str, type] = {
     "curves": Curves,
     "forwards": Curves,
     "spreads": Curves,
+    "projections": Curves,
 }
 _POSITION_COLUMNS = ("book_id", "instrument_id", "quantity", "instrument_type")
 

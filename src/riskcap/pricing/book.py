@@ -266,6 +266,7 @@ class Book(NamedTuple):
     curves: Curves
     forwards: Curves  # commodity forward curves: price pillars, log-linear in time
     spreads: Curves  # issuers' credit spread curves (zero spreads over the curves)
+    projections: Curves  # swaps' projection curves (their floating coupons' forwards)
 
     @property
     def families(self) -> tuple[Family, ...]:
@@ -285,12 +286,18 @@ class Book(NamedTuple):
         return sum(int(f.units.shape[0]) for f in self.families)
 
 
-def stack_curves(curves: list[tuple[np.ndarray, np.ndarray]]) -> Curves:
+def stack_curves(
+    curves: list[tuple[np.ndarray, np.ndarray]], rows: int = 0, width: int = 0
+) -> Curves:
     """:class:`Curves` from ``(tenors, factor indices)`` per curve (pillars increasing),
-    padded to the longest curve and to a power-of-two row count, so a run
-    that gains a curve or a pillar keeps its compiled kernels up to the bucket."""
-    rows = 1 << max(0, (len(curves) - 1).bit_length()) if curves else 0
-    width = max((len(t) for t, _ in curves), default=0)
+    padded to ``rows`` rows and ``width`` pillars where given (the run's universe of
+    curves of the kind, from the factors table: a day that trades a curve's first
+    instrument compiles nothing new), else to the longest curve and a power-of-two row
+    count. Unused rows repeat the first curve (a curve of zeros where there is none)."""
+    count = len(curves)
+    pow2 = 1 << max(0, (count - 1).bit_length()) if curves else 0
+    rows = max(rows, count) if rows else pow2
+    width = max([width, *(len(t) for t, _ in curves)])
     tenors = np.zeros((rows, width))
     factors = np.zeros((rows, width), np.int32)
     last = np.zeros(rows)
@@ -300,7 +307,10 @@ def stack_curves(curves: list[tuple[np.ndarray, np.ndarray]]) -> Curves:
         tenors[c, :n], factors[c, :n], last[c] = t, f, t[-1]
         tenors[c, n:] = t[-1] + np.arange(1, width - n + 1)
         factors[c, n:] = f[-1]
-    for c in range(len(curves), rows):  # unused rows: a copy of the first
+    if not curves and rows:  # no curve of the kind today: rows never read
+        tenors[:] = np.arange(1, width + 1)
+        last[:] = tenors[:, -1] if width else 0.0
+    for c in range(count, rows):  # unused rows: a copy of the first
         tenors[c], factors[c], last[c] = tenors[0], factors[0], last[0]
     return Curves(tenors, factors, last)
 
@@ -435,12 +445,15 @@ def _forward_growth(
     return jnp.expm1(log_growth)
 
 
-def swap_values(f: Swap, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+def swap_values(
+    f: Swap, curves: Curves, x: Float[Array, " f"], projections: Curves | None = None
+) -> Float[Array, " p"]:
+    """Swap PVs; projection rows index ``projections`` (default: ``curves`` itself)."""
     df = _df(curves, f.curve[:, None], x, f.times)
     pv = _on_grid(df, f.amounts, f.mask)
     if f.float_times.shape[-1]:  # multi-curve coupons (a static width)
         growth = f.float_scale * _forward_growth(
-            curves, f.projection[:, None], x, f.float_start, f.float_end
+            projections or curves, f.projection[:, None], x, f.float_start, f.float_end
         )
         df_pay = _df(curves, f.curve[:, None], x, f.float_times)
         pv = pv + f.float_sign * _on_grid(df_pay, growth, f.float_mask)
@@ -462,14 +475,17 @@ def bond_flow_values(
     return in_reporting(f.units * price, f.fx, x)
 
 
-def swap_flow_values(f: SwapFlows, curves: Curves, x: Float[Array, " f"]) -> Float[Array, " p"]:
+def swap_flow_values(
+    f: SwapFlows, curves: Curves, x: Float[Array, " f"], projections: Curves | None = None
+) -> Float[Array, " p"]:
     n = f.units.shape[0]
     pay = f.payments
     df = _df(curves, f.curve[pay.position], x, pay.time)
     pv = _flow_sum(pay.amount * df, pay.live, pay.position, n)
     c = f.projected
     if c.time.shape[0]:  # multi-curve coupons (a static length)
-        growth = c.scale * _forward_growth(curves, f.projection[c.position], x, c.start, c.end)
+        stack = projections or curves
+        growth = c.scale * _forward_growth(stack, f.projection[c.position], x, c.start, c.end)
         df_pay = _df(curves, f.curve[c.position], x, c.time)
         pv = pv + f.float_sign * _flow_sum(growth * df_pay, c.live, c.position, n)
     return in_reporting(f.units * pv, f.fx, x)
@@ -518,11 +534,13 @@ VALUE_FUNCTIONS = {
 
 
 class Markets(NamedTuple):
-    """The curves a family is valued on: zero, commodity forward and spread curves."""
+    """The curves a family is valued on: zero, commodity forward, spread and projection
+    curves."""
 
     curves: Curves
     forwards: Curves
     spreads: Curves
+    projections: Curves
 
 
 def family_values(f: Family, markets: Markets, x: Float[Array, " f"]) -> Float[Array, " p"]:
@@ -533,12 +551,16 @@ def family_values(f: Family, markets: Markets, x: Float[Array, " f"]) -> Float[A
         return bond_values(f, markets.curves, x, markets.spreads)
     if isinstance(f, BondFlows):
         return bond_flow_values(f, markets.curves, x, markets.spreads)
+    if isinstance(f, Swap):
+        return swap_values(f, markets.curves, x, markets.projections)
+    if isinstance(f, SwapFlows):
+        return swap_flow_values(f, markets.curves, x, markets.projections)
     fn: Any = VALUE_FUNCTIONS[type(f)]
     return fn(f, markets.curves, x)
 
 
 def markets_of(book: Book) -> Markets:
-    return Markets(book.curves, book.forwards, book.spreads)
+    return Markets(book.curves, book.forwards, book.spreads, book.projections)
 
 
 def position_values(book: Book, x: Float[Array, " f"]) -> Float[Array, " n"]:
