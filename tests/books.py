@@ -9,13 +9,11 @@ import numpy as np
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.market.factors import FactorSet, Market
 from riskcap.pricing.book import (
+    FAMILY_TYPES,
     Bond,
     Book,
-    CommodityFuture,
     Curves,
     Future,
-    FxForward,
-    FxOption,
     Linear,
     Markets,
     Option,
@@ -169,16 +167,7 @@ def mixed_book(copies: int = 1) -> Book:
     )
 
 
-FAMILIES = {
-    "linear": Linear,
-    "future": Future,
-    "option": Option,
-    "bond": Bond,
-    "swap": Swap,
-    "fx_forward": FxForward,
-    "fx_option": FxOption,
-    "commodity_future": CommodityFuture,
-}
+FAMILIES = FAMILY_TYPES
 
 
 def book_of(

@@ -26,33 +26,12 @@ from riskcap.errors import CheckpointError
 from riskcap.inputs.hierarchy import Hierarchy
 from riskcap.inputs.risk_inputs import RiskInputs
 from riskcap.market.factors import FactorSet
-from riskcap.pricing.book import (
-    Bond,
-    Book,
-    CommodityFuture,
-    Curves,
-    Future,
-    FxForward,
-    FxOption,
-    Linear,
-    Option,
-    Swap,
-)
+from riskcap.pricing.book import CURVE_STACKS, FAMILY_TYPES, Book, Curves
 
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _FAMILIES: dict[str, type] = {
-    "linear": Linear,
-    "future": Future,
-    "option": Option,
-    "bond": Bond,
-    "swap": Swap,
-    "fx_forward": FxForward,
-    "fx_option": FxOption,
-    "commodity_future": CommodityFuture,
-    "curves": Curves,
-    "forwards": Curves,
-    "spreads": Curves,
-    "projections": Curves,
+    **FAMILY_TYPES,
+    **dict.fromkeys(CURVE_STACKS, Curves),
 }
 _POSITION_COLUMNS = ("book_id", "instrument_id", "quantity", "instrument_type")
 

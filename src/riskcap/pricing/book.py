@@ -286,6 +286,21 @@ class Book(NamedTuple):
         return sum(int(f.units.shape[0]) for f in self.families)
 
 
+# the position families of a Book, by field name (its first eight fields)
+FAMILY_TYPES: dict[str, type] = {
+    "linear": Linear,
+    "future": Future,
+    "option": Option,
+    "bond": Bond,
+    "swap": Swap,
+    "fx_forward": FxForward,
+    "fx_option": FxOption,
+    "commodity_future": CommodityFuture,
+}
+# the curve stacks of a Book, by field name (its last four fields)
+CURVE_STACKS = ("curves", "forwards", "spreads", "projections")
+
+
 def stack_curves(
     curves: list[tuple[np.ndarray, np.ndarray]], rows: int = 0, width: int = 0
 ) -> Curves:
@@ -452,8 +467,9 @@ def swap_values(
     df = _df(curves, f.curve[:, None], x, f.times)
     pv = _on_grid(df, f.amounts, f.mask)
     if f.float_times.shape[-1]:  # multi-curve coupons (a static width)
+        stack = curves if projections is None else projections
         growth = f.float_scale * _forward_growth(
-            projections or curves, f.projection[:, None], x, f.float_start, f.float_end
+            stack, f.projection[:, None], x, f.float_start, f.float_end
         )
         df_pay = _df(curves, f.curve[:, None], x, f.float_times)
         pv = pv + f.float_sign * _on_grid(df_pay, growth, f.float_mask)
@@ -484,7 +500,7 @@ def swap_flow_values(
     pv = _flow_sum(pay.amount * df, pay.live, pay.position, n)
     c = f.projected
     if c.time.shape[0]:  # multi-curve coupons (a static length)
-        stack = projections or curves
+        stack = curves if projections is None else projections
         growth = c.scale * _forward_growth(stack, f.projection[c.position], x, c.start, c.end)
         df_pay = _df(curves, f.curve[c.position], x, c.time)
         pv = pv + f.float_sign * _flow_sum(growth * df_pay, c.live, c.position, n)
