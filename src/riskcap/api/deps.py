@@ -45,6 +45,10 @@ bearer = HTTPBearer(auto_error=False, description="riskcap API key as a bearer t
 DESK_LEVEL = "desk"
 BOOK_LEVEL = "book"
 KEY_CACHE_S = 5.0
+# A key verified in the last quarter of an hour is still checked (and works) from an
+# address throttled for guessing: a user behind the same address as a guesser is not
+# locked out, and a guesser, who holds no good key, gains nothing.
+KNOWN_GOOD_S = 900.0
 REFRESH_S = 5.0  # the books table and calendar are re-read at most this often
 THROTTLE_ADDRESSES = 10_000
 log = logging.getLogger("riskcap.api.auth")
@@ -125,8 +129,9 @@ class BookMap:
 class AuthThrottle:
     """Failed authentications per client address in a sliding minute.
 
-    Past ``per_minute`` failures an address is refused (429) for keys not verified in
-    the last few seconds, before any lookup; a good key in use keeps working. At most
+    Past ``per_minute`` failures an address is refused (429), before any lookup, for
+    keys not verified in the last :data:`KNOWN_GOOD_S` seconds; a good key in use keeps
+    working (it is verified again, so a revocation still takes effect). At most
     :data:`THROTTLE_ADDRESSES` addresses are remembered (the oldest are dropped).
     """
 
@@ -178,6 +183,7 @@ class ServiceState:
     metrics: ServiceMetrics
     throttle: AuthThrottle
     _keys: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+    _good: OrderedDict[str, float] = field(default_factory=OrderedDict)
 
     def cached_principal(self, token: str) -> Principal | None:
         """The principal of a key verified in the last :data:`KEY_CACHE_S` seconds."""
@@ -191,8 +197,18 @@ class ServiceState:
         p = self.cached_principal(token)
         if p is None:
             p = verify_key(self.catalog, token)
-            self._keys[token] = (time.monotonic(), p)
+            now = time.monotonic()
+            self._keys[token] = (now, p)
+            self._good[token] = now
+            self._good.move_to_end(token)
+            while len(self._good) > THROTTLE_ADDRESSES:
+                self._good.popitem(last=False)
         return p
+
+    def known_good(self, token: str) -> bool:
+        """Whether ``token`` was verified in the last :data:`KNOWN_GOOD_S` seconds."""
+        seen = self._good.get(token)
+        return seen is not None and time.monotonic() - seen < KNOWN_GOOD_S
 
 
 def state(request: Request) -> ServiceState:
@@ -230,7 +246,7 @@ def authenticate(st: ServiceState, request: Request, token: str | None) -> Princ
         p = st.cached_principal(token)
         if p is not None:
             return p
-        wait = st.throttle.blocked_for(address)
+        wait = 0.0 if st.known_good(token) else st.throttle.blocked_for(address)
         if wait > 0:
             st.metrics.auth_failures.labels("throttled").inc()
             raise TooManyRequests(
