@@ -31,6 +31,7 @@ from riskcap.data.schemas import (
     OBSERVATIONS,
     POSITIONS,
     RATINGS,
+    RESIDUAL_RISKS,
     SECTORS,
     SENIORITIES,
     TRADES,
@@ -260,6 +261,21 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
             "IR.<CCY>.<INDEX>.<TENOR> (empty: the discount curve, one-curve valuation)",
             "EUR.EURIBOR3M",
             optional=True,
+        ),
+        "frtb_bucket": _Doc(
+            "FRTB SA bucket of an equity (1–13, MAR21.72) or a commodity future (1–11, "
+            "MAR21.80); empty: from the sector (a large cap of an advanced economy) or the "
+            "commodity's name, else the 'other' bucket (docs/frtb-sa.md)",
+            "8",
+            optional=True,
+        ),
+        "residual_risk": _Doc(
+            "FRTB SA residual risk add-on (MAR23): exotic (1 % of notional) or other "
+            "(0.1 %); empty: none",
+            "other",
+            ColType.STR,
+            optional=True,
+            choices=RESIDUAL_RISKS,
         ),
     },
     IngestKind.FACTORS: {

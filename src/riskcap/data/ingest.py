@@ -62,6 +62,7 @@ from riskcap.data.schemas import (
     MARKET_DATA,
     QUARANTINE,
     RATINGS,
+    RESIDUAL_RISKS,
     SECTORS,
     SENIORITIES,
     FactorType,
@@ -608,6 +609,14 @@ def _instrument_rules(typed: pd.DataFrame, check: _Checker, ref: Reference) -> N
     _enum(check, typed, "seniority", set(SENIORITIES))
     _enum(check, typed, "rating", set(RATINGS))
     _enum(check, typed, "sector", set(SECTORS))
+    _enum(check, typed, "residual_risk", set(RESIDUAL_RISKS))
+    _enum(check, typed, "frtb_bucket", {str(b) for b in range(1, 14)})  # MAR21.72
+    check.flag(
+        (typed["instrument_type"] == InstrumentType.COMMODITY_FUTURE)
+        & typed["frtb_bucket"].isin({"12", "13"}),
+        "invalid_frtb_bucket",
+        lambda r: f"commodity frtb_bucket {r['frtb_bucket']!r} is not one of 1 … 11 (MAR21.80)",
+    )
     spread = typed["spread_curve"]
     check.flag(
         spread.notna() & ~spread.fillna("").str.endswith(SPREAD_SUFFIX),

@@ -33,6 +33,7 @@ class InstrumentType(enum.StrEnum):
     COMMODITY_FUTURE = "commodity_future"  # on the forward curve CMD.<NAME> (underlying)
 
 
+RESIDUAL_RISKS = ("exotic", "other")  # MAR23.2–23.3: the residual risk add-on's classes
 SENIORITIES = ("senior_secured", "senior_unsecured", "subordinated")
 RATINGS = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "D", "NR")
 # the issuer sectors of FRTB's credit spread buckets (MAR21.51)
@@ -135,6 +136,9 @@ INSTRUMENTS = TableSpec(
             _f("float_day_count", pa.string(), True),  # swap floating leg (and its index)
             _f("float_frequency", pa.int32(), True),  # swap floating payments a year
             _f("projection_curve", pa.string(), True),  # swap floating index curve (EUR.EURIBOR3M)
+            # FRTB SA: the bucket of an equity or commodity (empty: derived, docs/frtb-sa.md)
+            _f("frtb_bucket", pa.string(), True),
+            _f("residual_risk", pa.string(), True),  # MAR23: exotic | other (empty: none)
         ]
     ),
     key=("instrument_id",),

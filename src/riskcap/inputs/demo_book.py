@@ -257,6 +257,33 @@ def market_values(
     return out.assign(market_value=out["quantity"] * mult * out["price"] * out["fx"])
 
 
+# the bundled stocks' sectors (GICS, mapped onto data/schemas.SECTORS) for the FRTB SA
+# equity buckets (MAR21.72; all large caps of an advanced economy); GE, an industrial, has
+# no sector of its own there and names its bucket (6: telecommunications, industrials)
+EQUITY_SECTORS = {
+    "AAPL": "technology",
+    "AMD": "technology",
+    "MSFT": "technology",
+    "BAC": "financials",
+    "JPM": "financials",
+    "BBY": "consumer",
+    "HD": "consumer",
+    "KO": "consumer",
+    "PEP": "consumer",
+    "PG": "consumer",
+    "WMT": "consumer",
+    "JNJ": "health_care",
+    "LLY": "health_care",
+    "MRK": "health_care",
+    "PFE": "health_care",
+    "UNH": "health_care",
+    "CVX": "basic_materials",
+    "RRC": "basic_materials",
+    "XOM": "basic_materials",
+}
+EQUITY_BUCKETS = {"GE": "6"}
+
+
 def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     tickers = [c.removeprefix("EQ.") for c in marker.prices.columns if c.startswith("EQ.")]
@@ -268,6 +295,8 @@ def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
                 underlying=f"EQ.{t}",
                 description=f"{t} common stock",
                 multiplier=1.0,
+                sector=EQUITY_SECTORS.get(t),
+                frtb_bucket=EQUITY_BUCKETS.get(t),
             )
         )
     rows.append(
@@ -321,6 +350,8 @@ def _instruments(marker: ModelMarker, d0: dt.date) -> pd.DataFrame:
             curve_id="USD.ZERO",
             day_count="ACT/ACT.ICMA",  # Treasury-style
             multiplier=0.01,
+            rating="AA",  # the United States (S&P AA+), for the FRTB SA default risk charge
+            sector="sovereign",
         )
         coupon = round(marker.par_rate(bond, d0) * 800) / 800  # nearest 1/8 %
         bond |= dict(
@@ -395,6 +426,8 @@ def _uk_instruments(marker: ModelMarker, d0: dt.date) -> list[dict[str, object]]
         payment_frequency=2,
         curve_id="GBP.ZERO",
         multiplier=0.01,
+        rating="AA",  # the United Kingdom
+        sector="sovereign",
     )
     coupon = round(marker.par_rate(gilt, d0) * 800) / 800
     gilt |= dict(

@@ -78,6 +78,7 @@ PUBLISHED: tuple[tuple[str, str, str | None], ...] = (
     ("stressed_var", "stressed_var", "results_version"),
     ("capital", "capital", None),
     ("frtb", "frtb", "results_version"),
+    ("frtb_sa", "frtb_sa", "results_version"),
     ("stress", "stress", None),
 )
 CHECKPOINTED = ("market_prep", "scenarios")  # tasks whose output is a checkpoint file

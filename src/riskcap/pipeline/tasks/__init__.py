@@ -26,6 +26,7 @@ stressed_var    lake and catalog ``results`` (``stressed_hs``);  by run_id and m
 capital         catalog ``capital_results``                     by run_id
 frtb            lake and catalog ``results`` (``frtb_ima``);    by run_id and method
                 catalog FRTB tables
+frtb_sa         lake and catalog ``results`` (``frtb_sa``)      by run_id and method
 stress          catalog ``stress_results``                      by run_id
 publish         catalog ``lineage``; run → succeeded            one transaction
 ==============  ==============================================  ========================
@@ -46,6 +47,7 @@ from riskcap.pipeline.tasks import (
     capital,
     checklist,
     frtb,
+    frtb_sa,
     market_prep,
     measures,
     quality_gate,
@@ -72,6 +74,7 @@ TASK_GRAPH: dict[str, set[str]] = {
     "stressed_var": {"market_prep"},
     "capital": {"measures", "stressed_var", "backtest"},  # today's VaR, sVaR, multiplier
     "frtb": {"market_prep", "backtest"},  # today's desk backtests and PLA
+    "frtb_sa": {"market_prep", "frtb"},  # the desks on the IMA and their C_A
     "stress": {"market_prep", "measures"},  # the firm's VaR for reverse stress
     "publish": {
         "measures",
@@ -79,6 +82,7 @@ TASK_GRAPH: dict[str, set[str]] = {
         "stressed_var",
         "capital",
         "frtb",
+        "frtb_sa",
         "stress",
     },
 }
@@ -94,6 +98,7 @@ TASKS: dict[str, Callable[[RunContext], TaskOutput]] = {
     "stressed_var": stressed_var.stressed_var_task,
     "capital": capital.capital,
     "frtb": frtb.frtb,
+    "frtb_sa": frtb_sa.frtb_sa,
     "stress": stress.stress,
 }
 
