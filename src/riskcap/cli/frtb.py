@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -83,23 +84,72 @@ def frtb_report(settings: Settings, day: dt.date, every_node: bool = True) -> di
     }
 
 
+class Approach(enum.StrEnum):
+    IMA = "ima"
+    SA = "sa"
+    BOTH = "both"
+
+
 def frtb(
     as_of: AsOfOpt,
+    approach: Annotated[
+        Approach,
+        typer.Option(help="ima (MAR31–33), sa (MAR20–23) or both, with the capital (MAR33.43)"),
+    ] = Approach.IMA,
     all_nodes: AllNodesOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
     units: UnitsOpt = Units.AUTO,
 ) -> None:
-    """FRTB IMA per desk and firm: ES with liquidity horizons, stressed calibration,
-    IMCC, NMRF stress scenarios, desk eligibility and capital."""
+    """FRTB per desk and firm: the IMA (ES with liquidity horizons, stressed calibration,
+    IMCC, NMRF stress scenarios, desk eligibility, C_A), the SA (SBM, DRC, RRAO), or both
+    side by side with the market-risk capital the bank holds."""
+    from riskcap.cli.frtb_sa import print_acr, print_sa, stored_sa
+
     settings = load_settings(config)
     use_compile_cache(settings)
     day = parse_date(as_of)
-    report = frtb_report(settings, day, all_nodes)
+    report: dict[str, Any] = {}
+    if approach in (Approach.IMA, Approach.BOTH):
+        report["ima"] = frtb_report(settings, day, all_nodes)
+    if approach in (Approach.SA, Approach.BOTH):
+        report["sa"] = stored_sa(settings, day, all_nodes)
     if as_json:
-        typer.echo(json.dumps(report, default=str))
+        typer.echo(
+            json.dumps(report if approach is Approach.BOTH else report[approach.value], default=str)
+        )
         return
-    print_frtb(console, settings, report, units)
+    currency = settings.eod.reporting_currency
+    if "ima" in report:
+        print_frtb(console, settings, report["ima"], units)
+    if "sa" in report:
+        sa = report["sa"]
+        title = f"FRTB SA on {sa['as_of']} (run {sa['run_id'][:8]}): MAR21–23"
+        print_sa(console, currency, title, sa["results"], units)
+        if approach is Approach.BOTH:
+            _side_by_side(console, currency, report, units)
+        if sa["acr"]:
+            print_acr(console, currency, sa["acr"], units)
+
+
+def _side_by_side(out: Console, currency: str, report: dict[str, Any], units: Units) -> None:
+    """IMA C_A and SA per node, and which approach each desk is on."""
+    ima = {r["node"]: r for r in report["ima"]["results"]}
+    sa = {r["node"]: r["measures"] for r in report["sa"]["results"]}
+    eligible = {d["node"]: d["eligible"] for d in report["ima"]["desks"]}
+    _m = Money.for_figures(currency, (m["sa"] for m in sa.values()), units)
+    table = Table(title=f"IMA and SA side by side, {_m.label}", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("node", "IMA C_A", "SA", "approach"):
+        table.add_column(col, justify="left" if col in ("node", "approach") else "right")
+    for node in dict.fromkeys([*sa, *ima]):
+        on = "" if node not in eligible else ("IMA" if eligible[node] else "SA")
+        table.add_row(
+            node,
+            _m(ima[node]["capital"]) if node in ima else "—",
+            _m(sa[node]["sa"]) if node in sa else "—",
+            on,
+        )
+    out.print(table)
 
 
 def print_frtb(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -516,6 +517,13 @@ def greeks(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+    crif: Annotated[
+        Path | None,
+        typer.Option(
+            "--crif",
+            help="Write the book's FRTB SA sensitivities per position as CRIF to this file",
+        ),
+    ] = None,
     config: ConfigOpt = None,
 ) -> None:
     """Autodiff Greeks per node (or per position): delta, gamma, vega, DV01, FX delta."""
@@ -532,6 +540,12 @@ def greeks(
 
     settings = load_settings(config)
     use_compile_cache(settings)
+    if crif is not None:
+        from riskcap.cli.frtb_sa import export_crif
+
+        written = export_crif(settings, parse_date(as_of), node, crif)
+        console.print(f"wrote {written} CRIF rows (FRTB SA sensitivities) to {crif}")
+        return
     inputs = load_risk_inputs(
         Lake.of(settings), parse_date(as_of), 1, reporting=settings.eod.reporting_currency
     )
