@@ -103,6 +103,12 @@ def test_capital_stress_backtests_lineage(client: TestClient, world: World) -> N
     (frtb,) = cap["frtb"]
     assert frtb["indicative"] is True
     assert frtb["reduced_set_adequate"] is (frtb["explained"] >= 0.75)
+    # the SA beside the IMA (issue 20): three scenarios, DRC, RRAO, and MAR33.43's capital
+    (sa,) = cap["frtb_sa"]
+    assert sa["sbm"] == max(sa["sbm_by_scenario"].values())
+    assert sa["sbm"] == sa["sbm_by_scenario"][sa["scenario"]]
+    assert sa["sa"] == pytest.approx(sa["sbm"] + sa["drc"] + sa["rrao"], rel=1e-12)
+    assert sa["acr"]["total"] > 0 and sa["acr"]["sa_all"] == sa["sa"]
     stress = client.get("/v1/stress", headers=h).json()
     assert {r["kind"] for r in stress} >= {"historical", "hypothetical"}
     bt = client.get("/v1/backtests", params={"node": "firm:RISKCAP"}, headers=h).json()
@@ -125,7 +131,8 @@ def test_desk_viewer_sees_only_its_desk(client: TestClient, world: World) -> Non
     rows = client.get("/v1/results", headers=h).json()
     assert rows and {r["node"] for r in rows} <= set(nodes)
     cap = client.get("/v1/capital", headers=h).json()
-    assert all(r["node"] in nodes for r in cap["basel25"] + cap["frtb"])
+    assert all(r["node"] in nodes for r in cap["basel25"] + cap["frtb"] + cap["frtb_sa"])
+    assert all(r["acr"] is None for r in cap["frtb_sa"])  # the firm's capital is not its
     # outside the key's desks reads like a node that does not exist (issue 26, item 2)
     for path in ("/v1/pnl/firm:RISKCAP", "/v1/pnl/desk:RATES", "/v1/pnl/entity:RC-US-LLC"):
         r = client.get(path, headers=h)

@@ -150,3 +150,136 @@ def test_frtb_cli(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     assert "IMCC" in text and "desk eligibility" in text and "non-modellable" in text
     assert run(["frtb", "--as-of", "2022-01-03", "-c", config]) == 10
     assert "no succeeded EOD run" in capsys.readouterr().err
+
+
+# -- the standardised approach (issue 20): the frtb_sa task, sensitivities, CLI -------------------
+
+
+def _sa_stored(world: World) -> dict[tuple[str, str], float]:
+    directory, days, runs = world
+    results = Lake(settings_of(directory).lake_path).read(
+        "results", filters=[("method", "=", "frtb_sa"), ("run_id", "=", runs[days[-1]])]
+    )
+    return {(r["node"], r["measure"]): r["value"] for r in results.to_pylist()}
+
+
+def test_sa_per_node_with_scenarios_drc_rrao_and_the_capital(world: World) -> None:
+    directory, days, runs = world
+    sa = _sa_stored(world)
+    nodes = {n for n, _ in sa}
+    assert {"firm:RISKCAP", "desk:RATES", "desk:EQ-DERIV", "book:RTS-GOVT"} <= nodes
+    for n in nodes:
+        sbm = [sa[(n, f"sbm:{sc}")] for sc in ("high", "medium", "low")]
+        assert sa[(n, "sbm")] == max(sbm)  # MAR21.7
+        assert sa[(n, "sa")] == pytest.approx(sa[(n, "sbm")] + sa[(n, "drc")] + sa[(n, "rrao")])
+        for sc in ("high", "medium", "low"):
+            parts = [v for (m, k), v in sa.items() if m == n and k.endswith(":" + sc)]
+            assert sa[(n, f"sbm:{sc}")] == pytest.approx(sum(parts) - sa[(n, f"sbm:{sc}")])
+    firm = "firm:RISKCAP"
+    # every risk class of the demo's book: rates, credit, equity (vega too), commodity, FX
+    for part in ("girr:delta", "csr_ns:delta", "eq:delta", "eq:vega", "comm:delta", "fx:delta"):
+        assert sa[(firm, f"{part}:medium")] > 0
+    assert sa[(firm, "drc")] > 0 and sa[(firm, "rrao")] == 0.0  # no residual risk flagged
+    # MAR33.43 from the stored parts and the IMA's C_A of the same run
+    with Catalog(settings_of(directory).catalog_url) as cat:
+        ima = {r.node: r for r in cat.run_rows(FrtbResult, runs[days[-1]])}
+    acr = {k.removeprefix("acr:"): v for (n, k), v in sa.items() if n == firm and "acr:" in k}
+    assert acr["c_a"] == ima["ima:RISKCAP"].capital
+    ima_ga = acr["c_a"] + acr["drc_ga"]
+    expected = min(ima_ga + acr["surcharge"] + acr["c_u"], acr["sa_all"]) + max(
+        0.0, ima_ga - acr["sa_ga"]
+    )
+    assert acr["total"] == pytest.approx(expected, rel=1e-14)
+    assert acr["sa_all"] == sa[(firm, "sa")]
+
+
+def test_sa_sensitivities_match_bump_and_reprice(world: World) -> None:
+    """Autodiff deltas mapped to FRTB factors against central differences of the whole
+    book (MAR21.19–21.24: 1 bp / 1 % bumps), curvature against its definition."""
+    import jax.numpy as jnp
+
+    from riskcap.engine.frtb_sa import sa_rows
+    from riskcap.inputs.risk_inputs import load_risk_inputs
+    from riskcap.pricing.book import position_values
+
+    directory, days, _ = world
+    lake = Lake(settings_of(directory).lake_path)
+    inputs = load_risk_inputs(lake, days[-1], 1)
+    rows = sa_rows(inputs, lake.read("instruments").to_pandas()).rows
+    ids, x0 = inputs.factors.ids, np.asarray(inputs.market.x0)[: len(inputs.factors.ids)]
+
+    def book_value(x: np.ndarray) -> float:
+        return float(np.sum(np.asarray(position_values(inputs.book, jnp.asarray(x)))))
+
+    def bumped(select: list[int], h: float, relative: bool) -> float:
+        up, dn = x0.copy(), x0.copy()
+        for i in select:
+            step = h * x0[i] if relative else h
+            up[i] += step
+            dn[i] -= step
+        return (book_value(up) - book_value(dn)) / (2 * h)
+
+    def total(risk_type: str, qualifier: str) -> float:
+        at = (rows.risk_type == risk_type) & (rows.qualifier == qualifier)
+        return float(rows.amount[at].sum())
+
+    usd = [i for i, f in enumerate(ids) if f.startswith("IR.USD.")]
+    assert total("GIRR_DELTA", "USD") == pytest.approx(bumped(usd, 1e-5, False), rel=1e-6)
+    aapl = [ids.index("EQ.AAPL")]
+    assert total("EQ_DELTA", "EQ.AAPL") == pytest.approx(bumped(aapl, 1e-5, True), rel=1e-6)
+    eur = [ids.index("FX.EURUSD")]
+    assert total("FX_DELTA", "EUR") == pytest.approx(bumped(eur, 1e-5, True), rel=1e-6)
+    spread = [i for i, t in enumerate(inputs.factor_types) if t == "credit_spread"]
+    name = ids[spread[0]].split(".")[1]
+    own = [i for i in spread if ids[i].split(".")[1] == name]
+    assert total("CSR_NS_DELTA", name) == pytest.approx(bumped(own, 1e-5, False), rel=1e-6)
+    vols = [i for i, f in enumerate(ids) if f == "VOL.AAPL" or f.startswith("VOL.AAPL.")]
+    assert total("EQ_VEGA", "EQ.AAPL") == pytest.approx(bumped(vols, 1e-5, True), rel=1e-6)
+    # curvature of AAPL (bucket 8, RW 50 %): −(V(1.5 S) − V(S) − 0.5·S·∂V/∂S) over options
+    opts = inputs.positions["instrument_type"].str.endswith("option").to_numpy()
+
+    def option_value(x: np.ndarray) -> float:
+        return float(np.asarray(position_values(inputs.book, jnp.asarray(x)))[opts].sum())
+
+    up = x0.copy()
+    up[aapl[0]] *= 1.5
+    h = 1e-4
+    hi, lo = x0.copy(), x0.copy()
+    hi[aapl[0]] *= 1 + h
+    lo[aapl[0]] *= 1 - h
+    delta = (option_value(hi) - option_value(lo)) / (2 * h)
+    cvr = -(option_value(up) - option_value(x0) - 0.5 * delta)
+    at = (rows.risk_type == "EQ_CURV") & (rows.qualifier == "EQ.AAPL") & (rows.label1 == "UP")
+    assert float(rows.amount[at].sum()) == pytest.approx(cvr, rel=1e-6)
+
+
+def test_frtb_sa_cli_and_crif_round_trip(
+    world: World, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    directory, days, _ = world
+    cfg = str(directory / "riskcap.toml")
+    day = str(days[-1])
+    assert run(["frtb", "--as-of", day, "--approach", "both", "-c", cfg, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    sa = _sa_stored(world)
+    firm = next(r for r in doc["sa"]["results"] if r["node"] == "firm:RISKCAP")
+    assert firm["measures"]["sa"] == sa[("firm:RISKCAP", "sa")]
+    assert doc["ima"]["results"] and doc["sa"]["acr"]["total"] > 0
+    assert run(["frtb", "--as-of", day, "--approach", "both", "-c", cfg]) == 0
+    out = capsys.readouterr().out
+    assert "IMA and SA side by side" in out and "market-risk capital (MAR33.43)" in out
+    crif = tmp_path / "book.csv"
+    assert run(["greeks", "--as-of", day, "-c", cfg, "--crif", str(crif)]) == 0
+    assert "CRIF rows" in capsys.readouterr().out
+    assert run(["frtb-sa", "--crif", str(crif), "-c", cfg, "--json"]) == 0
+    from_crif = json.loads(capsys.readouterr().out)["results"][0]["measures"]
+    assert from_crif["sa"] == pytest.approx(sa[("firm:RISKCAP", "sa")], rel=1e-12)
+    assert from_crif["sbm:low"] == pytest.approx(sa[("firm:RISKCAP", "sbm:low")], rel=1e-12)
+    crif.write_text(crif.read_text() + f"{day},B,T,EQ_DELTA,EQ.X,99,SPOT,,1,USD,1,\n")
+    assert run(["frtb-sa", "--crif", str(crif), "-c", cfg]) == 0  # one bad row of many
+    assert "invalid_bucket" in capsys.readouterr().out
+    crif.write_text(
+        "RiskType,Qualifier,Bucket,Label1,Label2,Amount,AmountCurrency\n" + "X,Y,1,,,1,USD\n"
+    )
+    assert run(["frtb-sa", "--crif", str(crif), "-c", cfg]) == 5
+    assert "nothing computed" in capsys.readouterr().err

@@ -228,9 +228,31 @@ class FrtbOut(_Out):
     )
 
 
+class FrtbSaOut(BaseModel):
+    """A node's FRTB standardised approach (MAR20–23) and, on the firm, the market-risk
+    capital of MAR33.43 (``acr``)."""
+
+    run_id: str
+    as_of: dt.date
+    node: str
+    sa: float = Field(description="SBM + DRC + RRAO")
+    sbm: float = Field(description="The largest of the three scenario totals (MAR21.7)")
+    scenario: str = Field(description="The binding correlation scenario: high, medium or low")
+    sbm_by_scenario: dict[str, float]
+    drc: float
+    rrao: float
+    components: dict[str, float] = Field(
+        description="<class>:<measure>:<scenario> → charge (delta, vega, curvature)"
+    )
+    acr: dict[str, float] | None = Field(
+        None, description="MAR33.43: total, ima_ga, c_a, drc_ga, sa_ga, c_u, sa_all, surcharge, k"
+    )
+
+
 class Capital(BaseModel):
     basel25: list[CapitalOut]
     frtb: list[FrtbOut]
+    frtb_sa: list[FrtbSaOut] = Field(default_factory=list)
 
 
 class StressOut(_Out):

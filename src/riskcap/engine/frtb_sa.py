@@ -145,6 +145,11 @@ def classify(
             by_underlying[u] = r
     equity: dict[str, str] = {}
     commodity: dict[str, str] = {}
+    commodity_named = {  # a commodity future's underlying is its curve, CMD.<NAME>
+        str(r["underlying"]): str(r["frtb_bucket"])
+        for r in rows
+        if r.get("instrument_type") == "commodity_future" and _text(r.get("frtb_bucket"))
+    }
     for f, t in zip(factor_ids, types, strict=True):
         r = by_underlying.get(f, {})
         bucket = _text(r.get("frtb_bucket"))
@@ -157,15 +162,7 @@ def classify(
             equity[f] = bucket or P.EQUITY_FUND_BUCKET
         elif t == "commodity_price":
             name = f.rsplit(".", 1)[0]
-            named = next(
-                (
-                    _text(x.get("frtb_bucket"))
-                    for x in rows
-                    if str(x.get("underlying") or "").startswith(name)
-                    and _text(x.get("frtb_bucket"))
-                ),
-                None,
-            )
+            named = commodity_named.get(name)
             commodity[name] = named or P.COMMODITY_NAME_BUCKETS.get(name.split(".", 1)[-1], "11")
     credit: dict[str, tuple[str, str]] = {}
     for r in rows:

@@ -33,6 +33,7 @@ from riskcap.risk.measures import var_es
 from riskcap.store.catalog import (
     CapitalResult,
     FrtbResult,
+    Result,
     StressResult,
 )
 from riskcap.store.service import backtest_exceptions, results_of_runs
@@ -185,11 +186,14 @@ def capital(
     as_of: DateQuery = None,
     run_id: RunQuery = None,
 ) -> S.Capital:
-    """Basel 2.5 (MAR 2019 ¶718(Lxxvi)) and FRTB IMA (MAR33) capital by node."""
+    """Basel 2.5 (MAR 2019 ¶718(Lxxvi)), FRTB IMA (MAR33) and FRTB SA (MAR20–23) capital
+    by node; on the firm, the market-risk capital of MAR33.43."""
     run = run_of(st, as_of, run_id)
     basel = visible_rows(st, caller, st.catalog.run_rows(CapitalResult, run.run_id), node)
     frtb = visible_rows(st, caller, st.catalog.run_rows(FrtbResult, run.run_id), node)
+    sa_rows = [r for r in st.catalog.run_rows(Result, run.run_id) if r.method == "frtb_sa"]
     return S.Capital(
+        frtb_sa=_sa_out(run.run_id, visible_rows(st, caller, sa_rows, node)),
         basel25=[
             S.CapitalOut.model_validate(r).model_copy(
                 update={"indicative": indicative(r.observations)}
@@ -206,6 +210,34 @@ def capital(
             for r in frtb
         ],
     )
+
+
+def _sa_out(run_id: str, rows: list[Result]) -> list[S.FrtbSaOut]:
+    by_node: dict[str, dict[str, float]] = {}
+    days: dict[str, dt.date] = {}
+    for r in rows:
+        by_node.setdefault(r.node, {})[r.measure] = float(r.value)
+        days[r.node] = r.as_of
+    out = []
+    for node, m in by_node.items():
+        scenarios = {sc: m[f"sbm:{sc}"] for sc in ("high", "medium", "low")}
+        acr = {k.removeprefix("acr:"): v for k, v in m.items() if k.startswith("acr:")}
+        out.append(
+            S.FrtbSaOut(
+                run_id=run_id,
+                as_of=days[node],
+                node=node,
+                sa=m["sa"],
+                sbm=m["sbm"],
+                scenario=max(scenarios, key=lambda sc: scenarios[sc]),
+                sbm_by_scenario=scenarios,
+                drc=m["drc"],
+                rrao=m["rrao"],
+                components={k: v for k, v in m.items() if k.count(":") == 2 and "acr" not in k},
+                acr=acr or None,
+            )
+        )
+    return out
 
 
 @router.get("/stress", response_model=list[S.StressOut], tags=["results"])

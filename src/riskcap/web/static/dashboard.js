@@ -153,11 +153,16 @@ async function backtest(node) {
 async function capital(node) {
   const c = await api("/v1/capital?" + q({ node }));
   const basel = c.basel25[0], frtb = c.frtb[0];
+  const sa = (c.frtb_sa || []).find((r) => !node || r.node === node) || (c.frtb_sa || [])[0];
   const traces = [];
   if (basel) traces.push({ type: "bar", name: "Basel 2.5", x: ["VaR term", "SVaR term", "total"],
     y: [basel.var_term, basel.svar_term, basel.capital] });
   if (frtb) traces.push({ type: "bar", name: "FRTB IMA", x: ["IMCC", "SES", "total"],
     y: [frtb.imcc, frtb.ses, frtb.capital] });
+  if (sa) traces.push({ type: "bar", name: `FRTB SA (${sa.scenario} correlations)`,
+    x: ["SBM", "DRC", "RRAO", "total"], y: [sa.sbm, sa.drc, sa.rrao, sa.sa] });
+  if (sa && sa.acr) traces.push({ type: "bar", name: "market-risk capital (MAR33.43)",
+    x: ["total"], y: [sa.acr.total] });
   Plotly.react("capital", traces, { margin: { t: 10, r: 10, b: 40, l: 80 }, barmode: "group" },
     { displaylogo: false, responsive: true });
 }
