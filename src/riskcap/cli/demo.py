@@ -142,6 +142,13 @@ def run_demo(directory: Path, console: Console) -> None:
 
         report = frtb_report(settings, last, every_node=False)
         print_frtb(console, settings, report)
+    from riskcap.cli.frtb_sa import print_acr, print_sa, stored_sa
+    from riskcap.cli.options import Units
+
+    sa = stored_sa(settings, last, every_node=False)
+    currency = settings.eod.reporting_currency
+    print_sa(console, currency, f"FRTB SA on {last} (MAR21–23)", sa["results"], Units.AUTO)
+    print_acr(console, currency, sa["acr"], Units.AUTO)
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
@@ -158,7 +165,8 @@ def run_demo(directory: Path, console: Console) -> None:
         f"-c {config_path}\n"
         f"  capital    riskcap capital --as-of {last} -c {config_path}\n"
         f"  stress     riskcap stress --as-of {last} -c {config_path}\n"
-        f"  frtb       riskcap frtb --as-of {last} -c {config_path}\n"
+        f"  frtb       riskcap frtb --as-of {last} --approach both -c {config_path}\n"
+        f"  crif       riskcap greeks --as-of {last} --crif book.csv -c {config_path}\n"
         f"  dashboard  riskcap serve -c {config_path}  then open "
         f"http://{settings.service.host}:{settings.service.port}/ with the admin key in "
         f"{demo_key(directory, catalog)}\n"

@@ -33,9 +33,9 @@ import pandas as pd
 from riskcap.capital import frtb_sa_params as P
 from riskcap.capital.frtb_sa import SaRows, concat, curvature_risk_weight
 from riskcap.data.factor_names import tenor_label, tenor_years
-from riskcap.engine.local import padded_book, padded_market
+from riskcap.engine.local import family_block, family_block_of, padded_book, padded_market
 from riskcap.inputs.risk_inputs import RiskInputs
-from riskcap.pricing.book import Book, position_values
+from riskcap.pricing.book import Book, Markets, family_values, markets_of, position_values
 
 NAN = float("nan")
 CHUNK = 16  # scenarios valued in one call (curvature shocks, defaults)
@@ -45,8 +45,11 @@ DEFAULT_FACTOR_TYPES = ("equity_price", "index_level", "etf_price", "commodity_p
 
 
 @jax.jit
-def _gradient(book: Book, x: jax.Array) -> jax.Array:
-    return jax.jacfwd(position_values, argnums=1)(book, x)
+def _family_gradient(family: Any, markets: Markets, x: jax.Array) -> jax.Array:
+    return jax.jacfwd(family_values, argnums=2)(family, markets, x)
+
+
+GRADIENT_BLOCK = 2048  # positions differentiated in one call: memory stays bounded
 
 
 _values = jax.jit(position_values)
@@ -63,6 +66,7 @@ class _Padded:
     x0: np.ndarray
     real: np.ndarray
     factors: int
+    unpadded: Book
 
     @staticmethod
     def of(inputs: RiskInputs) -> _Padded:
@@ -74,12 +78,26 @@ class _Padded:
             n = len(f.units)
             real.append(np.arange(n) + offset)
             offset += len(p.units)
-        return _Padded(padded, x0, np.concatenate(real), len(inputs.factors.ids))
+        return _Padded(padded, x0, np.concatenate(real), len(inputs.factors.ids), inputs.book)
 
     def gradient(self) -> np.ndarray:
-        """``∂V/∂x`` of every position to every factor, ``(positions, factors)``."""
-        g = np.asarray(_gradient(self.book, jnp.asarray(self.x0)))
-        return g[self.real][:, : self.factors]
+        """``∂V/∂x`` of every position to every factor, ``(positions, factors)``: each
+        family in blocks of at most :data:`GRADIENT_BLOCK` positions, padded as the
+        revaluation pads them (one compiled shape per family and block size)."""
+        markets = markets_of(self.book)
+        x = jnp.asarray(self.x0)
+        out = np.empty((len(self.real), self.factors))
+        row = 0
+        for family in self.unpadded.families:
+            n = len(family.units)
+            for start in range(0, n, GRADIENT_BLOCK):
+                size = min(GRADIENT_BLOCK, family_block(n - start))
+                block = jax.tree_util.tree_map(jnp.asarray, family_block_of(family, start, size))
+                g = np.asarray(_family_gradient(block, markets, x))
+                real = min(size, n - start)
+                out[row : row + real] = g[:real, : self.factors]
+                row += real
+        return out
 
     def values(self) -> np.ndarray:
         return np.asarray(_values(self.book, jnp.asarray(self.x0)))[self.real]
