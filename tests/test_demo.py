@@ -197,10 +197,17 @@ def _golden_tolerance(section: str, node: str, key: str, value: float, scale: fl
     - a desk's share of a reverse stress scenario: the scenario is an SLSQP optimum
       found to the solver's tolerance (the firm's loss hits its target to 1e-9, which
       the firm's figure still checks), so how it splits across desks moves with the
-      last bits of the P&L; compared at 1e-8 of the desk's largest stress P&L.
+      last bits of the P&L; compared at 1e-7 of the desk's largest stress P&L;
+    - a Monte Carlo figure (``mc_*``): its shocks go through the Cholesky factor of a
+      near-singular covariance (curve pillars and smile points move together), whose
+      LAPACK/BLAS kernels round differently on different CPUs; measured between two
+      machines on the same code: up to 1.1e-8 relative (and 2.6e-7 of a reverse-stress
+      desk share); compared at 1e-7 relative. HS, capital and FRTB stay at 1e-9.
     """
     if abs(value) < 1e-12 * scale:
         return 1e-12 * scale
     if section == "stress" and key.startswith("reverse_") and not node.startswith("firm:"):
-        return max(1e-9 * abs(value), 1e-8 * scale)
+        return max(1e-9 * abs(value), 1e-7 * scale)
+    if section == "pipeline" and key.startswith("mc_"):
+        return 1e-7 * abs(value)
     return 1e-9 * abs(value)
