@@ -41,7 +41,11 @@ NAN = float("nan")
 CHUNK = 16  # scenarios valued in one call (curvature shocks, defaults)
 OPTION_TYPES = frozenset({"equity_option", "index_option", "fx_option"})
 SINGLE_NAME_EQUITY = frozenset({"equity", "equity_option"})
-DEFAULT_FACTOR_TYPES = ("equity_price", "index_level", "etf_price", "commodity_price", "fx_rate")
+# MAR21.19–21.25: prices, FX rates and vols are moved relatively (1 %), rates and
+# spreads absolutely (1 bp), whatever shock type the factors table gives them for VaR
+RELATIVE_TYPES = frozenset(
+    {"equity_price", "index_level", "etf_price", "commodity_price", "fx_rate", "implied_vol"}
+)
 
 
 @jax.jit
@@ -261,7 +265,8 @@ def sa_rows(inputs: RiskInputs, instruments: pd.DataFrame) -> PositionRows:
         instruments.drop(columns=["instrument_type"]), on="instrument_id", how="left"
     )
     c = classify(instruments, ids, types)
-    scaled = grad * np.where(inputs.factors.is_log, x0[:nf], 1.0)  # 1 % moves for log factors
+    relative = np.array([t in RELATIVE_TYPES for t in types])
+    scaled = grad * np.where(relative, x0, 1.0)  # per 1 % for prices, per unit for rates
 
     # delta: a sparse map factor → FRTB risk factors, one matmul
     keys: dict[tuple[str, str, str, str, str], int] = {}
@@ -343,7 +348,7 @@ def _curvature_factors(
         else:
             continue
         d = groups.setdefault(key, np.zeros(len(x0)))
-        d[f] = x0[f] if inputs.factors.is_log[f] else 1.0
+        d[f] = x0[f] if t in RELATIVE_TYPES else 1.0
     out = []
     for (rc, q, b), d in groups.items():
         rw = curvature_risk_weight(rc, b, q, inputs.reporting)
