@@ -474,3 +474,21 @@ def test_vol_smiles_give_their_smile_points(
     # the 1Y point of each moneyness: linear between 6M and 2Y
     assert md["VOL.AAPL"] == pytest.approx(0.30 + (0.26 - 0.30) / 3)
     assert md["VOL.AAPL.90"] == pytest.approx(0.36 + (0.32 - 0.36) / 3)
+
+
+def test_frtb_bucket_and_residual_risk_rules(
+    ref_lake: Lake, ingest: Callable[..., IngestResult], tmp_path: Path
+) -> None:
+    """Issue 20: an equity's FRTB bucket is 1–13 (MAR21.72), a residual risk exotic or
+    other (MAR23); a bad row is named with its rule and not stored."""
+    path = write_csv(
+        tmp_path / "frtb.csv",
+        "instrument_id,instrument_type,currency,underlying,multiplier,frtb_bucket,residual_risk",
+        "E1,equity,USD,EQ.AAPL,1,8,",  # good
+        "E2,equity,USD,EQ.MSFT,1,,other",  # good
+        "E3,equity,USD,EQ.JPM,1,14,",  # no bucket 14
+        "E4,equity,USD,EQ.JPM,1,,weird",  # not a residual risk class
+    )
+    result = ingest("instruments", path, max_bad_fraction=1.0)
+    assert result.rows_written == 2
+    assert result.rule_counts == {"invalid_frtb_bucket": 1, "invalid_residual_risk": 1}

@@ -132,10 +132,10 @@ def split_tenor(t: float, vertices: Iterable[float]) -> list[tuple[float, float]
         return [(v[0], 1.0)]
     if t >= v[-1]:
         return [(v[-1], 1.0)]
-    j = int(np.searchsorted(v, t))
+    j = int(np.searchsorted(v, t, side="right"))  # v[j - 1] <= t < v[j]
     lo, hi = v[j - 1], v[j]
     w = (hi - t) / (hi - lo)
-    return [(lo, w), (hi, 1.0 - w)] if w < 1.0 else [(lo, 1.0)]
+    return [(lo, 1.0)] if t == lo else [(lo, w), (hi, 1.0 - w)]
 
 
 @dataclass(frozen=True)
