@@ -30,7 +30,16 @@ def test_eod_commands(
     run_id = again["run_id"]
     # HS 1d/10d, MC 1d, stressed 10d × 2 × 2 per node (24 nodes); 12 FRTB figures per node
     # and the IMA set (7 and one ES per risk class: the demo book spans all five)
-    assert len(again["results"]) == 24 * 16 + 25 * 12
+    # and the FRTB SA (issue 20): per node its totals (sa, sbm, drc, rrao, sbm under each
+    # of the three scenarios) and one figure per risk class, measure and scenario held
+    sa = [r for r in again["results"] if r["method"] == "frtb_sa"]
+    assert len(again["results"]) - len(sa) == 24 * 16 + 25 * 12
+    by_node: dict[str, set[str]] = {}
+    for r in sa:
+        by_node.setdefault(r["node"], set()).add(r["measure"])
+    assert len(by_node) == 24
+    totals = {"sa", "sbm", "drc", "rrao", "sbm:high", "sbm:medium", "sbm:low"}
+    assert all(totals <= measures for measures in by_node.values())
 
     assert run(["runs", "list", "-c", cfg, "--json"]) == 0
     listed = _json(capsys)

@@ -48,6 +48,7 @@ BEFORE_DONE = [
         "stressed_var",
         "capital",
         "frtb",
+        "frtb_sa",
         "stress",
         "publish",
     )
@@ -125,8 +126,8 @@ def _check_resumed(world: Path, reference: dict[str, Any], killed_after: str | N
     # no duplicates anywhere
     rows = {k: v["rows"] for k, v in ref["outputs"].items() if "rows" in v}
     assert got["pnl_vectors"].num_rows == rows["pnl_vectors"]
-    # measures' figures, stressed VaR and the FRTB figures
-    published = rows["results"] + rows["stressed_var"] + rows["frtb"]
+    # measures' figures, stressed VaR and the FRTB figures (IMA and SA)
+    published = rows["results"] + rows["stressed_var"] + rows["frtb"] + rows["frtb_sa"]
     assert got["results"].num_rows == got["catalog_results"] == published
     # capital per node, 12 stress scenarios (4 historical, 7 hypothetical, 1 reverse), 1 period
     assert got["regulatory"] == (24, 24 * 12, 1)
