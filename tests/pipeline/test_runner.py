@@ -48,6 +48,7 @@ OUTPUTS = {
     "stressed_var",
     "capital",
     "frtb",
+    "frtb_sa",
     "stress",
 }
 
@@ -107,7 +108,7 @@ def test_eod_run_publishes_the_engines_numbers(eod_dir: Path, days: list[dt.date
             for i, node in enumerate(nodes):
                 np.testing.assert_array_equal(by_node[node], ref.pnl[i])
     # nodes × sets (HS 1d, HS 10d, MC 1d, stressed HS 10d) × confidences × (VaR, ES)
-    var_es_figures = [k for k in figures if k[1] != "frtb_ima"]
+    var_es_figures = [k for k in figures if k[1] not in ("frtb_ima", "frtb_sa")]
     assert len(var_es_figures) == len(nodes) * 4 * 2 * 2
     assert lake.read("pnl_vectors").num_rows == len(nodes) * 3
     assert lake.read("results").num_rows == len(figures)
@@ -388,6 +389,7 @@ def test_reproduce_recomputes_identically_and_reports_a_difference(
         "stressed_var": True,
         "capital": False,
         "frtb": True,
+        "frtb_sa": True,  # sensitivities do not rest on the VaR
         "stress": False,
     }
     with pytest.raises(RiskcapError, match="not empty"):
