@@ -31,7 +31,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from riskcap.capital import frtb_sa_params as P
-from riskcap.data.factor_names import tenor_years
 
 
 class Scenario(enum.StrEnum):
@@ -193,6 +192,18 @@ def net(rows: SaRows) -> SaRows:
         sums[key] = sums.get(key, 0.0) + amount
     netted = SaRows.of([(*k, v, float("nan")) for k, v in sorted(sums.items())])
     return concat([netted, rows.take(keep)])
+
+
+_TENOR_UNITS = {"D": 1 / 365, "W": 7 / 365, "M": 1 / 12, "Y": 1.0}
+
+
+def tenor_years(label: str) -> float:
+    """``'3M'`` → 0.25, ``'10Y'`` → 10 (the CRIF rows' tenor labels; capital stays free
+    of the data layer)."""
+    text = str(label).strip().upper()
+    if len(text) < 2 or text[-1] not in _TENOR_UNITS:
+        raise ValueError(f"not a tenor: {label!r}")
+    return float(text[:-1]) * _TENOR_UNITS[text[-1]]
 
 
 def _tenors(labels: np.ndarray) -> np.ndarray:

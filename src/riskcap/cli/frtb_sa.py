@@ -64,7 +64,7 @@ def export_crif(settings: Settings, day: dt.date, node: str | None, out: Path) -
     """Write ``day``'s book's FRTB SA sensitivities (per position) as CRIF to ``out``."""
     import numpy as np
 
-    from riskcap.data.crif import write_crif
+    from riskcap.engine.crif import write_crif
 
     rows, inputs, _ = book_crif(settings, day, node)
     keep = np.ones(len(inputs.positions), bool)
@@ -182,7 +182,7 @@ def frtb_sa(
     settings = load_settings(config)
     currency = settings.eod.reporting_currency
     if crif is not None:
-        from riskcap.data.crif import read_crif
+        from riskcap.engine.crif import read_crif
 
         rows, problems = read_crif(crif, currency, settings.ingest.max_bad_fraction)
         for p in problems:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from riskcap.capital.frtb_sa import SaRows, sa_charge
-from riskcap.data.crif import read_crif, write_crif
+from riskcap.engine.crif import read_crif, write_crif
 from riskcap.errors import IngestRejected, InputFileError
 
 NAN = float("nan")
