@@ -328,7 +328,6 @@ def _curvature_factors(
     """``(class, qualifier, bucket, RW, direction)`` of every curvature risk factor: a
     price or FX rate alone (relative), a currency's every rate pillar, an issuer's every
     spread pillar, a commodity's every forward (MAR21.98–21.99)."""
-    nf = len(inputs.factors.ids)
     groups: dict[tuple[str, str, str], np.ndarray] = {}
     for f, (fid, t) in enumerate(zip(inputs.factors.ids, inputs.factor_types, strict=True)):
         if t in ("equity_price", "index_level", "etf_price"):
@@ -353,7 +352,6 @@ def _curvature_factors(
     for (rc, q, b), d in groups.items():
         rw = curvature_risk_weight(rc, b, q, inputs.reporting)
         out.append((rc, q, b, rw, d))
-    del nf
     return out
 
 
