@@ -102,15 +102,24 @@ def plan_blocks(n_scenarios: int, memory_gb: float) -> BlockPlan:
 
 @functools.partial(jax.jit, static_argnames=("n_books",))
 def _block_book_pnl(
-    family: Family, markets: Markets, x0: Array, xs: Array, n_books: int
+    family: Family, markets: Markets, x0: Array, xs_t: Array, n_books: int
 ) -> Float[Array, "b s"]:
+    """Book P&L of one family block under the scenario block ``xs_t``.
+
+    ``xs_t`` is factor-major, ``(factors, scenarios)``, and the values come out
+    position-major, ``(positions, scenarios)``: every gather of a factor (``x[spot]``,
+    a curve's pillars) then copies contiguous rows, and the pricing formulas run along
+    the scenario axis, vectorised. Scenario-major blocks made XLA gather into a
+    transposed layout that the fused pricing loop read with strides (an option block
+    took twice as long; the values are bit-identical).
+    """
     base = family_values(family, markets, x0)
-    values = jax.vmap(lambda x: family_values(family, markets, x))(xs)  # (s, p)
-    return books_sum(values - base, family.book, n_books)
+    values = jax.vmap(lambda x: family_values(family, markets, x), in_axes=1, out_axes=1)(xs_t)
+    return books_sum(values - base[:, None], family.book, n_books)
 
 
-def books_sum(pnl: Float[Array, "s p"], book: Array, n_books: int) -> Float[Array, "b s"]:
-    """Sum position P&L columns into books, one position at a time in book order.
+def books_sum(pnl: Float[Array, "p s"], book: Array, n_books: int) -> Float[Array, "b s"]:
+    """Sum position P&L rows into books, one position at a time in book order.
 
     A segment sum whose additions happen in position order for every scenario, so the
     result does not depend on the scenario block size (XLA's scatter-add may group
@@ -118,11 +127,11 @@ def books_sum(pnl: Float[Array, "s p"], book: Array, n_books: int) -> Float[Arra
     """
 
     def add(acc: Array, item: tuple[Array, Array]) -> tuple[Array, None]:
-        col, b = item
-        return acc.at[b].add(col), None
+        row, b = item
+        return acc.at[b].add(row), None
 
-    acc = jnp.zeros((n_books, pnl.shape[0]), pnl.dtype)
-    out, _ = jax.lax.scan(add, acc, (pnl.T, book))
+    acc = jnp.zeros((n_books, pnl.shape[1]), pnl.dtype)
+    out, _ = jax.lax.scan(add, acc, (pnl, book))
     return out
 
 
@@ -287,12 +296,13 @@ def revalue_books(
             real = min(sb, n_scen - s0)
             # the last scenario block padded to the static block shape, factors to the
             # padded width (zero shocks)
-            chunk = np.zeros((sb, width))
-            chunk[:real, :n_factors] = shocks[s0 : s0 + real]
-            xs = apply_shocks(x0[d], put(chunk, d), is_log[d])
+            # factor-major (see _block_book_pnl)
+            chunk = np.zeros((width, sb))
+            chunk[:n_factors, :real] = shocks[s0 : s0 + real].T
+            xs_t = apply_shocks(x0[d][:, None], put(chunk, d), is_log[d][:, None])
             acc = put(np.zeros((n_books, sb)), d)
             for block in blocks[d]:
-                acc = acc + _block_book_pnl(block, markets[d], x0[d], xs, n_books)
+                acc = acc + _block_book_pnl(block, markets[d], x0[d], xs_t, n_books)
             pending.append((s0, real, acc))  # dispatched: devices run concurrently
         for s0, real, acc in pending:
             out[:, s0 : s0 + real] = np.asarray(acc)[:, :real]

@@ -47,7 +47,6 @@ from jaxtyping import Array, Float
 from riskcap.pricing.equity import black_scholes_merton, forward_price
 from riskcap.pricing.fx import fx_forward_value, garman_kohlhagen
 from riskcap.pricing.rates import (
-    interpolation_weights,
     ordered_segment_sum,
     ordered_sum,
 )
@@ -354,21 +353,33 @@ def _forward_price(
 
 def _interpolate(curves: Curves, row: Arr, values: Array, t: Float[Array, ...]) -> Array:
     """``values`` (``(curves, pillars)``, one row per curve) linear in time between the
-    pillars of each time's row, flat outside."""
+    pillars of each time's row, flat outside.
+
+    Where a time falls, and its two weights, depend only on the block (its times and
+    curve rows), not on the scenario: under ``vmap`` they are computed once per block,
+    and each scenario's lookup is two gathers and a weighted sum of two pillar values
+    — the same hat-function weights as :func:`~riskcap.pricing.rates.interpolation_weights`
+    (``(t₊ − t)/(t₊ − t₋)`` and ``(t − t₋)/(t₊ − t₋)``). Elementwise, so a value never
+    depends on how many scenarios are valued together; a tenth of the work of a matrix
+    product over every curve's pillars (which also valued every curve at every time).
+    """
     t = jnp.asarray(t, jnp.float64)
     if curves.tenors.shape[0] == 0 or curves.tenors.shape[1] == 0:
         return jnp.zeros_like(t)
     row = jnp.broadcast_to(jnp.maximum(row, 0), t.shape)
-    weights = interpolation_weights(curves.tenors[row], t, curves.last[row])  # (..., k)
-    # every curve's value at each time (one matrix product: its rounding does not depend
-    # on how many scenarios are valued together, where elementwise products and adds
-    # may be fused into multiply-adds differently for different block shapes), then the
-    # time's own row; the cost grows with the curve count, so spread and commodity
-    # curves are stacks of their own
-    if values.shape[0] == 1:  # one curve (decided at trace time): no selection
-        return weights @ values[0]
-    on_every_curve = weights @ values.T  # (..., c)
-    return jnp.take_along_axis(on_every_curve, row[..., None], axis=-1)[..., 0]
+    k = curves.tenors.shape[1]
+    if k == 1:  # one pillar (static): flat
+        return values[row, 0]
+    tenors = curves.tenors[row]  # (..., k)
+    at = jnp.clip(t, tenors[..., 0], curves.last[row])
+    lo = jnp.clip(jnp.sum(tenors <= at[..., None], axis=-1) - 1, 0, k - 2)
+    t_lo = jnp.take_along_axis(tenors, lo[..., None], axis=-1)[..., 0]
+    t_hi = jnp.take_along_axis(tenors, lo[..., None] + 1, axis=-1)[..., 0]
+    down = jnp.clip((t_hi - at) / (t_hi - t_lo), 0.0, 1.0)
+    up = jnp.clip((at - t_lo) / (t_hi - t_lo), 0.0, 1.0)
+    cell = row * k + lo
+    flat = values.reshape(-1)
+    return down * flat[cell] + up * flat[cell + 1]
 
 
 def _df(curves: Curves, row: Arr, x: Float[Array, " f"], t: Float[Array, ...]) -> Array:
