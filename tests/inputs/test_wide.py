@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from riskcap.inputs.risk_inputs import _wide
+from riskcap.inputs.risk_inputs import _wide, wide_history
 
 FACTORS = [f"F{i}" for i in range(6)]
 
@@ -54,3 +54,35 @@ def test_wide_is_pivot_table_last(rows: list[tuple[int, str, float]], wanted: li
     assert dates == want_dates
     assert levels.shape == (len(want_dates), len(wanted))
     np.testing.assert_array_equal(levels, want_levels)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=rows,
+    wanted=st.lists(st.sampled_from([*FACTORS, "NOT_IN_TABLE"]), min_size=1, unique=True),
+    since=st.one_of(st.none(), st.integers(-2, 32)),
+    upto=st.integers(-2, 32),
+)
+def test_window_of_the_whole_table_is_the_filtered_read(
+    rows: list[tuple[int, str, float]], wanted: list[str], since: int | None, upto: int
+) -> None:
+    """A window cut from the whole table's wide form (what the EOD's tasks share) equals
+    ``_wide`` of the rows the lake's filtered read returns (``date`` in
+    ``[since, as_of]``, ``factor_id`` in the wanted): dates, order and levels."""
+    start = dt.date(2020, 1, 1)
+    md = pa.table(
+        {
+            "date": pa.array([start + dt.timedelta(days=d) for d, _, _ in rows], pa.date32()),
+            "factor_id": pa.array([f for _, f, _ in rows], pa.string()),
+            "value": pa.array([v for _, _, v in rows], pa.float64()),
+        }
+    )
+    as_of = start + dt.timedelta(days=upto)
+    first = None if since is None else start + dt.timedelta(days=since)
+    keep = pc.and_(pc.is_in(md["factor_id"], pa.array(wanted)), pc.less_equal(md["date"], as_of))
+    if first is not None:
+        keep = pc.and_(keep, pc.greater_equal(md["date"], first))
+    want_dates, want_levels = _wide(md.filter(keep), wanted)
+    dates, levels = wide_history(md).window(wanted, first, as_of)
+    assert dates == want_dates
+    np.testing.assert_array_equal(levels.reshape(len(dates), len(wanted)), want_levels)

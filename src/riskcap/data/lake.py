@@ -57,6 +57,14 @@ COMPACT_ABOVE_FILES = 8
 # (lake root, table) whose columns this process has checked against the spec
 _ENSURED: set[tuple[str, str]] = set()
 KEEP_HISTORY = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
+# tables every EOD task reads in overlapping slices (the market history up to a date,
+# of some factors): a local pinned version is read whole once per process and each
+# slice filtered from it in memory (the same rows in the same order); the newest
+# versions are kept, at most WHOLE_READ_VERSIONS of them
+WHOLE_READ_TABLES = frozenset({"market_data"})
+WHOLE_READ_VERSIONS = 2
+_WHOLE: dict[tuple[str, int, tuple[int, int, int]], pa.Table] = {}
+_WHOLE_LOCK = threading.Lock()
 
 
 class WriteMode(enum.StrEnum):
@@ -345,6 +353,12 @@ class Lake:
             return empty.select(columns) if columns else empty
         if version is None and at is None:  # the latest, opened once per version
             version = self._local_version(table)
+        if table in WHOLE_READ_TABLES and version is not None and at is None:
+            whole = self._whole(table, spec, version)
+            if whole is not None:
+                if filters:
+                    whole = whole.filter(filter_expression(spec.schema, filters))
+                return whole.select(columns) if columns is not None else whole
         key = None
         if version is not None and at is None:  # a pinned version's slice never changes
             key = (table, version, repr(filters), repr(columns))
@@ -356,6 +370,35 @@ class Lake:
         if key is not None:
             self._remember(key, result)
         return result
+
+    def keeps_whole(self, table: str) -> bool:
+        """Whether reads of ``table`` at a pinned version are filtered from the whole
+        version kept in memory (:data:`WHOLE_READ_TABLES`, local lakes)."""
+        return self._local and table in WHOLE_READ_TABLES
+
+    def _whole(self, table: str, spec: TableSpec, version: int) -> pa.Table | None:
+        """``table`` at ``version`` read whole, kept for this process (see
+        :data:`WHOLE_READ_TABLES`). The key holds the version's commit file identity
+        (inode, modification time, size): a lake rebuilt at the same path is read
+        again. None for a remote lake or a version whose commit file is gone."""
+        log_dir = self._log_dir(table)
+        if log_dir is None:
+            return None
+        try:
+            st = (log_dir / _commit_file(version)).stat()
+        except OSError:
+            return None
+        key = (str(log_dir), version, (st.st_ino, st.st_mtime_ns, st.st_size))
+        with _WHOLE_LOCK:
+            cached = _WHOLE.get(key)
+        if cached is not None:
+            return cached
+        whole = self._read(table, spec, version, None, None, None)
+        with _WHOLE_LOCK:
+            _WHOLE[key] = whole
+            while len(_WHOLE) > WHOLE_READ_VERSIONS:
+                _WHOLE.pop(next(iter(_WHOLE)))
+        return whole
 
     def _remember(self, key: tuple[str, int, str, str], result: pa.Table) -> None:
         """Keep a pinned read (Arrow tables are immutable, so callers may share it),

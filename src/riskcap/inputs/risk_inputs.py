@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -287,14 +288,79 @@ def factor_history(
     move that day); elsewhere a missing value is NaN (a series that starts later, a
     price that did not arrive). Callers pick the rows where the factors they need are
     all present.
+
+    The window is cut from the whole table's wide form (:class:`WideHistory`), built
+    once per table version and process: an EOD's tasks and a backfill's days read
+    overlapping windows of one history (a remote lake reads each window instead).
     """
-    window: list[tuple[str, str, object]] = [("date", "<=", as_of), ("factor_id", "in", factor_ids)]
-    if since is not None:
-        window.append(("date", ">=", since))
-    md = lake.read("market_data", version=version, filters=window)
-    dates, levels = _wide(md, factor_ids)
+    if lake.keeps_whole("market_data"):
+        whole = lake.read("market_data", version=version)
+        dates, levels = wide_history(whole).window(factor_ids, since, as_of)
+    else:
+        window: list[tuple[str, str, object]] = [
+            ("date", "<=", as_of),
+            ("factor_id", "in", factor_ids),
+        ]
+        if since is not None:
+            window.append(("date", ">=", since))
+        md = lake.read("market_data", version=version, filters=window)
+        dates, levels = _wide(md, factor_ids)
     carry_forward(dates, levels, factor_ids, closed or {})
     return dates, levels
+
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class WideHistory:
+    """A market-data table in wide form: every date with a value (ascending), every
+    factor with a row, the levels NaN where a factor has no value that date."""
+
+    days: np.ndarray  # (d,) int days since 1970-01-01, ascending
+    dates: tuple[dt.date, ...]
+    column: dict[str, int]
+    levels: np.ndarray  # (d, factors)
+
+    def window(
+        self, factor_ids: list[str], since: dt.date | None, as_of: dt.date
+    ) -> tuple[tuple[dt.date, ...], np.ndarray]:
+        """What :func:`_wide` gives on the rows of ``factor_ids`` dated ``since`` to
+        ``as_of``: the dates on which any of them has a value, their levels."""
+        lo = 0 if since is None else int(np.searchsorted(self.days, (since - EPOCH).days))
+        hi = int(np.searchsorted(self.days, (as_of - EPOCH).days, side="right"))
+        block = np.full((max(0, hi - lo), len(factor_ids)), np.nan)
+        known = [(j, self.column[f]) for j, f in enumerate(factor_ids) if f in self.column]
+        if known and hi > lo:
+            into, cols = zip(*known, strict=True)
+            block[:, list(into)] = self.levels[lo:hi, list(cols)]
+        any_value = ~np.isnan(block).all(axis=1)
+        dates = tuple(d for d, k in zip(self.dates[lo:hi], any_value, strict=True) if k)
+        return dates, block[any_value]
+
+
+# the wide form of the whole tables read last (each held with its table: while it is
+# kept its id cannot be reused), newest last
+_WIDE: list[tuple[pa.Table, WideHistory]] = []
+_WIDE_KEPT = 2
+_WIDE_LOCK = threading.Lock()
+
+
+def wide_history(whole: pa.Table) -> WideHistory:
+    """:class:`WideHistory` of a whole market-data table, kept for the last
+    :data:`_WIDE_KEPT` table objects (the lake returns one object per pinned version)."""
+    with _WIDE_LOCK:
+        for table, wide in _WIDE:
+            if table is whole:
+                return wide
+    factor_ids = sorted(set(pc.unique(whole.column("factor_id")).to_pylist()) - {None})
+    dates, levels = _wide(whole, factor_ids)
+    days = np.array([(d - EPOCH).days for d in dates], np.int64)
+    wide = WideHistory(days, dates, {f: j for j, f in enumerate(factor_ids)}, levels)
+    with _WIDE_LOCK:
+        _WIDE.append((whole, wide))
+        del _WIDE[:-_WIDE_KEPT]
+    return wide
 
 
 def _wide(md: pa.Table, factor_ids: list[str]) -> tuple[tuple[dt.date, ...], np.ndarray]:
