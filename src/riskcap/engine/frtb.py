@@ -226,7 +226,20 @@ def frtb_figures(
     # -- 1. and 3. current and stressed ES per scope, term and factor set ----------------
     classes = sorted({tags.risk_class[k] for k in np.flatnonzero(modellable)})
     order = [c.value for c in RiskClass if c.value in classes]
-    blocks: list[tuple[str, str, int, np.ndarray]] = []
+    # (scope, kind, term) → its scenario set: the period's moves with the factors of a
+    # mask; sets with the same period and mask (a class whose factors are all in the
+    # reduced set, terms no factor of a scope reaches past) are revalued once
+    blocks: list[tuple[str, str, int, int]] = []
+    sets: dict[tuple[str, bytes], int] = {}
+    scenario_sets: list[np.ndarray] = []
+
+    def scenario_set(period: str, moves: np.ndarray, mask: np.ndarray) -> int:
+        key = (period, mask.tobytes())
+        if key not in sets:
+            sets[key] = len(scenario_sets)
+            scenario_sets.append(moves * mask)
+        return sets[key]
+
     for scope in (SCOPE_ALL, *order):
         base = modellable & (
             np.ones_like(modellable)
@@ -236,20 +249,22 @@ def frtb_figures(
         full, red = bucket_masks(tags.horizon, base), bucket_masks(tags.horizon, base & reduced)
         for j in range(len(LIQUIDITY_HORIZONS)):
             if full[j].any():
-                blocks.append((scope, "fc", j, current * full[j]))
+                blocks.append((scope, "fc", j, scenario_set("current", current, full[j])))
             if red[j].any():
-                blocks.append((scope, "rc", j, current * red[j]))
-                blocks.append((scope, "rs", j, stressed * red[j]))
-    pnl = pnl_of(np.concatenate([b[3] for b in blocks]))
+                blocks.append((scope, "rc", j, scenario_set("current", current, red[j])))
+                blocks.append((scope, "rs", j, scenario_set("stressed", stressed, red[j])))
+    pnl = pnl_of(np.concatenate(scenario_sets))
+    starts = np.cumsum([0, *(m.shape[0] for m in scenario_sets)])
+    es_of = [
+        np.asarray(var_es(pnl[:, starts[k] : starts[k + 1]], ES_CONFIDENCE)[1])
+        for k in range(len(scenario_sets))
+    ]
     es_by: dict[str, dict[str, np.ndarray]] = {
         s: {k: np.zeros((len(nodes), len(LIQUIDITY_HORIZONS))) for k in ("fc", "rc", "rs")}
         for s in (SCOPE_ALL, *order)
     }
-    col = 0
-    for scope, kind, j, shocks in blocks:
-        part = pnl[:, col : col + shocks.shape[0]]
-        col += shocks.shape[0]
-        es_by[scope][kind][:, j] = np.asarray(var_es(part, ES_CONFIDENCE)[1])
+    for scope, kind, j, k in blocks:
+        es_by[scope][kind][:, j] = es_of[k]
     scopes = {}
     for scope, by in es_by.items():
         fc, rc, rs = (cascade_es(by[k]) for k in ("fc", "rc", "rs"))
