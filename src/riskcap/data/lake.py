@@ -58,11 +58,13 @@ COMPACT_ABOVE_FILES = 8
 _ENSURED: set[tuple[str, str]] = set()
 KEEP_HISTORY = PostCommitHookProperties(create_checkpoint=False, cleanup_expired_logs=False)
 # tables every EOD task reads in overlapping slices (the market history up to a date,
-# of some factors): a local pinned version is read whole once per process and each
-# slice filtered from it in memory (the same rows in the same order); the newest
-# versions are kept, at most WHOLE_READ_VERSIONS of them
-WHOLE_READ_TABLES = frozenset({"market_data"})
+# of some factors; the day's curves and vols, one date of a long unpartitioned table):
+# a local pinned version is read whole once per process and each slice filtered from
+# it in memory (the same rows in the same order); the newest versions of each table
+# are kept, at most WHOLE_READ_VERSIONS of them
+WHOLE_READ_TABLES = frozenset({"market_data", "curves", "vols"})
 WHOLE_READ_VERSIONS = 2
+WHOLE_READ_BYTES = 384 * 2**20  # and at most this much of them (oldest dropped first)
 _WHOLE: dict[tuple[str, int, tuple[int, int, int]], pa.Table] = {}
 _WHOLE_LOCK = threading.Lock()
 
@@ -396,8 +398,11 @@ class Lake:
         whole = self._read(table, spec, version, None, None, None)
         with _WHOLE_LOCK:
             _WHOLE[key] = whole
-            while len(_WHOLE) > WHOLE_READ_VERSIONS:
-                _WHOLE.pop(next(iter(_WHOLE)))
+            same = [k for k in _WHOLE if k[0] == key[0]]
+            for old in same[:-WHOLE_READ_VERSIONS]:
+                del _WHOLE[old]
+            while len(_WHOLE) > 1 and sum(t.nbytes for t in _WHOLE.values()) > WHOLE_READ_BYTES:
+                del _WHOLE[next(iter(_WHOLE))]
         return whole
 
     def _remember(self, key: tuple[str, int, str, str], result: pa.Table) -> None:

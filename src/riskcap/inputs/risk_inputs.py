@@ -651,7 +651,8 @@ def smile_weights(
     moneyness = rows["strike"].to_numpy(np.float64) / spot
     index = np.zeros((len(rows), 2), np.int32)
     scale = np.zeros((len(rows), 2))
-    pillars_of: dict[str, tuple[np.ndarray, list[str], list[pd.DataFrame]]] = {}
+    pillars_of: dict[str, tuple[np.ndarray, list[str], list[tuple[np.ndarray, np.ndarray]]]] = {}
+    column = {f: k for k, f in enumerate(fs.ids)}
     for i, (u, atm) in enumerate(zip(surfaces, atms, strict=True)):
         if u not in pillars_of:
             pillars_of[u] = _smile_pillars(vols, u, atm, fs)
@@ -667,9 +668,9 @@ def smile_weights(
         )
         tt = max(float(t[i]), 0.0)
         for col, (p, weight) in enumerate(((j, 1.0 - w), (k, w))):
-            g = curves[p]
-            sigma = float(np.interp(tt, g["tenor_years"], g["implied_vol"]))
-            index[i, col] = fs.index(factors[p])
+            tenors, implied = curves[p]
+            sigma = float(np.interp(tt, tenors, implied))
+            index[i, col] = column[factors[p]]
             scale[i, col] = weight * sigma / x0[factors[p]] if k != j or col == 0 else 0.0
     if not scale[:, 1].any():  # ATM surfaces only: one point each (one gather less)
         return index[:, :1], scale[:, :1]
@@ -678,9 +679,10 @@ def smile_weights(
 
 def _smile_pillars(
     vols: pd.DataFrame, underlying: str, atm: str, fs: FactorSet
-) -> tuple[np.ndarray, list[str], list[pd.DataFrame]]:
+) -> tuple[np.ndarray, list[str], list[tuple[np.ndarray, np.ndarray]]]:
     """The moneyness pillars of ``underlying``'s as-of surface that are factors of the
-    run (ascending), their factors and term structures (ATM always: options need it)."""
+    run (ascending), their factors and term structures ``(tenors, vols)`` (ATM always:
+    options need it)."""
     g = vols.loc[vols["underlying"] == underlying]
     if g.empty:
         raise RiskcapError(f"no implied vols for {underlying} on the as-of date")
@@ -693,7 +695,10 @@ def _smile_pillars(
             continue
         points.append(float(value))
         factors.append(factor)
-        curves.append(g.loc[np.isclose(m, value, atol=5e-7)].sort_values("tenor_years"))
+        curve = g.loc[np.isclose(m, value, atol=5e-7)].sort_values("tenor_years")
+        curves.append(
+            (curve["tenor_years"].to_numpy(np.float64), curve["implied_vol"].to_numpy(np.float64))
+        )
     if atm not in factors:
         raise RiskcapError(f"no ATM implied vols for {underlying} on the as-of date")
     return np.array(points), factors, curves

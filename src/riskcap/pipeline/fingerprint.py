@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from riskcap import __version__
@@ -47,17 +48,25 @@ INPUT_TABLES = (
 )
 
 
+def _sort_keys(schema: pa.Schema) -> list[tuple[str, str]]:
+    return [
+        (f.name, "ascending")
+        for f in schema
+        if not pa.types.is_list(f.type) and not pa.types.is_large_list(f.type)
+    ]
+
+
 def table_digest(table: pa.Table, exclude: tuple[str, ...] = ()) -> str:
     """SHA-256 of ``table``'s rows sorted by every sortable column (``exclude`` dropped)."""
     table = table.drop_columns([c for c in exclude if c in table.column_names])
     table = table.replace_schema_metadata(None)
-    keys = [
-        (f.name, "ascending")
-        for f in table.schema
-        if not pa.types.is_list(f.type) and not pa.types.is_large_list(f.type)
-    ]
+    keys = _sort_keys(table.schema)
     if keys and table.num_rows:
         table = table.sort_by(keys)
+    return _sorted_digest(table)
+
+
+def _sorted_digest(table: pa.Table) -> str:
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         for batch in table.combine_chunks().to_batches():
@@ -107,7 +116,40 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
 
 
 def input_digests(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dict[str, str]:
-    return {t: table_digest(s) for t, s in input_slices(lake, versions, as_of).items()}
+    digests = {}
+    for table, rows in input_slices(lake, versions, as_of).items():
+        if table == "market_data" and lake.keeps_whole(table):
+            digests[table] = history_digest(lake.read(table, version=versions[table]), as_of)
+        else:
+            digests[table] = table_digest(rows)
+    return digests
+
+
+# whole market-data tables (the lake keeps one object per pinned version) and their
+# rows sorted by every column, newest last
+_SORTED: list[tuple[pa.Table, pa.Table]] = []
+_SORTED_KEPT = 2
+
+
+def history_digest(whole: pa.Table, as_of: dt.date) -> str:
+    """:func:`table_digest` of ``whole``'s rows dated up to ``as_of`` (``whole``: a
+    table whose first column is ``date``): the same digest, from the whole table sorted
+    once (kept for the last two tables), whose first rows are those rows in their
+    sorted order — each day of a backfill then copies a prefix instead of sorting the
+    history again. The prefix is copied out (``take``): a slice would serialise the
+    buffers of the rows after it."""
+    found = next((s for t, s in _SORTED if t is whole), None)
+    if found is None:
+        plain = whole.replace_schema_metadata(None)
+        keys = _sort_keys(plain.schema)
+        found = plain.sort_by(keys).combine_chunks() if keys and plain.num_rows else plain
+        _SORTED.append((whole, found))
+        del _SORTED[:-_SORTED_KEPT]
+    if whole.schema.names[0] != "date":
+        raise ValueError("history_digest needs a table whose first column is date")
+    dates = found.column("date").to_numpy(zero_copy_only=False)
+    n = int(np.searchsorted(dates, np.datetime64(as_of, "D"), side="right"))
+    return _sorted_digest(found.take(pa.array(np.arange(n))))
 
 
 def computation_config(settings: Settings) -> dict[str, Any]:
