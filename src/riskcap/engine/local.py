@@ -118,6 +118,13 @@ def _block_book_pnl(
     return books_sum(values - base[:, None], family.book, n_books)
 
 
+@jax.jit
+def _levels(x0: Array, shocks_t: Array, is_log: Array) -> Float[Array, "f s"]:
+    """Factor-major levels of a scenario block (one fused kernel: applied op by op the
+    shocks took 35 ms a block of 4,096 scenarios on the demo, half the block's time)."""
+    return apply_shocks(x0[:, None], shocks_t, is_log[:, None])
+
+
 def books_sum(pnl: Float[Array, "p s"], book: Array, n_books: int) -> Float[Array, "b s"]:
     """Sum position P&L rows into books, one position at a time in book order.
 
@@ -299,7 +306,7 @@ def revalue_books(
             # factor-major (see _block_book_pnl)
             chunk = np.zeros((width, sb))
             chunk[:n_factors, :real] = shocks[s0 : s0 + real].T
-            xs_t = apply_shocks(x0[d][:, None], put(chunk, d), is_log[d][:, None])
+            xs_t = _levels(x0[d], put(chunk, d), is_log[d])
             acc = put(np.zeros((n_books, sb)), d)
             for block in blocks[d]:
                 acc = acc + _block_book_pnl(block, markets[d], x0[d], xs_t, n_books)

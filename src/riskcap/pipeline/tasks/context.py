@@ -94,24 +94,52 @@ class RunContext:
 
     def market(self) -> tuple[RiskInputs, np.ndarray]:
         """The market-prep checkpoint: risk inputs and the daily covariance."""
-        arrays, meta = read_checkpoint(
-            self.checkpoint("market_prep"), self.outputs["market_prep"].checksum
-        )
-        cov = arrays.pop("covariance")
+        checksum = self.outputs["market_prep"].checksum
         versions = self.outputs["market_prep"].detail.get("versions", {})
-        return risk_inputs_from_arrays(arrays, meta, versions), cov
+
+        def load() -> tuple[RiskInputs, np.ndarray]:
+            arrays, meta = _read_only(self.checkpoint("market_prep"), checksum)
+            cov = arrays.pop("covariance")
+            return risk_inputs_from_arrays(arrays, meta, versions), cov
+
+        return _loaded(("market_prep", checksum, repr(sorted(versions.items()))), load)
 
     def scenarios(self) -> dict[str, np.ndarray]:
-        arrays, _ = read_checkpoint(
-            self.checkpoint("scenarios"), self.outputs["scenarios"].checksum
+        checksum = self.outputs["scenarios"].checksum
+        arrays: dict[str, np.ndarray] = _loaded(
+            ("scenarios", checksum, ""),
+            lambda: _read_only(self.checkpoint("scenarios"), checksum)[0],
         )
-        return arrays
+        return dict(arrays)
 
     def run_filter(self) -> list[tuple[str, str, Any]]:
         return [("as_of", "=", self.as_of), ("run_id", "=", self.run_id)]
 
     def run_predicate(self) -> str:
         return f"as_of = {sql_literal(self.as_of)} AND run_id = {sql_literal(self.run_id)}"
+
+
+# the checkpoints loaded last, by content (kind, SHA-256): the tasks of a run read the
+# market-prep and scenario checkpoints several times (six reads of ~10 MB, each
+# hashed and unpacked); a checkpoint's content never changes, so one verified load
+# serves them, its arrays read-only (a task that wrote into one would corrupt the next
+# task's inputs: it fails instead)
+_LOADED: dict[tuple[str, str, str], Any] = {}
+
+
+def _loaded(key: tuple[str, str, str], load: Callable[[], Any]) -> Any:
+    if key not in _LOADED:
+        for old in [k for k in _LOADED if k[0] == key[0]]:
+            del _LOADED[old]
+        _LOADED[key] = load()
+    return _LOADED[key]
+
+
+def _read_only(path: Path, checksum: str) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    arrays, meta = read_checkpoint(path, checksum)
+    for a in arrays.values():
+        a.flags.writeable = False
+    return arrays, meta
 
 
 def wait_for_sources(
