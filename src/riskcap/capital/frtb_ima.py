@@ -61,9 +61,8 @@ FRTB_RED_PLUS_FACTOR = 0.50
 DESK_EXCEPTION_LIMITS = {0.99: 12, 0.975: 30}  # MAR32: more than this → SA
 
 OUT_OF_SCOPE = (
-    "default risk charge (DRC, MAR33.18–33.39)",
-    "standardised approach (MAR20–MAR23) for desks out of the IMA and the SA floor",
-    "PLA amber-zone capital surcharge (MAR33.43), which needs the standardised approach",
+    "an internal default risk charge model (DRC, MAR33.18–33.39): the bank's aggregate "
+    "capital (frtb_sa task, acr:*) takes the standardised DRC (MAR22) for IMA desks",
 )
 
 
