@@ -28,7 +28,6 @@ from riskcap.pricing.book import Book, position_books, position_values
 from riskcap.risk.measures import var_es
 from riskcap.risk.stress import (
     FactorShock,
-    Gradients,
     LossAndGrad,
     ReverseStress,
     ReverseStressError,
@@ -185,18 +184,8 @@ def _loss_and_grad(
     return jax.value_and_grad(loss)(z)
 
 
-@jax.jit
-def _gradients(book: Book, weights: Array, x0: Array, is_log: Array, a: Array, zs: Array) -> Array:
-    """:func:`_loss_and_grad`'s gradient at each row of ``zs``, in one call."""
-    return jax.vmap(lambda z: _loss_and_grad(book, weights, x0, is_log, a, z)[1])(zs)
-
-
-def node_loss_and_grad(
-    inputs: RiskInputs, node: str, factor: np.ndarray
-) -> tuple[LossAndGrad, Gradients]:
-    """``z ↦ (loss, ∂loss/∂z)`` of ``node`` under shocks ``factor @ z``, full
-    revaluation, and its batch form ``Z ↦ ∂loss/∂z`` at each row (one call; the batch
-    padded to twice the factor width, so a book that gains a factor keeps the kernel)."""
+def node_loss_and_grad(inputs: RiskInputs, node: str, factor: np.ndarray) -> LossAndGrad:
+    """``z ↦ (loss, ∂loss/∂z)`` of ``node`` under shocks ``factor @ z``, full revaluation."""
     h = inputs.hierarchy
     book = jax.tree_util.tree_map(jnp.asarray, padded_book(inputs.book))
     weights = jnp.asarray(h.membership[h.index(node)])[position_books(book)]
@@ -222,13 +211,7 @@ def node_loss_and_grad(
         value, grad = _loss_and_grad(*args, jnp.asarray(full, jnp.float64))
         return float(value), np.asarray(grad)[:dims]
 
-    def batch(zs: np.ndarray) -> np.ndarray:
-        n = zs.shape[0]
-        full = np.zeros((max(n, 2 * padded.shape[1]), padded.shape[1]))
-        full[:n, :dims] = zs
-        return np.asarray(_gradients(*args, jnp.asarray(full, jnp.float64)))[:n, :dims]
-
-    return call, batch
+    return call
 
 
 def reverse_scenario(
@@ -240,8 +223,7 @@ def reverse_scenario(
     # the covariance (a zero column only adds norm, so the optimum leaves it at 0)
     factor = np.pad(factor, ((0, 0), (0, factor.shape[0] - factor.shape[1])))
     try:
-        call, batch = node_loss_and_grad(inputs, node, factor)
-        found = reverse_stress(call, factor.shape[1], target, gradients=batch)
+        found = reverse_stress(node_loss_and_grad(inputs, node, factor), factor.shape[1], target)
     except ReverseStressError as exc:
         raise RiskcapError(f"reverse stress {name} ({node}): {exc}") from None
     shocks = factor @ found.z

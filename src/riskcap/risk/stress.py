@@ -137,8 +137,6 @@ class ReverseStressError(ValueError):
 
 
 LossAndGrad = Callable[[np.ndarray], tuple[float, np.ndarray]]
-# gradients of the loss at each row of a batch of points, ``(n, dims)`` → ``(n, dims)``
-Gradients = Callable[[np.ndarray], np.ndarray]
 
 
 def reverse_stress(
@@ -148,16 +146,13 @@ def reverse_stress(
     *,
     tol: float = 1e-9,
     max_iter: int = 100,
-    gradients: Gradients | None = None,
 ) -> ReverseStress:
     """Smallest-norm ``z`` with ``loss(z) = target`` (see the module docstring).
 
     ``loss_and_grad(z)`` returns the loss (positive = loss) of the standardised move
     ``z`` (``dims`` coordinates; the caller maps it to shocks ``A z``) and its gradient
     — from JAX autodiff (:func:`jax.value_and_grad`). ``tol`` bounds the relative loss
-    error of the answer. ``gradients`` (a batch of points → their gradients, one call)
-    serves the curvature of the starting points, ``2·dims`` gradients; without it they
-    are ``loss_and_grad`` calls one by one.
+    error of the answer.
 
     Raises
     ------
@@ -188,14 +183,9 @@ def reverse_stress(
     def slope(z: np.ndarray) -> np.ndarray:
         return evaluate(z)[1] / target
 
-    def slopes(points: np.ndarray) -> np.ndarray:
-        if gradients is None:
-            return np.stack([loss_and_grad(p)[1] for p in points]) / target
-        return np.asarray(gradients(points), np.float64) / target
-
     tried = 0
     best: tuple[float, np.ndarray, int] | None = None
-    for z0 in _starts(value, slope, slopes, dims):
+    for z0 in _starts(value, slope, dims):
         tried += 1
         res = minimize(
             lambda z: 0.5 * float(z @ z),
@@ -230,10 +220,7 @@ def reverse_stress(
 
 
 def _starts(
-    value: Callable[[np.ndarray], float],
-    slope: Callable[[np.ndarray], np.ndarray],
-    slopes: Callable[[np.ndarray], np.ndarray],
-    k: int,
+    value: Callable[[np.ndarray], float], slope: Callable[[np.ndarray], np.ndarray], k: int
 ) -> list[np.ndarray]:
     """Starting points: the first-order (linear-loss) solution ``−g(0)∇/‖∇‖²`` and its
     mirror, and both ways along the two directions of steepest positive curvature of the
@@ -248,8 +235,7 @@ def _starts(
         out += [linear, -linear]
     eps = 1e-3
     eye = np.eye(k)
-    both = slopes(np.concatenate([eps * eye, -eps * eye]))  # one batch: ±eps along each axis
-    hess = ((both[:k] - both[k:]) / (2 * eps)).T
+    hess = np.stack([(slope(eps * e) - slope(-eps * e)) / (2 * eps) for e in eye], axis=1)
     w, v = np.linalg.eigh(0.5 * (hess + hess.T))
     for i in np.argsort(-w)[:2]:
         if w[i] > 0:
