@@ -183,6 +183,65 @@ def test_filtered_reads_after_a_second_market_data_ingest(
         assert {(r["date"], r["factor_id"], r["value"]) for r in rows} == expected, filters
 
 
+@pytest.mark.parametrize("max_rows", [5_000_000, 0], ids=["whole", "too-large"])
+def test_reads_of_a_kept_version_equal_the_filtered_reads(
+    lake: Lake,
+    ingest: Callable[..., object],
+    tmp_path: Path,
+    max_rows: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Market data, curves and vols are read whole once per version and sliced in
+    memory (lake.WHOLE_READ_TABLES): each slice equals the filtered read of the files —
+    same rows in the same order, every version; a version above the row limit is read
+    slice by slice and not kept."""
+    from riskcap.data import lake as lake_module
+    from riskcap.data.schemas import MARKET_DATA
+
+    monkeypatch.setattr(lake_module, "WHOLE_READ_MAX_ROWS", max_rows)
+    ingest(
+        "factors",
+        write_csv(
+            tmp_path / "f.csv",
+            "factor_id,factor_type,shock_type",
+            "EQ.A,equity_price,log",
+            "EQ.B,equity_price,log",
+            "EQ.C,equity_price,log",
+        ),
+    )
+    for k, day in enumerate(("2022-01-03", "2022-01-04", "2022-01-05", "2022-01-04")):
+        ingest(
+            "market-data",
+            write_csv(
+                tmp_path / f"md_{k}.csv",
+                "date,factor_id,value",
+                f"{day},EQ.C,{3 + k}",
+                f"{day},EQ.A,{1 + k}",
+                f"{day},EQ.B,{2 + k}",
+            ),
+        )
+    d4 = dt.date(2022, 1, 4)
+    for version in range(1, lake.version("market_data") + 1):
+        for filters, columns in (
+            (None, None),
+            ([("date", "<=", d4)], None),
+            ([("factor_id", "in", ["EQ.B", "EQ.C"]), ("date", ">=", d4)], ["value", "date"]),
+            ([("factor_id", "=", "EQ.Z")], None),
+        ):
+            got = lake.read("market_data", version=version, filters=filters, columns=columns)
+            files = lake._read("market_data", MARKET_DATA, version, None, filters, columns)
+            assert got.to_pylist() == files.to_pylist(), (version, filters)
+            assert got.schema == files.schema
+    kept = [k for k in lake_module._WHOLE if k[0].startswith(str(Path(lake.uri("market_data"))))]
+    if max_rows:
+        assert [k[1] for k in kept] == [
+            lake.version("market_data") - 1,
+            lake.version("market_data"),
+        ]
+    else:  # only the empty table of its first version fits under a limit of 0 rows
+        assert all(lake_module._WHOLE[k].num_rows == 0 for k in kept)
+
+
 def test_maintenance_compacts_and_checkpoints_without_breaking_time_travel(
     lake: Lake, ingest: Callable[..., object], tmp_path: Path
 ) -> None:

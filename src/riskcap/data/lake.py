@@ -65,6 +65,10 @@ KEEP_HISTORY = PostCommitHookProperties(create_checkpoint=False, cleanup_expired
 WHOLE_READ_TABLES = frozenset({"market_data", "curves", "vols"})
 WHOLE_READ_VERSIONS = 2
 WHOLE_READ_BYTES = 384 * 2**20  # and at most this much of them (oldest dropped first)
+# a version with more rows is read slice by slice as before (a bank's ten years of
+# full vol surfaces would not fit in memory whole)
+WHOLE_READ_MAX_ROWS = 5_000_000
+WHOLE_READ_MAX_FILES = 128 * 2**20  # bytes of Parquet (row counts may be missing)
 _WHOLE: dict[tuple[str, int, tuple[int, int, int]], pa.Table] = {}
 _WHOLE_LOCK = threading.Lock()
 
@@ -395,6 +399,11 @@ class Lake:
             cached = _WHOLE.get(key)
         if cached is not None:
             return cached
+        actions = pa.table(self.table(table, version=version).get_add_actions(flatten=True))
+        rows = pc.sum(actions["num_records"]).as_py() or 0
+        stored = pc.sum(actions["size_bytes"]).as_py() or 0
+        if rows > WHOLE_READ_MAX_ROWS or stored > WHOLE_READ_MAX_FILES:
+            return None
         whole = self._read(table, spec, version, None, None, None)
         with _WHOLE_LOCK:
             _WHOLE[key] = whole
