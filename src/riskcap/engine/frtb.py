@@ -256,15 +256,15 @@ def frtb_figures(
     pnl = pnl_of(np.concatenate(scenario_sets))
     starts = np.cumsum([0, *(m.shape[0] for m in scenario_sets)])
     es_of = [
-        np.asarray(var_es(pnl[:, starts[k] : starts[k + 1]], ES_CONFIDENCE)[1])
-        for k in range(len(scenario_sets))
+        np.asarray(var_es(pnl[:, starts[n] : starts[n + 1]], ES_CONFIDENCE)[1])
+        for n in range(len(scenario_sets))
     ]
     es_by: dict[str, dict[str, np.ndarray]] = {
         s: {k: np.zeros((len(nodes), len(LIQUIDITY_HORIZONS))) for k in ("fc", "rc", "rs")}
         for s in (SCOPE_ALL, *order)
     }
-    for scope, kind, j, k in blocks:
-        es_by[scope][kind][:, j] = es_of[k]
+    for scope, kind, j, set_index in blocks:
+        es_by[scope][kind][:, j] = es_of[set_index]
     scopes = {}
     for scope, by in es_by.items():
         fc, rc, rs = (cascade_es(by[k]) for k in ("fc", "rc", "rs"))
