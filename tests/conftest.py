@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
@@ -43,6 +44,18 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 BAD_DIR = Path(__file__).parent / "data" / "bad"
+
+
+def market_table(rows: list[tuple[int, str, float]], start: dt.date) -> pa.Table:
+    """Market-data rows ``(day offset from start, factor_id, value)`` as an Arrow table
+    of the lake's ``market_data`` columns."""
+    return pa.table(
+        {
+            "date": pa.array([start + dt.timedelta(days=d) for d, _, _ in rows], pa.date32()),
+            "factor_id": pa.array([f for _, f, _ in rows], pa.string()),
+            "value": pa.array([v for _, _, v in rows], pa.float64()),
+        }
+    )
 
 
 def write_csv(path: Path, header: str, *rows: str) -> Path:

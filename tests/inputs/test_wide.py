@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskcap.inputs.risk_inputs import _wide, wide_history
+from tests.conftest import market_table
 
 FACTORS = [f"F{i}" for i in range(6)]
 
@@ -41,13 +42,7 @@ def test_wide_is_pivot_table_last(rows: list[tuple[int, str, float]], wanted: li
     wanted factors as the lake read filters them: duplicate keys (the later row wins),
     NaN values (skipped; a date with only NaN is no date), factors with no row (NaN)."""
     start = dt.date(2020, 1, 1)
-    md = pa.table(
-        {
-            "date": pa.array([start + dt.timedelta(days=d) for d, _, _ in rows], pa.date32()),
-            "factor_id": pa.array([f for _, f, _ in rows], pa.string()),
-            "value": pa.array([v for _, _, v in rows], pa.float64()),
-        }
-    )
+    md = market_table(rows, start)
     md = md.filter(pc.is_in(md["factor_id"], pa.array(wanted)))
     dates, levels = _wide(md, wanted)
     want_dates, want_levels = _pivot(md, wanted)
@@ -70,13 +65,7 @@ def test_window_of_the_whole_table_is_the_filtered_read(
     ``_wide`` of the rows the lake's filtered read returns (``date`` in
     ``[since, as_of]``, ``factor_id`` in the wanted): dates, order and levels."""
     start = dt.date(2020, 1, 1)
-    md = pa.table(
-        {
-            "date": pa.array([start + dt.timedelta(days=d) for d, _, _ in rows], pa.date32()),
-            "factor_id": pa.array([f for _, f, _ in rows], pa.string()),
-            "value": pa.array([v for _, _, v in rows], pa.float64()),
-        }
-    )
+    md = market_table(rows, start)
     as_of = start + dt.timedelta(days=upto)
     first = None if since is None else start + dt.timedelta(days=since)
     keep = pc.and_(pc.is_in(md["factor_id"], pa.array(wanted)), pc.less_equal(md["date"], as_of))

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskcap.pipeline.fingerprint import history_digest, table_digest
+from tests.conftest import market_table
 
 rows = st.lists(
     st.tuples(
@@ -28,13 +28,7 @@ def test_history_digest_is_the_digest_of_the_rows_up_to_the_date(
     rows: list[tuple[int, str, float]], upto: int
 ) -> None:
     start = dt.date(2021, 3, 1)
-    md = pa.table(
-        {
-            "date": pa.array([start + dt.timedelta(days=d) for d, _, _ in rows], pa.date32()),
-            "factor_id": pa.array([f for _, f, _ in rows], pa.string()),
-            "value": pa.array([v for _, _, v in rows], pa.float64()),
-        }
-    )
+    md = market_table(rows, start)
     as_of = start + dt.timedelta(days=upto)
     want = table_digest(md.filter(pc.less_equal(md["date"], as_of)))
     assert history_digest(md, as_of) == want
