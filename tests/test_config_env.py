@@ -57,7 +57,9 @@ def _candidates(default: Any) -> list[Any]:
     if isinstance(default, int):
         return [default + 1, default - 1, default * 2]
     if isinstance(default, float):
-        return [default * 0.9, default * 1.1, default + 1.0, 0.5]
+        return [default * 0.9, default * 1.1, default + 1.0, 0.5, 0.01]
+    if isinstance(default, dict):  # basel3's year → floor and country → CCyB rate
+        return [{"2025": 0.05}]
     if isinstance(default, str):
         words = ["spark", "sqrt_time", "student_t", "cornish_fisher", "fail", "mc", "hs"]
         return [default + "x", "mc_10d", "07:15", "0750", *words, "sqlite:///other.db"]

@@ -43,7 +43,9 @@ def test_the_examples_pass_the_ingest_rules_and_the_json_schema(kind: IngestKind
     ids = {c.example for c in cols if c.type is ColType.ID}
     ref = Reference(
         books=ids, instruments=ids, factors=ids, trade_ids=set(),
-        factor_types={i: "index_level" for i in ids},
+        factor_types={i: "index_level" for i in ids}, entities=ids, firms=ids,
+        counterparties=ids, agreements=ids, netting_sets=ids,
+        instrument_types={i: "irs" for i in ids},
     )  # fmt: skip
     _, violations = validate(kind, frame, ref, dt.date(2030, 1, 1), "example")
     assert violations == [], violations

@@ -23,12 +23,26 @@ from riskcap.data.kinds import DateFormat as DateFormat  # re-exported
 from riskcap.data.kinds import IngestKind as IngestKind
 from riskcap.data.schemas import (
     BOOKS,
+    BUSINESS_LINES,
+    CAPITAL_RESOURCES,
+    COLLATERAL_AGREEMENTS,
+    COLLATERAL_TYPES,
+    COUNTERPARTIES,
+    CREDIT_APPROACHES,
     CURVES,
+    EVENT_TYPES,
+    EXPOSURE_CLASSES,
+    EXPOSURE_PRODUCTS,
+    EXPOSURES,
     FACTORS,
+    FINANCIALS,
     HOLIDAYS,
     INSTRUMENTS,
     MARKET_DATA,
+    NETTING_SETS,
     OBSERVATIONS,
+    OP_LOSSES,
+    OTC_ASSIGNMENTS,
     POSITIONS,
     RATINGS,
     RESIDUAL_RISKS,
@@ -53,6 +67,14 @@ KIND_TABLE: dict[IngestKind, TableSpec] = {
     IngestKind.VOLS: VOLS,
     IngestKind.OBSERVATIONS: OBSERVATIONS,
     IngestKind.HOLIDAYS: HOLIDAYS,
+    IngestKind.COUNTERPARTIES: COUNTERPARTIES,
+    IngestKind.EXPOSURES: EXPOSURES,
+    IngestKind.COLLATERAL_AGREEMENTS: COLLATERAL_AGREEMENTS,
+    IngestKind.NETTING_SETS: NETTING_SETS,
+    IngestKind.OTC_ASSIGNMENTS: OTC_ASSIGNMENTS,
+    IngestKind.OP_LOSSES: OP_LOSSES,
+    IngestKind.FINANCIALS: FINANCIALS,
+    IngestKind.CAPITAL_RESOURCES: CAPITAL_RESOURCES,
 }
 
 KIND_PURPOSE: dict[IngestKind, str] = {
@@ -73,6 +95,14 @@ KIND_PURPOSE: dict[IngestKind, str] = {
     ),
     IngestKind.OBSERVATIONS: "real-price observations of factors (FRTB eligibility test)",
     IngestKind.HOLIDAYS: "market holidays per calendar (published ahead: future dates ok)",
+    IngestKind.COUNTERPARTIES: "obligors and derivative counterparties: class, rating, PD, LGD",
+    IngestKind.EXPOSURES: "banking-book loans, bonds, commitments and guarantees",
+    IngestKind.COLLATERAL_AGREEMENTS: "margin agreements: threshold, MTA, IA, MPOR, collateral",
+    IngestKind.NETTING_SETS: "netting sets: counterparty and margin agreement",
+    IngestKind.OTC_ASSIGNMENTS: "each OTC derivative instrument's netting set",
+    IngestKind.OP_LOSSES: "operational loss events, gross and recoveries",
+    IngestKind.FINANCIALS: "business indicator items per legal entity and year (OPE25)",
+    IngestKind.CAPITAL_RESOURCES: "CET1, AT1 and Tier 2 per legal entity and the firm",
 }
 
 
@@ -355,6 +385,188 @@ _DOCS: dict[IngestKind, dict[str, _Doc]] = {
         "calendar": _Doc("the calendar factors name", "XLON"),
         "date": _Doc(f"a day the market is closed ({_ISO})", "2024-12-26"),
         "description": _Doc("free text", "Boxing Day", ColType.TEXT, optional=True),
+    },
+    IngestKind.COUNTERPARTIES: {
+        "counterparty_id": _Doc("the counterparty", "ACME-CORP"),
+        "name": _Doc("its name", "Acme Corporation", ColType.TEXT, optional=True),
+        "legal_entity": _Doc(
+            "the bank's legal entity that faces it (a legal_entity of the books table)",
+            "RC-UK-LTD",
+        ),
+        "exposure_class": _Doc(
+            "CRE20 exposure class", "corporate", ColType.STR, choices=EXPOSURE_CLASSES
+        ),
+        "sector": _Doc("its sector (CVA risk weights)", "technology", ColType.STR, choices=SECTORS),
+        "country": _Doc(
+            "ISO 3166-1 alpha-2 country of risk (countercyclical buffer)", "GB", ColType.STR
+        ),
+        "rating": _Doc("external rating (letter grade)", "BBB", ColType.STR, choices=RATINGS),
+        "pd": _Doc("one-year PD, in (0, 1] (needed on IRB)", "0.004", optional=True),
+        "lgd": _Doc("own LGD estimate, in [0, 1] (needed on A-IRB)", "0.35", optional=True),
+        "sme": _Doc("a small or medium-sized enterprise", "false", optional=True, default=False),
+        "approach": _Doc(
+            "sa, firb or airb",
+            "firb",
+            ColType.STR,
+            optional=True,
+            default="sa",
+            choices=CREDIT_APPROACHES,
+        ),
+        "turnover_m": _Doc(
+            "annual sales in EUR millions (the IRB's SME adjustment below 50)",
+            "12.5",
+            optional=True,
+        ),
+        "scra_grade": _Doc(
+            "unrated banks: SCRA grade A, B or C (CRE20.21; empty: C)",
+            "B",
+            ColType.STR,
+            optional=True,
+            choices=("A", "B", "C"),
+        ),
+        "large_financial": _Doc(
+            "a large regulated financial institution (CRE31.6: ×1.25 correlation)",
+            "false",
+            optional=True,
+            default=False,
+        ),
+    },
+    IngestKind.EXPOSURES: {
+        "exposure_id": _Doc("the facility", "LN-000123"),
+        "counterparty_id": _Doc("the obligor (a counterparty)", "ACME-CORP"),
+        "product": _Doc(
+            "what it is (decides the CCF and the real-estate treatment)",
+            "loan",
+            ColType.STR,
+            choices=EXPOSURE_PRODUCTS,
+        ),
+        "currency": _Doc("ISO 4217 currency of the amounts", "GBP", ColType.STR),
+        "drawn": _Doc("on-balance-sheet amount, ≥ 0", "2500000"),
+        "undrawn": _Doc(
+            "off-balance-sheet amount, ≥ 0 (the CCF applies)",
+            "500000",
+            optional=True,
+            default=0.0,
+        ),
+        "ccf": _Doc("a CCF in [0, 1] instead of the product's", "0.4", optional=True),
+        "start_date": _Doc(
+            f"origination ({_ISO}; ≤ 3 months to maturity: a short-term bank claim)",
+            "2022-01-15",
+            optional=True,
+        ),
+        "maturity": _Doc(f"final maturity ({_ISO})", "2027-01-15"),
+        "collateral_type": _Doc(
+            "collateral (financial: CRE22 haircuts; property: the loan-to-value)",
+            "cash",
+            ColType.STR,
+            optional=True,
+            default="none",
+            choices=COLLATERAL_TYPES,
+        ),
+        "collateral_value": _Doc(
+            "market value of the collateral (property: its value), ≥ 0",
+            "1000000",
+            optional=True,
+            default=0.0,
+        ),
+        "collateral_currency": _Doc(
+            "its currency (empty: the exposure's)", "GBP", ColType.STR, optional=True
+        ),
+        "collateral_rating": _Doc(
+            "debt securities: the issue's rating",
+            "AA",
+            ColType.STR,
+            optional=True,
+            choices=RATINGS,
+        ),
+        "collateral_maturity": _Doc(
+            f"debt securities: maturity ({_ISO})", "2030-06-30", optional=True
+        ),
+    },
+    IngestKind.COLLATERAL_AGREEMENTS: {
+        "agreement_id": _Doc("the CSA", "CSA-ACME-1"),
+        "currency": _Doc("ISO 4217 currency of its amounts", "USD", ColType.STR),
+        "threshold": _Doc("threshold TH, ≥ 0", "0"),
+        "mta": _Doc("minimum transfer amount, ≥ 0", "500000"),
+        "independent_amount": _Doc("net independent amount held (negative: posted)", "1000000"),
+        "remargin_days": _Doc("business days between margin calls, ≥ 1", "1"),
+        "mpor_days": _Doc(
+            "margin period of risk in business days (empty: 10 + remargin_days − 1)",
+            "10",
+            optional=True,
+        ),
+        "collateral_held": _Doc("collateral held after haircuts (incl. the IA), ≥ 0", "2500000"),
+        "collateral_posted": _Doc("collateral posted, ≥ 0", "0"),
+    },
+    IngestKind.NETTING_SETS: {
+        "netting_set_id": _Doc("the netting set", "NS-ACME-1"),
+        "counterparty_id": _Doc("its counterparty (a counterparty)", "ACME-CORP"),
+        "agreement_id": _Doc(
+            "its margin agreement (empty: unmargined)", "CSA-ACME-1", optional=True
+        ),
+    },
+    IngestKind.OTC_ASSIGNMENTS: {
+        "instrument_id": _Doc(
+            "an OTC derivative of the instruments table (irs, fx_*, equity or index option)",
+            "IRS-USD-5Y-1",
+        ),
+        "netting_set_id": _Doc("its netting set", "NS-ACME-1"),
+    },
+    IngestKind.OP_LOSSES: {
+        "event_id": _Doc("the loss event", "OPL-2019-0042"),
+        "legal_entity": _Doc("the entity that bore it", "RC-UK-LTD"),
+        "accounting_date": _Doc(f"when it hit the P&L ({_ISO})", "2019-05-03"),
+        "business_line": _Doc(
+            "Basel business line", "trading_and_sales", ColType.STR, choices=BUSINESS_LINES
+        ),
+        "event_type": _Doc(
+            "Basel event type",
+            "external_fraud",
+            ColType.STR,
+            optional=True,
+            choices=EVENT_TYPES,
+        ),
+        "currency": _Doc("ISO 4217 currency of the amounts", "GBP", ColType.STR),
+        "gross_loss": _Doc("gross loss, ≥ 0", "125000"),
+        "recoveries": _Doc(
+            "recoveries, 0 ≤ recoveries ≤ gross_loss", "25000", optional=True, default=0.0
+        ),
+    },
+    IngestKind.FINANCIALS: {
+        "legal_entity": _Doc("the entity", "RC-UK-LTD"),
+        "year": _Doc("financial year", "2021"),
+        "currency": _Doc("ISO 4217 currency of the amounts", "GBP", ColType.STR),
+        "interest_income": _Doc("interest income, ≥ 0", "310000000"),
+        "interest_expense": _Doc("interest expense, ≥ 0", "120000000"),
+        "interest_earning_assets": _Doc("interest-earning assets, ≥ 0", "9000000000"),
+        "dividend_income": _Doc("dividend income, ≥ 0", "4000000"),
+        "fee_income": _Doc("fee and commission income, ≥ 0", "90000000"),
+        "fee_expense": _Doc("fee and commission expense, ≥ 0", "30000000"),
+        "other_operating_income": _Doc("other operating income, ≥ 0", "8000000"),
+        "other_operating_expense": _Doc("other operating expense, ≥ 0", "6000000"),
+        "net_pnl_trading_book": _Doc("net P&L of the trading book (signed)", "45000000"),
+        "net_pnl_banking_book": _Doc("net P&L of the banking book (signed)", "-3000000"),
+    },
+    IngestKind.CAPITAL_RESOURCES: {
+        "as_of": _Doc(f"the date the figures are for ({_ISO})", "2022-12-28"),
+        "legal_entity": _Doc(
+            "a legal entity, or the firm for the consolidated figures", "RC-UK-LTD"
+        ),
+        "currency": _Doc("ISO 4217 currency of the amounts", "USD", ColType.STR),
+        "cet1_instruments": _Doc("CET1 instruments and share premium", "900000000"),
+        "retained_earnings": _Doc("retained earnings (signed)", "350000000"),
+        "accumulated_oci": _Doc("accumulated other comprehensive income (signed)", "-20000000"),
+        "cet1_deductions": _Doc(
+            "regulatory adjustments deducted from CET1 (goodwill, DTAs …), ≥ 0", "80000000"
+        ),
+        "at1": _Doc("additional Tier 1 capital, ≥ 0", "150000000"),
+        "tier2": _Doc("Tier 2 capital, ≥ 0", "200000000"),
+        "other_assets": _Doc(
+            "on-balance-sheet assets outside the exposures table (leverage ratio), ≥ 0",
+            "4000000000",
+            optional=True,
+            default=0.0,
+        ),
     },
 }
 

@@ -56,9 +56,16 @@ from riskcap.data.factor_names import (
     smile_factor,
 )
 from riskcap.data.identifiers import identifier_problem, normalise, text_problem
+from riskcap.data.kinds import STRICT_KINDS
 from riskcap.data.lake import Lake, WriteMode, sql_literal
 from riskcap.data.mapping import FX_TYPES
 from riskcap.data.schemas import (
+    BUSINESS_LINES,
+    COLLATERAL_TYPES,
+    CREDIT_APPROACHES,
+    EVENT_TYPES,
+    EXPOSURE_CLASSES,
+    EXPOSURE_PRODUCTS,
     MARKET_DATA,
     QUARANTINE,
     RATINGS,
@@ -378,6 +385,14 @@ class Reference:
     spread_curves: set[str] = field(default_factory=set)  # curves: <ISSUER>.SPREAD known
     # desk → (its legal entity, its books) in the stored books table
     desk_entities: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    # Basel III inputs: the books' legal entities (and the firm), stored counterparties,
+    # margin agreements, netting sets, and each instrument's type
+    entities: set[str] = field(default_factory=set)
+    firms: set[str] = field(default_factory=set)
+    counterparties: set[str] = field(default_factory=set)
+    agreements: set[str] = field(default_factory=set)
+    netting_sets: set[str] = field(default_factory=set)
+    instrument_types: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_lake(
@@ -387,7 +402,14 @@ class Reference:
             return set(lake.read(table, columns=[col]).column(col).to_pylist())
 
         needs_books = kind in (IngestKind.POSITIONS, IngestKind.TRADES)
+        basel3 = kind in STRICT_KINDS
         return cls(
+            entities=ids("books", "legal_entity") - {None} if basel3 else set(),
+            firms=ids("books", "firm") - {None} if basel3 else set(),
+            counterparties=ids("counterparties", "counterparty_id") if basel3 else set(),
+            agreements=ids("collateral_agreements", "agreement_id") if basel3 else set(),
+            netting_sets=ids("netting_sets", "netting_set_id") if basel3 else set(),
+            instrument_types=_instrument_types(lake) if kind is IngestKind.OTC_ASSIGNMENTS else {},
             books=ids("books", "book_id") if needs_books else set(),
             instruments=ids("instruments", "instrument_id") if needs_books else set(),
             factors=ids("factors", "factor_id")
@@ -413,6 +435,12 @@ def _spread_curves(lake: Lake) -> set[str]:
     table = lake.read("instruments", columns=["issuer", "spread_curve"])
     issuers = {f"{i}{SPREAD_SUFFIX}" for i in table.column("issuer").to_pylist() if i}
     return issuers | {c for c in table.column("spread_curve").to_pylist() if c}
+
+
+def _instrument_types(lake: Lake) -> dict[str, str]:
+    table = lake.read("instruments", columns=["instrument_id", "instrument_type"])
+    ids, types = (table.column(c).to_pylist() for c in ("instrument_id", "instrument_type"))
+    return dict(zip(ids, types, strict=True))
 
 
 def _factor_types(lake: Lake) -> dict[str, str]:
@@ -526,6 +554,191 @@ def _kind_rules(
         _enum(check, typed, "shock_type", {t.value for t in ShockType})
     elif kind is IngestKind.INSTRUMENTS:
         _instrument_rules(typed, check, ref)
+    elif kind in STRICT_KINDS:
+        _basel3_rules(kind, typed, check, ref, today)
+
+
+# instrument types an OTC assignment may name (SA-CCR maps them, engine/basel3.py)
+OTC_TYPES = frozenset(
+    {
+        InstrumentType.IRS,
+        InstrumentType.FX_FORWARD,
+        InstrumentType.FX_SWAP,
+        InstrumentType.FX_OPTION,
+        InstrumentType.EQUITY_OPTION,
+        InstrumentType.INDEX_OPTION,
+    }
+)
+
+
+def _at_least(check: _Checker, typed: pd.DataFrame, cols: Iterable[str], low: float) -> None:
+    """Each of ``cols`` (where given) finite and ≥ ``low``: rule ``negative_<col>``."""
+    for col in cols:
+        values = pd.to_numeric(typed[col], errors="coerce").astype(float)
+        parsed = check.parsed.get(col, typed[col].notna())
+        check.flag(
+            parsed & ~(np.isfinite(values) & (values >= low)),
+            f"negative_{col}" if low == 0 else f"{col}_below_{low:g}",
+            _below(typed, col, low),
+        )
+
+
+def _below(typed: pd.DataFrame, col: str, low: float) -> Callable[[pd.Series], str]:
+    return lambda r: f"{col} {typed.loc[r.name, col]} is not a finite number ≥ {low:g}"
+
+
+def _currency(check: _Checker, typed: pd.DataFrame, col: str) -> None:
+    check.flag(
+        typed[col].notna() & ~typed[col].map(lambda c: isinstance(c, str) and is_currency(c)),
+        "invalid_currency",
+        _not_iso(col),
+    )
+
+
+def _basel3_rules(
+    kind: IngestKind, typed: pd.DataFrame, check: _Checker, ref: Reference, today: dt.date
+) -> None:
+    """Rules of the Basel III inputs (issue 21); a file that breaks one is rejected
+    whole (:data:`~riskcap.data.kinds.STRICT_KINDS`)."""
+    _unique(check, typed, list(KIND_TABLE[kind].key), "duplicate_key")
+    if "currency" in typed.columns:
+        _currency(check, typed, "currency")
+    if kind is IngestKind.COUNTERPARTIES:
+        _known(check, typed, "legal_entity", ref.entities, "legal_entity")
+        _enum(check, typed, "exposure_class", set(EXPOSURE_CLASSES))
+        _enum(check, typed, "sector", set(SECTORS))
+        _enum(check, typed, "rating", set(RATINGS))
+        _enum(check, typed, "approach", set(CREDIT_APPROACHES))
+        _enum(check, typed, "scra_grade", {"A", "B", "C"})
+        check.flag(
+            ~typed["country"].map(lambda c: isinstance(c, str) and len(c) == 2 and c.isupper()),
+            "invalid_country",
+            _not_a("country", "an ISO 3166-1 alpha-2 code (GB, US …)"),
+        )
+        pd_ = pd.to_numeric(typed["pd"], errors="coerce").astype(float)
+        check.flag(
+            typed["pd"].notna() & ~((pd_ > 0) & (pd_ <= 1)),
+            "pd_range",
+            lambda r: f"pd {typed.loc[r.name, 'pd']} is outside (0, 1]",
+        )
+        lgd = pd.to_numeric(typed["lgd"], errors="coerce").astype(float)
+        check.flag(
+            typed["lgd"].notna() & ~((lgd >= 0) & (lgd <= 1)),
+            "lgd_range",
+            lambda r: f"lgd {typed.loc[r.name, 'lgd']} is outside [0, 1]",
+        )
+        irb = typed["approach"].isin(["firb", "airb"])
+        check.flag(
+            irb & typed["pd"].isna(),
+            "irb_needs_pd",
+            lambda r: f"approach {r['approach']} needs a pd",
+        )
+        check.flag(
+            (typed["approach"] == "airb") & typed["lgd"].isna(),
+            "airb_needs_lgd",
+            _fixed("approach airb needs an own lgd"),
+        )
+        _at_least(check, typed, ["turnover_m"], 0.0)
+    elif kind is IngestKind.EXPOSURES:
+        _known(check, typed, "counterparty_id", ref.counterparties, "counterparty")
+        _enum(check, typed, "product", set(EXPOSURE_PRODUCTS))
+        _enum(check, typed, "collateral_type", set(COLLATERAL_TYPES))
+        _enum(check, typed, "collateral_rating", set(RATINGS))
+        _at_least(check, typed, ["drawn", "undrawn", "collateral_value"], 0.0)
+        ccf = pd.to_numeric(typed["ccf"], errors="coerce").astype(float)
+        check.flag(
+            typed["ccf"].notna() & ~((ccf >= 0) & (ccf <= 1)),
+            "ccf_range",
+            lambda r: f"ccf {typed.loc[r.name, 'ccf']} is outside [0, 1]",
+        )
+        check.flag(
+            typed["collateral_currency"].notna()
+            & ~typed["collateral_currency"].map(lambda c: isinstance(c, str) and is_currency(c)),
+            "invalid_currency",
+            _not_iso("collateral_currency"),
+        )
+        property_loan = typed["product"].isin(["mortgage", "cre_loan"])
+        value = pd.to_numeric(typed["collateral_value"], errors="coerce").astype(float)
+        check.flag(
+            property_loan
+            & ~(
+                typed["collateral_type"].isin(["residential_property", "commercial_property"])
+                & (value > 0)
+            ),
+            "property_value",
+            lambda r: f"a {r['product']} needs its property as collateral with a value > 0",
+        )
+        check.flag(
+            typed["start_date"].notna()
+            & typed["maturity"].notna()
+            & (typed["start_date"].astype(object) > typed["maturity"].astype(object)),
+            "maturity_before_start",
+            lambda r: f"maturity {r['maturity']} is before start_date {r['start_date']}",
+        )
+    elif kind is IngestKind.COLLATERAL_AGREEMENTS:
+        _at_least(check, typed, ["threshold", "mta", "collateral_held", "collateral_posted"], 0.0)
+        _at_least(check, typed, ["remargin_days"], 1.0)
+        _at_least(check, typed, ["mpor_days"], 10.0)  # CRE52.50: at least 10 business days
+        _finite(check, typed, "independent_amount", "finite_independent_amount")
+    elif kind is IngestKind.NETTING_SETS:
+        _known(check, typed, "counterparty_id", ref.counterparties, "counterparty")
+        _known(check, typed, "agreement_id", ref.agreements, "agreement")
+    elif kind is IngestKind.OTC_ASSIGNMENTS:
+        _known(check, typed, "instrument_id", set(ref.instrument_types), "instrument")
+        _known(check, typed, "netting_set_id", ref.netting_sets, "netting_set")
+        check.flag(
+            typed["instrument_id"].isin(set(ref.instrument_types))
+            & ~typed["instrument_id"].map(lambda i: ref.instrument_types.get(i) in OTC_TYPES),
+            "not_otc",
+            lambda r: (
+                f"instrument {r['instrument_id']} is a {ref.instrument_types[r['instrument_id']]}, "
+                f"not an OTC derivative ({', '.join(sorted(OTC_TYPES))})"
+            ),
+        )
+    elif kind is IngestKind.OP_LOSSES:
+        _known(check, typed, "legal_entity", ref.entities, "legal_entity")
+        _not_future(check, typed, "accounting_date", today)
+        _enum(check, typed, "business_line", set(BUSINESS_LINES))
+        _enum(check, typed, "event_type", set(EVENT_TYPES))
+        _at_least(check, typed, ["gross_loss", "recoveries"], 0.0)
+        gross = pd.to_numeric(typed["gross_loss"], errors="coerce").astype(float)
+        rec = pd.to_numeric(typed["recoveries"], errors="coerce").astype(float)
+        check.flag(
+            rec > gross,
+            "recoveries_above_loss",
+            lambda r: f"recoveries {r['recoveries']} exceed gross_loss {r['gross_loss']}",
+        )
+    elif kind is IngestKind.FINANCIALS:
+        _known(check, typed, "legal_entity", ref.entities, "legal_entity")
+        _at_least(check, typed, BI_ITEMS, 0.0)
+        year = pd.to_numeric(typed["year"], errors="coerce")
+        check.flag(
+            typed["year"].notna() & ((year < 1900) | (year > today.year)),
+            "year_range",
+            lambda r: f"year {r['year']} is not a past or current year",
+        )
+    elif kind is IngestKind.CAPITAL_RESOURCES:
+        _known(check, typed, "legal_entity", ref.entities | ref.firms, "legal_entity")
+        _not_future(check, typed, "as_of", today)
+        _at_least(
+            check,
+            typed,
+            ["cet1_instruments", "cet1_deductions", "at1", "tier2", "other_assets"],
+            0.0,
+        )
+
+
+# the business indicator's items (OPE25.7): income, expense and assets, never negative
+BI_ITEMS = (
+    "interest_income",
+    "interest_expense",
+    "interest_earning_assets",
+    "dividend_income",
+    "fee_income",
+    "fee_expense",
+    "other_operating_income",
+    "other_operating_expense",
+)
 
 
 def is_fx_pair(name: str) -> bool:
@@ -851,13 +1064,15 @@ def ingest_file(
         rule_counts: dict[str, int] = {}
         for v in violations:
             rule_counts[v.rule] = rule_counts.get(v.rule, 0) + 1
-        if rows_read and len(bad_rows) / rows_read > max_bad_fraction:
+        limit = 0.0 if kind in STRICT_KINDS else max_bad_fraction
+        strict = " (every row of a Basel III input must be good)" if kind in STRICT_KINDS else ""
+        if rows_read and len(bad_rows) / rows_read > limit:
             first = violations[0]
             summary = ", ".join(f"{k}×{n}" for k, n in sorted(rule_counts.items()))
             raise IngestRejected(
                 f"{path}: rejected, {len(bad_rows)} of {rows_read} rows "
                 f"({len(bad_rows) / rows_read:.1%}) break rules, above the "
-                f"{max_bad_fraction:.1%} limit; first: row {first.row} rule "
+                f"{limit:.1%} limit{strict}; first: row {first.row} rule "
                 f"{first.rule}: {first.detail} [{summary}]; nothing was written"
             )
         good = typed.loc[~typed[_ROW].isin(bad_rows)].drop(columns=[_ROW])

@@ -22,6 +22,30 @@ class IngestKind(enum.StrEnum):
     VOLS = "vols"
     OBSERVATIONS = "observations"
     HOLIDAYS = "holidays"
+    COUNTERPARTIES = "counterparties"
+    EXPOSURES = "exposures"
+    COLLATERAL_AGREEMENTS = "collateral-agreements"
+    NETTING_SETS = "netting-sets"
+    OTC_ASSIGNMENTS = "otc-assignments"
+    OP_LOSSES = "op-losses"
+    FINANCIALS = "financials"
+    CAPITAL_RESOURCES = "capital-resources"
+
+
+# Basel III inputs: a bad row rejects the whole file (nothing is written), since a
+# quarantined exposure or loss would understate the capital
+STRICT_KINDS = frozenset(
+    {
+        IngestKind.COUNTERPARTIES,
+        IngestKind.EXPOSURES,
+        IngestKind.COLLATERAL_AGREEMENTS,
+        IngestKind.NETTING_SETS,
+        IngestKind.OTC_ASSIGNMENTS,
+        IngestKind.OP_LOSSES,
+        IngestKind.FINANCIALS,
+        IngestKind.CAPITAL_RESOURCES,
+    }
+)
 
 
 class DateFormat(enum.StrEnum):

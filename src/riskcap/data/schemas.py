@@ -346,6 +346,198 @@ PNL_ATTRIBUTION = TableSpec(
     key=("run_id", "node"),
 )
 
+# -- Basel III inputs (issue 21): the banking book, counterparties, netting, losses ------
+EXPOSURE_CLASSES = ("sovereign", "bank", "corporate", "retail", "equity")
+CREDIT_APPROACHES = ("sa", "firb", "airb")
+EXPOSURE_PRODUCTS = (
+    "loan",
+    "bond",
+    "mortgage",
+    "cre_loan",
+    "revolving",
+    "commitment",
+    "commitment_ucc",
+    "guarantee",
+    "trade_lc",
+    "transaction_contingent",
+    "equity",
+)
+COLLATERAL_TYPES = (
+    "none",
+    "cash",
+    "sovereign_bond",
+    "other_bond",
+    "main_index_equity",
+    "other_equity",
+    "residential_property",
+    "commercial_property",
+)
+# OPE10 / Basel II Annex 8: the eight business lines and seven event types
+BUSINESS_LINES = (
+    "corporate_finance",
+    "trading_and_sales",
+    "retail_banking",
+    "commercial_banking",
+    "payment_and_settlement",
+    "agency_services",
+    "asset_management",
+    "retail_brokerage",
+)
+EVENT_TYPES = (
+    "internal_fraud",
+    "external_fraud",
+    "employment_practices",
+    "clients_products_business_practices",
+    "damage_to_physical_assets",
+    "business_disruption",
+    "execution_delivery_process",
+)
+
+COUNTERPARTIES = TableSpec(
+    "counterparties",
+    pa.schema(
+        [
+            _f("counterparty_id", pa.string()),
+            _f("name", pa.string(), True),
+            _f("legal_entity", pa.string()),  # the bank's entity that faces it
+            _f("exposure_class", pa.string()),
+            _f("sector", pa.string()),
+            _f("country", pa.string()),  # ISO 3166-1 alpha-2 (countercyclical buffer)
+            _f("rating", pa.string()),
+            _f("pd", pa.float64(), True),  # one-year PD (IRB), (0, 1]
+            _f("lgd", pa.float64(), True),  # own LGD estimate (A-IRB), [0, 1]
+            _f("sme", pa.bool_(), True),
+            _f("approach", pa.string(), True),  # sa | firb | airb
+            _f("turnover_m", pa.float64(), True),  # annual sales, EUR millions (SME)
+            _f("scra_grade", pa.string(), True),  # unrated banks: A | B | C (CRE20.21)
+            _f("large_financial", pa.bool_(), True),  # CRE31.6: assets ≥ USD 100bn
+        ]
+    ),
+    key=("counterparty_id",),
+)
+
+EXPOSURES = TableSpec(
+    "exposures",
+    pa.schema(
+        [
+            _f("exposure_id", pa.string()),
+            _f("counterparty_id", pa.string()),
+            _f("product", pa.string()),
+            _f("currency", pa.string()),
+            _f("drawn", pa.float64()),  # on-balance-sheet amount
+            _f("undrawn", pa.float64(), True),  # off-balance-sheet amount (CCF applies)
+            _f("ccf", pa.float64(), True),  # a stated CCF instead of the product's
+            _f("start_date", pa.date32(), True),
+            _f("maturity", pa.date32()),
+            _f("collateral_type", pa.string(), True),
+            _f("collateral_value", pa.float64(), True),  # market value, or the property's
+            _f("collateral_currency", pa.string(), True),
+            _f("collateral_rating", pa.string(), True),  # debt securities: issue rating
+            _f("collateral_maturity", pa.date32(), True),  # debt securities
+        ]
+    ),
+    key=("exposure_id",),
+)
+
+COLLATERAL_AGREEMENTS = TableSpec(
+    "collateral_agreements",
+    pa.schema(
+        [
+            _f("agreement_id", pa.string()),
+            _f("currency", pa.string()),
+            _f("threshold", pa.float64()),
+            _f("mta", pa.float64()),  # minimum transfer amount
+            _f("independent_amount", pa.float64()),  # net held (negative: posted)
+            _f("remargin_days", pa.int32()),  # business days between margin calls
+            _f("mpor_days", pa.int32(), True),  # empty: 10 + remargin_days − 1
+            _f("collateral_held", pa.float64()),  # after haircuts, incl. the IA held
+            _f("collateral_posted", pa.float64()),
+        ]
+    ),
+    key=("agreement_id",),
+)
+
+NETTING_SETS = TableSpec(
+    "netting_sets",
+    pa.schema(
+        [
+            _f("netting_set_id", pa.string()),
+            _f("counterparty_id", pa.string()),
+            _f("agreement_id", pa.string(), True),  # empty: unmargined
+        ]
+    ),
+    key=("netting_set_id",),
+)
+
+OTC_ASSIGNMENTS = TableSpec(
+    "otc_assignments",
+    pa.schema(
+        [
+            _f("instrument_id", pa.string()),
+            _f("netting_set_id", pa.string()),
+        ]
+    ),
+    key=("instrument_id",),
+)
+
+OP_LOSSES = TableSpec(
+    "op_losses",
+    pa.schema(
+        [
+            _f("event_id", pa.string()),
+            _f("legal_entity", pa.string()),
+            _f("accounting_date", pa.date32()),
+            _f("business_line", pa.string()),
+            _f("event_type", pa.string(), True),
+            _f("currency", pa.string()),
+            _f("gross_loss", pa.float64()),
+            _f("recoveries", pa.float64(), True),
+        ]
+    ),
+    key=("event_id",),
+)
+
+FINANCIALS = TableSpec(
+    "financials",
+    pa.schema(
+        [
+            _f("legal_entity", pa.string()),
+            _f("year", pa.int32()),
+            _f("currency", pa.string()),
+            _f("interest_income", pa.float64()),
+            _f("interest_expense", pa.float64()),
+            _f("interest_earning_assets", pa.float64()),
+            _f("dividend_income", pa.float64()),
+            _f("fee_income", pa.float64()),
+            _f("fee_expense", pa.float64()),
+            _f("other_operating_income", pa.float64()),
+            _f("other_operating_expense", pa.float64()),
+            _f("net_pnl_trading_book", pa.float64()),
+            _f("net_pnl_banking_book", pa.float64()),
+        ]
+    ),
+    key=("legal_entity", "year"),
+)
+
+CAPITAL_RESOURCES = TableSpec(
+    "capital_resources",
+    pa.schema(
+        [
+            _f("as_of", pa.date32()),
+            _f("legal_entity", pa.string()),  # an entity, or the firm (consolidated)
+            _f("currency", pa.string()),
+            _f("cet1_instruments", pa.float64()),
+            _f("retained_earnings", pa.float64()),
+            _f("accumulated_oci", pa.float64()),
+            _f("cet1_deductions", pa.float64()),
+            _f("at1", pa.float64()),
+            _f("tier2", pa.float64()),
+            _f("other_assets", pa.float64(), True),  # leverage: assets outside exposures
+        ]
+    ),
+    key=("as_of", "legal_entity"),
+)
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -364,5 +556,13 @@ TABLES: dict[str, TableSpec] = {
         RESULTS,
         BACKTEST,
         PNL_ATTRIBUTION,
+        COUNTERPARTIES,
+        EXPOSURES,
+        COLLATERAL_AGREEMENTS,
+        NETTING_SETS,
+        OTC_ASSIGNMENTS,
+        OP_LOSSES,
+        FINANCIALS,
+        CAPITAL_RESOURCES,
     )
 }
