@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from riskcap.choices import (
     EngineName,
@@ -682,6 +690,55 @@ class FrtbConfig(_Section):
     average_days: int = Field(60, ge=1, description="Days of the IMCC and SES averages.")
 
 
+class Basel3Config(_Section):
+    enabled: bool = Field(
+        False,
+        description="Compute credit (SA/IRB), SA-CCR, CVA and operational RWA and the "
+        "capital ratios every run (needs the Basel III inputs: counterparties, exposures, "
+        "netting sets, op-losses, financials, capital-resources).",
+    )
+    output_floor: float | None = Field(
+        None,
+        ge=0.0,
+        le=1.0,
+        description="Output floor percentage (omitted: the RBC90.2 phase-in of the as-of "
+        "year, 50% in 2023 to 72.5% from 2028, or output_floor_phase_in).",
+    )
+    output_floor_phase_in: dict[str, float] = Field(
+        default_factory=dict,
+        description='Year → floor percentage replacing RBC90.2\'s (e.g. {"2025" = 0.5}).',
+    )
+    conservation_buffer: float = Field(
+        0.025, ge=0.0, le=0.1, description="Capital conservation buffer (RBC30.3)."
+    )
+    systemic_buffer: float = Field(
+        0.0, ge=0.0, le=0.1, description="G-SIB / D-SIB higher loss absorbency (RBC40)."
+    )
+    countercyclical_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="Countercyclical buffer rate per country of risk (ISO alpha-2 → rate); "
+        "countries not listed: 0.",
+    )
+    bi_currency: str = Field(
+        "EUR",
+        description="Currency of the SMA's bucket thresholds and loss threshold (OPE25); "
+        "amounts are converted at the as-of FX rates.",
+    )
+    loss_threshold: float = Field(
+        20_000.0, ge=0.0, description="Operational losses below this (bi_currency) left out."
+    )
+
+    @field_validator("output_floor_phase_in", "countercyclical_rates")
+    @classmethod
+    def _fractions(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        for key, rate in value.items():
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"basel3.{info.field_name}: {key} = {rate} is not in [0, 1]")
+            if info.field_name == "output_floor_phase_in" and not key.isdigit():
+                raise ValueError(f"basel3.output_floor_phase_in: {key!r} is not a year")
+        return value
+
+
 class DemoConfig(_Section):
     seed: int = Field(20221228, description="Seed of the demo book and synthetic data.")
     days: int = Field(60, ge=2, description="Business days of trades and snapshots.")
@@ -753,6 +810,7 @@ class Settings(BaseModel):
     capital: CapitalConfig = Field(default_factory=CapitalConfig)
     stress: StressConfig = Field(default_factory=StressConfig)
     frtb: FrtbConfig = Field(default_factory=FrtbConfig)
+    basel3: Basel3Config = Field(default_factory=Basel3Config)
     demo: DemoConfig = Field(default_factory=DemoConfig)
     service: ServiceConfig = Field(default_factory=ServiceConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
@@ -883,7 +941,9 @@ def demo_settings(**sections: Any) -> Settings:
     """The demo's settings: the defaults plus the named crises of its bundled history
     (``sections`` override whole sections, as in :func:`settings_for_dir`)."""
     stress = {"historical": [w.model_dump() for w in demo_historical_windows()]}
-    return Settings(**{"stress": stress, **sections})
+    # the demo has the synthetic Basel III inputs; the UK's CCyB was 1% from 13 Dec 2022
+    basel3 = {"enabled": True, "countercyclical_rates": {"GB": 0.01}}
+    return Settings(**{"stress": stress, "basel3": basel3, **sections})
 
 
 def settings_for_dir(base_dir: Path, **sections: Any) -> Settings:

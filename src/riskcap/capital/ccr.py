@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from scipy.stats import norm
 
 ALPHA = 1.4  # CRE52.1
@@ -159,12 +160,12 @@ def supervisory_duration(start: np.ndarray | float, end: np.ndarray | float) -> 
 
 
 def supervisory_delta(
-    call: np.ndarray,
-    bought: np.ndarray,
-    price: np.ndarray,
-    strike: np.ndarray,
-    expiry: np.ndarray,
-    volatility: np.ndarray,
+    call: npt.ArrayLike,
+    bought: npt.ArrayLike,
+    price: npt.ArrayLike,
+    strike: npt.ArrayLike,
+    expiry: npt.ArrayLike,
+    volatility: npt.ArrayLike,
 ) -> np.ndarray:
     """Supervisory delta of options (CRE52.40): bought call ``+N(d1)``, sold call
     ``−N(d1)``, bought put ``−N(−d1)``, sold put ``+N(−d1)`` with
@@ -173,9 +174,9 @@ def supervisory_delta(
     call = np.asarray(call, bool)
     sign = np.where(np.asarray(bought, bool), 1.0, -1.0)
     sigma, t = np.asarray(volatility, np.float64), np.asarray(expiry, np.float64)
-    d1 = (np.log(np.asarray(price) / np.asarray(strike)) + 0.5 * sigma**2 * t) / (
-        sigma * np.sqrt(t)
-    )
+    d1 = (
+        np.log(np.asarray(price, np.float64) / np.asarray(strike, np.float64)) + 0.5 * sigma**2 * t
+    ) / (sigma * np.sqrt(t))
     return sign * np.where(call, norm.cdf(d1), -norm.cdf(-d1))
 
 

@@ -34,7 +34,9 @@ from riskcap.data.contract import IngestKind
 from riskcap.data.ingest import ingest_file
 from riskcap.data.lake import Lake
 from riskcap.data.samples import MarketBundle, market_bundle
+from riskcap.inputs.demo_basel3 import generate_basel3_inputs
 from riskcap.inputs.demo_book import (
+    FIRM,
     ModelMarker,
     generate_demo_book,
     market_values,
@@ -87,6 +89,22 @@ def prepare_demo(directory: Path, console: Console) -> DemoSetup:
         r = ingest_file(lake, kind, path, max_bad_fraction=limit, reporting=reporting)
         state = "already ingested" if r.already_ingested else f"{r.rows_written} rows"
         console.print(f"  ingest {kind.value:<12} {path.name:<28} {state} → {r.table}")
+
+    if settings.basel3.enabled:  # the synthetic banking book, losses and capital
+        basel3 = generate_basel3_inputs(
+            pd.read_csv(book.instruments),
+            FIRM,
+            book.opening_date,
+            seed,
+            directory / "input" / "basel3",
+        )
+        for name, path in basel3.in_order():
+            kind = IngestKind(name)
+            r = ingest_file(lake, kind, path, max_bad_fraction=limit, reporting=reporting)
+            state = "already ingested" if r.already_ingested else f"{r.rows_written} rows"
+            console.print(
+                f"  ingest {kind.value:<12} {path.name:<28} {state} → {r.table} (synthetic)"
+            )
 
     trades_written = 0
     for trades in book.trades:

@@ -180,8 +180,21 @@ def capital(
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
     units: UnitsOpt = Units.AUTO,
+    adequacy: Annotated[
+        bool,
+        typer.Option(
+            "--adequacy",
+            help="Basel III: RWA by risk type, output floor, capital and leverage ratios "
+            "per legal entity and the firm",
+        ),
+    ] = False,
+    entity: Annotated[
+        str | None,
+        typer.Option(help="With --adequacy: one legal entity (RC-UK-LTD or entity:RC-UK-LTD)"),
+    ] = None,
 ) -> None:
-    """Basel 2.5 market-risk capital per firm and desk, with the breakdown."""
+    """Basel 2.5 market-risk capital per firm and desk, with the breakdown; with
+    ``--adequacy`` the Basel III capital adequacy of the entities and the firm."""
     from riskcap.capital.basel25 import OUT_OF_SCOPE
     from riskcap.risk.backtest import indicative
     from riskcap.store.catalog import CapitalResult, Catalog, StressedPeriod
@@ -189,6 +202,9 @@ def capital(
     settings = load_settings(config)
     use_compile_cache(settings)
     day = parse_date(as_of)
+    if adequacy or entity is not None:
+        _adequacy(settings, day, entity, as_json, units)
+        return
     with Catalog.of(settings) as catalog:
         run_id = catalog.run_of_record(day).run_id
         rows = catalog.run_rows(CapitalResult, run_id)
@@ -225,6 +241,24 @@ def capital(
         typer.echo(json.dumps(doc))
         return
     print_capital(console, settings, day, run_id, shown, period, units)
+
+
+def _adequacy(
+    settings: Settings, day: dt.date, entity: str | None, as_json: bool, units: Units
+) -> None:
+    from riskcap.cli.basel3 import entity_nodes, print_adequacy
+    from riskcap.pipeline.tasks.basel3 import adequacy_report
+    from riskcap.store.catalog import Catalog
+
+    with Catalog.of(settings) as catalog:
+        run_id = catalog.run_of_record(day).run_id
+        report = adequacy_report(catalog, run_id, entity_nodes(entity))
+    if not report["nodes"]:
+        raise NotFoundError(f"no legal entity {entity!r} in the run of {day} ({run_id[:8]})")
+    if as_json:
+        typer.echo(json.dumps({"as_of": day.isoformat(), **report}))
+        return
+    print_adequacy(console, settings.eod.reporting_currency, day, report, units)
 
 
 def print_capital(

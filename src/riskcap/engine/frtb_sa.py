@@ -118,6 +118,12 @@ class _Padded:
         return np.concatenate(out)[: len(xs)][:, self.real]
 
 
+def day_values(inputs: RiskInputs) -> np.ndarray:
+    """Every position's value on the as-of market (reporting currency), in the order
+    of ``inputs.positions``, with the revaluation's padded (compiled) shapes."""
+    return _Padded.of(inputs).values()
+
+
 @jax.jit
 def _revalue(book: Book, xs: jax.Array) -> jax.Array:
     return jax.vmap(lambda x: position_values(book, x))(xs)

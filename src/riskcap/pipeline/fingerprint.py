@@ -46,6 +46,23 @@ INPUT_TABLES = (
     "observations",
     "holidays",
 )
+# the Basel III inputs, read (and pinned) when basel3.enabled
+BASEL3_TABLES = (
+    "counterparties",
+    "exposures",
+    "collateral_agreements",
+    "netting_sets",
+    "otc_assignments",
+    "op_losses",
+    "financials",
+    "capital_resources",
+)
+
+
+def input_tables(settings: Settings) -> tuple[str, ...]:
+    """The tables a run of ``settings`` pins: :data:`INPUT_TABLES`, and the Basel III
+    inputs when ``basel3.enabled`` (a run without them keeps the run key it had)."""
+    return INPUT_TABLES + (BASEL3_TABLES if settings.basel3.enabled else ())
 
 
 def _sort_keys(schema: pa.Schema) -> list[tuple[str, str]]:
@@ -89,7 +106,8 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
     * ``market_data``: the whole history up to ``as_of`` (look-backs, stress windows);
     * ``curves``, ``vols``: the ``as_of`` date;
     * ``observations``: the 12 months up to ``as_of`` (the FRTB eligibility test);
-    * ``holidays``: every market holiday up to ``as_of`` (carried-forward levels).
+    * ``holidays``: every market holiday up to ``as_of`` (carried-forward levels);
+    * the Basel III inputs, when pinned: whole tables.
     """
     prev = previous_as_of(snapshot_dates(lake, versions["positions"]), as_of)
 
@@ -112,6 +130,7 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
             "observations", [("date", ">", year_before(as_of)), ("date", "<=", as_of)]
         ),
         "holidays": read("holidays", [("date", "<=", as_of)]),
+        **{t: read(t) for t in BASEL3_TABLES if t in versions},
     }
 
 

@@ -54,10 +54,10 @@ from riskcap.errors import (
 )
 from riskcap.pipeline.checkpoint import read_checkpoint
 from riskcap.pipeline.fingerprint import (
-    INPUT_TABLES,
     code_version,
     config_hash,
     input_digests,
+    input_tables,
     json_digest,
     run_key,
 )
@@ -204,7 +204,7 @@ def run_eod(
                     Event(EventKind.CHECKLIST_WAIT, as_of, message=", ".join(missing))
                 ),
             )
-            pinned = lake.versions(INPUT_TABLES)
+            pinned = lake.versions(input_tables(settings))
             digests = input_digests(lake, pinned, as_of)
             prior = catalog.runs_of_record(before=as_of, limit=history_runs(settings))
             digests["prior_runs"] = json_digest({d.isoformat(): r for d, r in prior.items()})

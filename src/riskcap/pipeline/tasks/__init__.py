@@ -28,6 +28,8 @@ frtb            lake and catalog ``results`` (``frtb_ima``);    by run_id and me
                 catalog FRTB tables
 frtb_sa         lake and catalog ``results`` (``frtb_sa``)      by run_id and method
 stress          catalog ``stress_results``                      by run_id
+basel3          lake and catalog ``results`` (``basel3``);      by run_id and method
+                catalog ``alerts`` of ratios under requirement
 publish         catalog ``lineage``; run → succeeded            one transaction
 ==============  ==============================================  ========================
 
@@ -44,6 +46,7 @@ from collections.abc import Callable
 
 from riskcap.pipeline.tasks import (
     backtest,
+    basel3,
     capital,
     checklist,
     frtb,
@@ -76,6 +79,7 @@ TASK_GRAPH: dict[str, set[str]] = {
     "frtb": {"market_prep", "backtest"},  # today's desk backtests and PLA
     "frtb_sa": {"market_prep", "frtb"},  # the desks on the IMA and their C_A
     "stress": {"market_prep", "measures"},  # the firm's VaR for reverse stress
+    "basel3": {"market_prep", "frtb_sa"},  # the day's book and the market-risk capital
     "publish": {
         "measures",
         "backtest",
@@ -84,6 +88,7 @@ TASK_GRAPH: dict[str, set[str]] = {
         "frtb",
         "frtb_sa",
         "stress",
+        "basel3",
     },
 }
 TASKS: dict[str, Callable[[RunContext], TaskOutput]] = {
@@ -100,6 +105,7 @@ TASKS: dict[str, Callable[[RunContext], TaskOutput]] = {
     "frtb": frtb.frtb,
     "frtb_sa": frtb_sa.frtb_sa,
     "stress": stress.stress,
+    "basel3": basel3.basel3,
 }
 
 
