@@ -164,7 +164,7 @@ def test_operational_capital_by_hand(world: tuple[Path, dt.date, str]) -> None:
 
 
 def test_ccr_cva_floor_ratios_and_buffers(world: tuple[Path, dt.date, str]) -> None:
-    directory, day, run_id = world
+    directory, _, run_id = world
     f = _figures(directory, run_id)
     uk, firm = f[UK], f[FIRM]
     assert uk["ccr:ead"] > 0 and uk["rwa:ccr"] > 0 and uk["rwa:cva"] > 0
