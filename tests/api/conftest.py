@@ -19,6 +19,10 @@ from fastapi.testclient import TestClient
 
 from riskcap.api.app import create_app
 from riskcap.config import Settings, load_settings
+from riskcap.data.contract import IngestKind
+from riskcap.data.ingest import ingest_file
+from riskcap.data.lake import Lake
+from riskcap.inputs.demo_basel3 import generate_basel3_inputs
 from riskcap.pipeline.runner import run_eod
 from riskcap.store.catalog import Catalog
 from riskcap.store.service import Role, create_key, revoke_key
@@ -60,10 +64,19 @@ def api_base(
     # (tests/api/test_security.py tests the throttle on a world of its own)
     config.write_text(
         demo_config(
-            pipeline={"checklist_timeout_s": 0}, service={"auth_failures_per_minute": 1_000_000}
+            pipeline={"checklist_timeout_s": 0},
+            service={"auth_failures_per_minute": 1_000_000},
+            basel3={"enabled": True},
         )
     )
     settings = load_settings(config)
+    # the demo's synthetic Basel III inputs, for /v1/capital/adequacy and the dashboard
+    lake = Lake(settings.lake_path)
+    files = generate_basel3_inputs(
+        lake.read("instruments").to_pandas(), "RISKCAP", days[0], settings.demo.seed, target / "b3"
+    )
+    for kind, path in files.in_order():
+        ingest_file(lake, IngestKind(kind), path, max_bad_fraction=0.0, today=days[-1])
     run_ids = {d: run_eod(settings, d).run_id for d in days}
     with Catalog(settings.catalog_url) as catalog:
         revoked = create_key(catalog, Role.ADMIN, ["*"])

@@ -347,3 +347,31 @@ def test_deleting_a_limit_keeps_its_alerts(client: TestClient, world: World) -> 
     (alert,) = [a for a in alerts if a["id"] == breach.alert_id]
     assert alert["limit_id"] is None and alert["limit_value"] == 1.0
     assert all(lim["id"] != made["id"] for lim in client.get("/v1/limits", headers=h).json())
+
+
+def test_capital_adequacy_per_entity_and_firm(client: TestClient, world: World) -> None:
+    """/v1/capital/adequacy (issue 21): RWA by risk type, floor and ratios per node."""
+    h = auth(world.keys.admin)
+    doc = client.get("/v1/capital/adequacy", headers=h)
+    assert doc.status_code == 200, doc.text
+    nodes = {n["node"]: n for n in doc.json()["nodes"]}
+    assert set(nodes) == {"firm:RISKCAP", "entity:RC-US-LLC", "entity:RC-UK-LTD"}
+    for n in nodes.values():
+        assert n["rwa_total"] == pytest.approx(
+            max(n["rwa_internal"], n["output_floor"] * n["rwa_standardised"])
+        )
+        cet1 = n["ratios"]["cet1"]
+        assert cet1["value"] == pytest.approx(n["capital"]["cet1"] / n["rwa_total"])
+        assert cet1["met"] is (cet1["value"] >= cet1["requirement"])
+    uk = client.get("/v1/capital/adequacy", params={"entity": "RC-UK-LTD"}, headers=h).json()
+    assert [n["node"] for n in uk["nodes"]] == ["entity:RC-UK-LTD"]
+    assert uk["nodes"][0]["netting_sets"] and "large exposures (LEX)" in uk["out_of_scope"]
+    missing = client.get("/v1/capital/adequacy", params={"entity": "NOPE"}, headers=h)
+    assert missing.status_code == 404
+    # a desk-scoped key sees no entity or firm figure, and cannot probe one
+    d = auth(world.keys.desk_viewer)
+    assert client.get("/v1/capital/adequacy", headers=d).json()["nodes"] == []
+    assert (
+        client.get("/v1/capital/adequacy", params={"entity": "RC-UK-LTD"}, headers=d).status_code
+        == 404
+    )

@@ -92,6 +92,13 @@ def _var_series(world: World, node: str) -> dict[str, float]:
     return out
 
 
+def _basel3(world: World, node: str) -> dict[str, float]:
+    """The node's Basel III figures of the last day's run, from the catalog."""
+    with Catalog(world.settings.catalog_url) as catalog:
+        rows = catalog.results(world.run_ids[world.days[-1]])
+    return {r.measure: r.value for r in rows if r.method == "basel3" and r.node == node}
+
+
 def _chart(page: object, element: str) -> dict[str, list[object]]:
     data = page.evaluate(  # type: ignore[attr-defined]
         f"() => document.getElementById('{element}').data"
@@ -134,6 +141,16 @@ def test_dashboard_shows_the_runs_numbers_and_drills_down(
     assert float(latest) == firm[max(firm)]
     hist = _chart(page, "pnl-hist")["scenarios"]
     assert sum(hist["y"]) == 250  # the 1-day HS look-back of the demo config
+    # the Basel III panel (issue 21): the RWA waterfall ends at the firm's total RWA and
+    # the ratio markers are the catalog's ratios, in per cent
+    figures = _basel3(world, "firm:RISKCAP")
+    waterfall = _chart(page, "rwa-waterfall")["RWA"]
+    assert waterfall["y"][-1] == pytest.approx(figures["rwa:total"])
+    assert waterfall["x"][0] == "credit" and waterfall["y"][0] == figures["rwa:credit"]
+    ratios = _chart(page, "ratios")["ratio"]
+    assert dict(zip(ratios["x"], ratios["y"], strict=True)) == pytest.approx(
+        {k: 100 * figures[f"ratio:{k}"] for k in ("cet1", "tier1", "total", "leverage")}
+    )
     page.screenshot(path=str(OUTPUT / "dashboard-firm.png"), full_page=True)  # type: ignore[attr-defined]
 
     # drill down: firm → entity → desk (click the links in the children table)

@@ -84,8 +84,7 @@ def _world(base: Path, target: Path, capital: list[str], assign: bool = True) ->
     world = copy_world(base, target)
     config = world / "riskcap.toml"
     config.write_text(
-        config.read_text()
-        + '\n[basel3]\nenabled = true\ncountercyclical_rates = {FR = 0.005}\n',
+        config.read_text() + "\n[basel3]\nenabled = true\ncountercyclical_rates = {FR = 0.005}\n",
         encoding="utf-8",
     )
     settings = settings_of(world)
@@ -173,9 +172,7 @@ def test_ccr_cva_floor_ratios_and_buffers(world: tuple[Path, dt.date, str]) -> N
     assert f[US]["ccr:ead"] == 0.0  # the US entity holds no OTC derivatives
     for v in f.values():  # RBC20.11 and RBC20.4
         assert v["floor:percentage"] == 0.5  # 2022: before the RBC90.2 phase-in
-        assert v["rwa:total"] == pytest.approx(
-            max(v["rwa:internal"], 0.5 * v["rwa:standardised"])
-        )
+        assert v["rwa:total"] == pytest.approx(max(v["rwa:internal"], 0.5 * v["rwa:standardised"]))
         assert v["rwa:internal"] == pytest.approx(
             sum(v[f"rwa:{k}"] for k in ("credit", "ccr", "cva", "market", "operational"))
         )

@@ -50,7 +50,7 @@ def test_eod_commands(
 
     assert run(["runs", "show", run_id[:8], "-c", cfg, "--json"]) == 0
     shown = _json(capsys)
-    assert isinstance(shown, dict) and [t["attempts"] for t in shown["tasks"]] == [1] * 14
+    assert isinstance(shown, dict) and [t["attempts"] for t in shown["tasks"]] == [1] * 15
     assert run(["runs", "show", run_id, "-c", cfg]) == 0
     assert "quality_gate" in capsys.readouterr().out
 

@@ -228,6 +228,61 @@ class FrtbOut(_Out):
     )
 
 
+class AdequacyRatio(BaseModel):
+    """A capital or leverage ratio against its requirement (minimum + buffers)."""
+
+    value: float
+    minimum: float = Field(description="RBC20.2: CET1 4.5%, Tier 1 6%, total 8%; LEV20 3%")
+    requirement: float = Field(description="minimum + the combined CET1 buffer (RBC30)")
+    surplus: float = Field(description="capital above the requirement (negative: shortfall)")
+    met: bool
+
+
+class NettingSetOut(BaseModel):
+    """A netting set's SA-CCR figures (CRE52)."""
+
+    netting_set: str
+    counterparty: str
+    margined: bool
+    mtm: float
+    rc: float
+    addon: float
+    multiplier: float
+    ead: float
+    rwa: float
+
+
+class AdequacyNode(BaseModel):
+    """A legal entity's or the firm's Basel III capital adequacy (reporting currency)."""
+
+    node: str
+    rwa: dict[str, float] = Field(description="credit, ccr, cva, market, operational")
+    rwa_internal: float
+    rwa_standardised: float = Field(description="the output floor's base (RBC20.11)")
+    output_floor: float = Field(description="the floor percentage in force")
+    floor_add_on: float
+    rwa_total: float
+    capital: dict[str, float] = Field(description="cet1, tier1, total")
+    buffers: dict[str, float] = Field(description="conservation, countercyclical, systemic")
+    ratios: dict[str, AdequacyRatio] = Field(description="cet1, tier1, total, leverage")
+    leverage_exposure: float
+    credit: dict[str, float] = Field(description="ead, el, irb_share, rwa_sa")
+    ccr: dict[str, float] = Field(description="ead, netting_sets, unassigned")
+    cva_capital: float
+    market_rwa_sa: float
+    operational: dict[str, float] = Field(description="bi, bic, lc, ilm, bucket, loss_years")
+    netting_sets: list[NettingSetOut]
+
+
+class Adequacy(BaseModel):
+    """Basel III capital adequacy of a run: RWA by risk type, output floor and ratios."""
+
+    run_id: str
+    as_of: dt.date
+    nodes: list[AdequacyNode]
+    out_of_scope: list[str]
+
+
 class FrtbSaOut(BaseModel):
     """A node's FRTB standardised approach (MAR20–23) and, on the firm, the market-risk
     capital of MAR33.43 (``acr``)."""

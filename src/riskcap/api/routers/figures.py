@@ -212,6 +212,36 @@ def capital(
     )
 
 
+@router.get("/capital/adequacy", response_model=S.Adequacy, tags=["results"])
+def capital_adequacy(
+    st: State,
+    caller: Caller,
+    entity: Annotated[
+        str | None,
+        Query(max_length=200, description="A legal entity (RC-UK-LTD or entity:RC-UK-LTD)"),
+    ] = None,
+    as_of: DateQuery = None,
+    run_id: RunQuery = None,
+) -> S.Adequacy:
+    """Basel III capital adequacy per legal entity and the consolidated firm: RWA by
+    risk type (credit SA/IRB, SA-CCR, BA-CVA, market, SMA), the output floor (RBC20.11),
+    CET1, Tier 1, total capital and leverage ratios against minimum + buffers."""
+    from riskcap.pipeline.tasks.basel3 import adequacy_report
+
+    run = run_of(st, as_of, run_id)
+    node = None if entity is None else (entity if ":" in entity else f"entity:{entity}")
+    if node is not None:
+        check_node(st, caller, node)
+    report = adequacy_report(st.catalog, run.run_id, [node] if node else None)
+    nodes = [n for n in report["nodes"] if may_see(st, caller, n["node"])]
+    return S.Adequacy(
+        run_id=run.run_id,
+        as_of=run.as_of,
+        nodes=[S.AdequacyNode.model_validate(n) for n in nodes],
+        out_of_scope=report["out_of_scope"],
+    )
+
+
 def _sa_out(run_id: str, rows: list[Result]) -> list[S.FrtbSaOut]:
     by_node: dict[str, dict[str, float]] = {}
     days: dict[str, dt.date] = {}

@@ -66,7 +66,7 @@ async function show(node) {
     crumbs.append(nodeLink(n));
   });
   $("status").textContent = "loading…";
-  const jobs = [trend(node), childTable(node), histogram(node), backtest(node), capital(node), limits(node), lineage()];
+  const jobs = [trend(node), childTable(node), histogram(node), backtest(node), capital(node), adequacy(node), limits(node), lineage()];
   const failed = (await Promise.allSettled(jobs)).filter((r) => r.status === "rejected");
   $("status").textContent = failed.length ? failed.map((r) => r.reason.message).join("; ") : "";
   document.body.dataset.node = node;
@@ -165,6 +165,54 @@ async function capital(node) {
     x: ["total"], y: [sa.acr.total] });
   Plotly.react("capital", traces, { margin: { t: 10, r: 10, b: 40, l: 80 }, barmode: "group" },
     { displaylogo: false, responsive: true });
+}
+
+const RWA_PARTS = [["credit", "credit"], ["ccr", "CCR (SA-CCR)"], ["cva", "CVA"],
+  ["market", "market × 12.5"], ["operational", "operational × 12.5"]];
+
+async function adequacy(node) {
+  // Basel III per legal entity and the firm: the RWA waterfall by risk type and each
+  // ratio against its requirement stack (minimum + buffers)
+  const note = $("adequacy-note");
+  const charts = ["rwa-waterfall", "ratios"];
+  const kind = node.split(":")[0];
+  if (kind !== "firm" && kind !== "entity") {
+    note.textContent = "Capital adequacy is per legal entity and for the firm: pick one of them.";
+    charts.forEach((c) => Plotly.purge(c));
+    return;
+  }
+  let doc;
+  try {
+    doc = await api("/v1/capital/adequacy?" + q(kind === "entity" ? { entity: node } : {}));
+  } catch (e) {
+    note.textContent = "Not computed in this run (" + e.message + ").";
+    charts.forEach((c) => Plotly.purge(c));
+    return;
+  }
+  const n = doc.nodes.find((x) => x.node === node);
+  if (!n) { note.textContent = "No Basel III figures for this node."; return; }
+  const c = n.ratios.cet1;
+  note.textContent = `total RWA ${money(n.rwa_total)} (output floor ${(100 * n.output_floor).toFixed(1)}%` +
+    ` of standardised ${money(n.rwa_standardised)}); CET1 ${(100 * c.value).toFixed(2)}% vs ` +
+    `${(100 * c.requirement).toFixed(2)}% required` + (c.met ? "" : " — BELOW REQUIREMENT");
+  note.dataset.met = String(Object.values(n.ratios).every((r) => r.met));
+  const x = [...RWA_PARTS.map((p) => p[1]), "output floor add-on", "total RWA"];
+  const y = [...RWA_PARTS.map((p) => n.rwa[p[0]]), n.floor_add_on, n.rwa_total];
+  Plotly.react("rwa-waterfall", [{
+    type: "waterfall", name: "RWA", x, y, measure: [...RWA_PARTS.map(() => "relative"), "relative", "total"],
+    connector: { line: { color: "#999" } },
+  }], { margin: { t: 10, r: 10, b: 80, l: 80 }, showlegend: false }, { displaylogo: false, responsive: true });
+  const names = Object.keys(n.ratios);
+  const pct = (v) => 100 * v;
+  Plotly.react("ratios", [
+    { type: "bar", name: "minimum", x: names, y: names.map((k) => pct(n.ratios[k].minimum)) },
+    { type: "bar", name: "buffers", x: names,
+      y: names.map((k) => pct(n.ratios[k].requirement - n.ratios[k].minimum)) },
+    { type: "scatter", mode: "markers", name: "ratio", x: names,
+      y: names.map((k) => pct(n.ratios[k].value)), marker: { size: 14, symbol: "diamond",
+        color: names.map((k) => (n.ratios[k].met ? "#2a7" : "#d33")) } },
+  ], { barmode: "stack", margin: { t: 10, r: 10, b: 40, l: 50 }, yaxis: { title: "% of RWA / exposure" } },
+  { displaylogo: false, responsive: true });
 }
 
 async function limits(node) {
