@@ -82,6 +82,13 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
         ),
         Case(
             "GET",
+            "/v1/capital/adequacy",
+            "/v1/capital/adequacy",
+            other_desk=("/v1/capital/adequacy", None, {"entity": "RC-UK-LTD"}),
+            missing=("/v1/capital/adequacy", None, {"entity": "NO-SUCH-ENTITY"}),
+        ),
+        Case(
+            "GET",
             "/v1/stress",
             "/v1/stress",
             params={"node": f"desk:{DESK}"},
@@ -289,6 +296,8 @@ def ids_of(request: tuple[str, dict[str, Any] | None, dict[str, Any]]) -> str:
         return last
     if "node" in params:
         return str(params["node"])
+    if "entity" in params:
+        return f"entity:{params['entity']}"
     if body and "trades" in body:
         return f"book:{body['trades'][0]['book_id']}"
     if body and "node" in body:

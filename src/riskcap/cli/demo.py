@@ -167,6 +167,12 @@ def run_demo(directory: Path, console: Console) -> None:
     currency = settings.eod.reporting_currency
     print_sa(console, currency, f"FRTB SA on {last} (MAR21–23)", sa["results"], Units.AUTO)
     print_acr(console, currency, sa["acr"], Units.AUTO)
+    if settings.basel3.enabled:
+        from riskcap.cli.basel3 import print_adequacy
+        from riskcap.pipeline.tasks.basel3 import adequacy_report
+
+        report = adequacy_report(catalog, last_run)
+        print_adequacy(console, currency, last, report, Units.AUTO)
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
@@ -181,7 +187,7 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  risk       riskcap var --as-of {last} -c {config_path} [--method mc|parametric]\n"
         f"  backtest   riskcap backtest --node firm:RISKCAP --from {dates[0]} --to {last} "
         f"-c {config_path}\n"
-        f"  capital    riskcap capital --as-of {last} -c {config_path}\n"
+        f"  capital    riskcap capital --as-of {last} -c {config_path} [--adequacy]\n"
         f"  stress     riskcap stress --as-of {last} -c {config_path}\n"
         f"  frtb       riskcap frtb --as-of {last} --approach both -c {config_path}\n"
         f"  crif       riskcap greeks --as-of {last} --crif book.csv -c {config_path}\n"

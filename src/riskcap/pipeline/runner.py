@@ -80,6 +80,7 @@ PUBLISHED: tuple[tuple[str, str, str | None], ...] = (
     ("frtb", "frtb", "results_version"),
     ("frtb_sa", "frtb_sa", "results_version"),
     ("stress", "stress", None),
+    ("basel3", "basel3", "results_version"),
 )
 CHECKPOINTED = ("market_prep", "scenarios")  # tasks whose output is a checkpoint file
 DATA_ERRORS = (

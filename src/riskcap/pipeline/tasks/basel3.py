@@ -54,7 +54,7 @@ def read_tables(ctx: RunContext) -> Basel3Tables:
 def basel3(ctx: RunContext) -> TaskOutput:
     """RWA by risk type, output floor, ratios and leverage per entity and the firm."""
     if not ctx.settings.basel3.enabled:
-        return TaskOutput(json_digest(["basel3 disabled"]), {"enabled": False})
+        return TaskOutput(json_digest(["basel3 disabled"]), {"skipped": "basel3.enabled is false"})
     inputs, _ = ctx.market()
     v = ctx.versions()
     instruments = ctx.lake.read("instruments", version=v["instruments"]).to_pandas()
