@@ -85,6 +85,14 @@ def test_irb_parameters_apply_the_cre32_floors() -> None:
     )
     np.testing.assert_allclose(p.pd, [0.0005, 0.02, 0.0001, 0.001])  # CRE32.13, 32.33
     np.testing.assert_allclose(p.lgd, [0.25, 0.40, 0.30, 0.50])  # CRE32.16, 32.6, 32.37
+    f = credit.irb_parameters(
+        approach=np.array(["firb"] * 3, object),
+        exposure_class=np.array(["sovereign", "corporate", "corporate"], object),
+        asset_class=np.array([CORP] * 3, object),
+        pd=np.full(3, 0.01), lgd=np.full(3, 0.1), residual_maturity=np.full(3, 3.0),
+        secured=np.zeros(3, bool), financial=np.array([False, True, False]),
+    )  # fmt: skip
+    np.testing.assert_allclose(f.lgd, [0.45, 0.45, 0.40])  # CRE32.6: financials 45%
     np.testing.assert_allclose(p.maturity, [1.0, 2.5, 5.0, 1.0])  # CRE32.47, 32.46
 
 

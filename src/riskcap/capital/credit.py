@@ -176,7 +176,7 @@ PD_FLOOR_CORPORATE = 0.0005  # CRE32.13: corporates and banks; sovereigns have n
 PD_FLOOR_RETAIL = 0.0005  # CRE32.33
 PD_FLOOR_QRRE_REVOLVER = 0.001  # CRE32.33: QRRE revolvers
 FIRB_LGD_SENIOR = 0.40  # CRE32.6: senior unsecured claims on non-financial corporates
-FIRB_LGD_SENIOR_FINANCIAL = 0.45  # CRE32.6: on financial institutions (banks here)
+FIRB_LGD_SENIOR_FINANCIAL = 0.45  # CRE32.6: on sovereigns, banks, other financials
 FIRB_MATURITY = 2.5  # CRE32.46
 LGD_FLOOR_UNSECURED = 0.25  # CRE32.16: A-IRB corporate, unsecured
 LGD_FLOOR_RETAIL: dict[str, float] = {  # CRE32.37
@@ -403,14 +403,16 @@ def irb_parameters(
     lgd: np.ndarray,
     residual_maturity: np.ndarray,
     secured: np.ndarray,
+    financial: np.ndarray | None = None,
 ) -> IrbParameters:
     """Floors and supervisory values of CRE32.
 
     - PD floored at 0.05% for corporates, banks and retail, 0.10% for QRRE revolvers;
       sovereigns have no floor (CRE32.13, 32.33).
     - Foundation IRB (and A-IRB for banks, which the 2017 reforms moved to F-IRB,
-      CRE30.33): LGD 45% on banks, 40% on other corporates and sovereigns (CRE32.6),
-      ``M = 2.5`` years (CRE32.46).
+      CRE30.33): LGD 45% on sovereigns, banks and other financial institutions
+      (``financial``: corporates of the financial sector), 40% on other corporates
+      (CRE32.6); ``M = 2.5`` years (CRE32.46).
     - Advanced IRB: own LGD floored at 25% unsecured corporate (CRE32.16), retail 5% /
       50% / 30% by class (CRE32.37); ``M`` the residual maturity within [1, 5] years
       (CRE32.47).
@@ -426,7 +428,10 @@ def irb_parameters(
     )
     pd = np.maximum(pd, floor)
     foundation = (app == Approach.FIRB) | (cls == ExposureClass.BANK)
-    supervisory = np.where(cls == ExposureClass.BANK, FIRB_LGD_SENIOR_FINANCIAL, FIRB_LGD_SENIOR)
+    fin = np.isin(cls, [ExposureClass.SOVEREIGN, ExposureClass.BANK])
+    if financial is not None:
+        fin = fin | np.asarray(financial, bool)
+    supervisory = np.where(fin, FIRB_LGD_SENIOR_FINANCIAL, FIRB_LGD_SENIOR)
     retail_floor = _lookup(LGD_FLOOR_RETAIL, irb, 0.0)
     own_floor = np.where(
         irb == IrbClass.CORPORATE,

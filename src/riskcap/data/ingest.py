@@ -634,6 +634,11 @@ def _basel3_rules(
             lambda r: f"approach {r['approach']} needs a pd",
         )
         check.flag(
+            (typed["approach"] == "firb") & (typed["exposure_class"] == "retail"),
+            "retail_foundation",
+            _fixed("retail exposures have no foundation IRB (CRE30.33): use airb or sa"),
+        )
+        check.flag(
             (typed["approach"] == "airb") & typed["lgd"].isna(),
             "airb_needs_lgd",
             _fixed("approach airb needs an own lgd"),

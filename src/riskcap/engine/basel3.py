@@ -154,6 +154,7 @@ def credit_exposures(t: Basel3Tables, as_of: dt.date, fx: FxRate) -> pd.DataFram
         e["lgd"].fillna(credit.FIRB_LGD_SENIOR).to_numpy(np.float64),
         _years(e["maturity"], as_of),
         financial | prop,
+        (e["sector"] == "financials").to_numpy(),
     )
     # CRE32.9 (simplified): financial collateral scales LGD by E*/E under the IRB
     scale = np.where(financial & (exposure > 0), after_crm / np.where(exposure > 0, exposure, 1), 1)
@@ -355,7 +356,7 @@ def counterparty_exposures(
                 np.array([cp["approach"]], object), np.array([cls], object), irb_cls,
                 np.array([float(cp["pd"])]),
                 np.array([float(cp["lgd"]) if pd.notna(cp["lgd"]) else credit.FIRB_LGD_SENIOR]),
-                np.array([m]), np.array([False]),
+                np.array([m]), np.array([False]), np.array([sector == "financials"]),
             )  # fmt: skip
             rwa = float(credit.irb_risk_weight(p.pd, p.lgd, p.maturity, irb_cls)[0]) * result.ead
         out.append(
