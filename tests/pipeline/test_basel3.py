@@ -238,3 +238,26 @@ def test_missing_capital_resources_stop_the_run_with_the_entity_named(
     world = _world(base, tmp_path / "w", CAPITAL[1:], assign=False)
     with pytest.raises(DataQualityError, match="capital_resources has no row for RC-UK-LTD"):
         run_eod(settings_of(world), days[0])
+
+
+def test_a_later_capital_row_changes_no_earlier_run(
+    world: tuple[Path, dt.date, str], eod_base: tuple[Path, list[dt.date]]
+) -> None:
+    """Capital resources and losses dated after a run's day are not its inputs: asking
+    for the day again returns the run there is (the run key is unchanged)."""
+    directory, day, _ = world
+    settings = settings_of(directory)
+    catalog = Catalog(settings.catalog_url)
+    before = catalog.run_of_record(day).run_key
+    catalog.dispose()
+    later = eod_base[1][-1]
+    path = write_csv(
+        directory / "b3" / "cap-later.csv",
+        "as_of,legal_entity,currency,cet1_instruments,retained_earnings,accumulated_oci,"
+        "cet1_deductions,at1,tier2",
+        f"{later},RC-UK-LTD,USD,900000000,0,0,0,0,0",
+    )
+    lake = Lake(settings.lake_path)
+    ingest_file(lake, IngestKind.CAPITAL_RESOURCES, path, max_bad_fraction=0.0, today=TODAY)
+    again = run_eod(settings, day)
+    assert again.outcome.value == "existing" and again.run_key == before

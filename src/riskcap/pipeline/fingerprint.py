@@ -59,6 +59,10 @@ BASEL3_TABLES = (
 )
 
 
+# Basel III tables whose rows are dated: a run reads those up to its as_of only
+DATED = {"capital_resources": "as_of", "op_losses": "accounting_date"}
+
+
 def input_tables(settings: Settings) -> tuple[str, ...]:
     """The tables a run of ``settings`` pins: :data:`INPUT_TABLES`, and the Basel III
     inputs when ``basel3.enabled`` (a run without them keeps the run key it had)."""
@@ -107,7 +111,8 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
     * ``curves``, ``vols``: the ``as_of`` date;
     * ``observations``: the 12 months up to ``as_of`` (the FRTB eligibility test);
     * ``holidays``: every market holiday up to ``as_of`` (carried-forward levels);
-    * the Basel III inputs, when pinned: whole tables.
+    * the Basel III inputs, when pinned: whole tables, but capital resources and
+      operational losses up to ``as_of`` only (a later row changes no earlier run).
     """
     prev = previous_as_of(snapshot_dates(lake, versions["positions"]), as_of)
 
@@ -130,7 +135,11 @@ def input_slices(lake: Lake, versions: Mapping[str, int], as_of: dt.date) -> dic
             "observations", [("date", ">", year_before(as_of)), ("date", "<=", as_of)]
         ),
         "holidays": read("holidays", [("date", "<=", as_of)]),
-        **{t: read(t) for t in BASEL3_TABLES if t in versions},
+        **{
+            t: read(t, [(DATED[t], "<=", as_of)] if t in DATED else None)
+            for t in BASEL3_TABLES
+            if t in versions
+        },
     }
 
 
