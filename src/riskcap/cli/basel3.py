@@ -22,14 +22,6 @@ RWA_LABELS = {
 }
 
 
-def entity_nodes(entity: str | None) -> list[str] | None:
-    """The nodes ``--entity`` picks: ``entity:NAME`` (a bare name gets the prefix)."""
-    if entity is None:
-        return None
-    node = entity if ":" in entity else f"entity:{entity}"
-    return [node]
-
-
 def print_adequacy(
     out: Console, currency: str, day: dt.date, report: dict[str, Any], units: Units
 ) -> None:

@@ -96,19 +96,16 @@ def _usd_rate(inputs: Any) -> float | None:
 
 def stored_sa(settings: Settings, day: dt.date, every_node: bool) -> dict[str, Any]:
     """The ``frtb_sa`` figures of ``day``'s run of record, by node."""
-    from riskcap.store.catalog import Catalog, Result
+    from riskcap.store.catalog import Catalog
 
     with Catalog.of(settings) as catalog:
         run_id = catalog.run_of_record(day).run_id
-        rows = [r for r in catalog.run_rows(Result, run_id) if r.method == SA_METHOD]
-    if not rows:
+        by_node = catalog.figures(run_id, SA_METHOD)
+    if not by_node:
         raise NotFoundError(
             f"the run of {day} ({run_id[:8]}) has no FRTB SA results (a run from before "
             "the SA was added: rerun it with --force)"
         )
-    by_node: dict[str, dict[str, float]] = {}
-    for r in rows:
-        by_node.setdefault(r.node, {})[r.measure] = float(r.value)
     shown = headline(by_node, every_node)
     firm = next(n for n in by_node if n.startswith("firm:"))
     return {

@@ -246,13 +246,13 @@ def capital(
 def _adequacy(
     settings: Settings, day: dt.date, entity: str | None, as_json: bool, units: Units
 ) -> None:
-    from riskcap.cli.basel3 import entity_nodes, print_adequacy
-    from riskcap.pipeline.tasks.basel3 import adequacy_report
+    from riskcap.cli.basel3 import print_adequacy
+    from riskcap.pipeline.tasks.basel3 import adequacy_report, entity_node
     from riskcap.store.catalog import Catalog
 
     with Catalog.of(settings) as catalog:
         run_id = catalog.run_of_record(day).run_id
-        report = adequacy_report(catalog, run_id, entity_nodes(entity))
+        report = adequacy_report(catalog, run_id, None if entity is None else [entity_node(entity)])
     if not report["nodes"]:
         raise NotFoundError(f"no legal entity {entity!r} in the run of {day} ({run_id[:8]})")
     if as_json:

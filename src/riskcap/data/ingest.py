@@ -67,6 +67,7 @@ from riskcap.data.schemas import (
     EXPOSURE_CLASSES,
     EXPOSURE_PRODUCTS,
     MARKET_DATA,
+    OTC_ASSIGNABLE,
     QUARANTINE,
     RATINGS,
     RESIDUAL_RISKS,
@@ -558,19 +559,6 @@ def _kind_rules(
         _basel3_rules(kind, typed, check, ref, today)
 
 
-# instrument types an OTC assignment may name (SA-CCR maps them, engine/basel3.py)
-OTC_TYPES = frozenset(
-    {
-        InstrumentType.IRS,
-        InstrumentType.FX_FORWARD,
-        InstrumentType.FX_SWAP,
-        InstrumentType.FX_OPTION,
-        InstrumentType.EQUITY_OPTION,
-        InstrumentType.INDEX_OPTION,
-    }
-)
-
-
 def _at_least(check: _Checker, typed: pd.DataFrame, cols: Iterable[str], low: float) -> None:
     """Each of ``cols`` (where given) finite and ≥ ``low``: rule ``negative_<col>``."""
     for col in cols:
@@ -693,11 +681,11 @@ def _basel3_rules(
         _known(check, typed, "netting_set_id", ref.netting_sets, "netting_set")
         check.flag(
             typed["instrument_id"].isin(set(ref.instrument_types))
-            & ~typed["instrument_id"].map(lambda i: ref.instrument_types.get(i) in OTC_TYPES),
+            & ~typed["instrument_id"].map(lambda i: ref.instrument_types.get(i) in OTC_ASSIGNABLE),
             "not_otc",
             lambda r: (
                 f"instrument {r['instrument_id']} is a {ref.instrument_types[r['instrument_id']]}, "
-                f"not an OTC derivative ({', '.join(sorted(OTC_TYPES))})"
+                f"not an OTC derivative ({', '.join(sorted(OTC_ASSIGNABLE))})"
             ),
         )
     elif kind is IngestKind.OP_LOSSES:

@@ -33,6 +33,15 @@ class InstrumentType(enum.StrEnum):
     COMMODITY_FUTURE = "commodity_future"  # on the forward curve CMD.<NAME> (underlying)
 
 
+# OTC derivatives for counterparty credit risk (SA-CCR): always OTC, and those an
+# otc_assignments row may also name (equity and index options, else exchange-traded)
+ALWAYS_OTC = (
+    InstrumentType.IRS,
+    InstrumentType.FX_FORWARD,
+    InstrumentType.FX_SWAP,
+    InstrumentType.FX_OPTION,
+)
+OTC_ASSIGNABLE = (*ALWAYS_OTC, InstrumentType.EQUITY_OPTION, InstrumentType.INDEX_OPTION)
 RESIDUAL_RISKS = ("exotic", "other")  # MAR23.2–23.3: the residual risk add-on's classes
 SENIORITIES = ("senior_secured", "senior_unsecured", "subordinated")
 RATINGS = ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "D", "NR")

@@ -35,11 +35,10 @@ import pandas as pd
 from riskcap.capital import adequacy, ccr, credit, cva, operational
 from riskcap.capital.ccr import AssetClass, Margin, Trade
 from riskcap.config import Basel3Config
+from riskcap.data.schemas import ALWAYS_OTC, OTC_ASSIGNABLE
 from riskcap.errors import DataQualityError
 
 FxRate = Callable[[str], float]  # currency → reporting-currency units per unit
-ALWAYS_OTC = ("irs", "fx_forward", "fx_swap", "fx_option")
-ASSIGNABLE = (*ALWAYS_OTC, "equity_option", "index_option")
 UNASSIGNED = "unassigned:"
 OUT_OF_SCOPE = (
     "securitisation framework (CRE40–45)",
@@ -295,7 +294,7 @@ def counterparty_exposures(
         zip(t.assignments["instrument_id"], t.assignments["netting_set_id"], strict=True)
     )
     otc = held["instrument_type"].isin(ALWAYS_OTC) | (
-        held["instrument_type"].isin(ASSIGNABLE) & held["instrument_id"].isin(assigned)
+        held["instrument_type"].isin(OTC_ASSIGNABLE) & held["instrument_id"].isin(assigned)
     )
     held = held.loc[otc].copy()
     held["netting_set_id"] = [

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from riskcap.data.schemas import BUSINESS_LINES, EVENT_TYPES, TABLES
+from riskcap.data.schemas import ALWAYS_OTC, BUSINESS_LINES, EVENT_TYPES, TABLES
 
 # entity → (its booking currency, its country, the share of the banking book)
 ENTITIES = {"RC-US-LLC": ("USD", "US", 0.55), "RC-UK-LTD": ("GBP", "GB", 0.45)}
@@ -41,7 +41,6 @@ SOVEREIGNS = (
     ("IT", "BBB", "EUR"),
     ("JP", "A", "USD"),
 )
-OTC_TYPES = ("irs", "fx_forward", "fx_swap", "fx_option")
 
 
 @dataclass(frozen=True)
@@ -332,7 +331,7 @@ def generate_basel3_inputs(
                 agreement_id=agreement or None,
             )
         )
-    otc = sorted(instruments.loc[instruments["instrument_type"].isin(OTC_TYPES), "instrument_id"])
+    otc = sorted(instruments.loc[instruments["instrument_type"].isin(ALWAYS_OTC), "instrument_id"])
     assignments = [
         dict(instrument_id=i, netting_set_id=sets[n % len(sets)]["netting_set_id"])
         for n, i in enumerate(otc)

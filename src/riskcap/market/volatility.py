@@ -160,13 +160,12 @@ def _start(gjr: bool) -> np.ndarray:
 
 @jax.jit(static_argnames=("gjr", "student", "max_iter"))
 def _fit(
-    returns: jax.Array, gjr: bool, student: bool, max_iter: int
-) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
-    """Fit every column of ``returns`` ``(T, n)``: ``(x, −loglik/T, 0, the largest
-    gradient component there)``."""
-    scale = jnp.var(returns, axis=0)
+    returns: jax.Array, scale: jax.Array, gjr: bool, student: bool, max_iter: int
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Fit every column of ``returns`` ``(T, n)`` (``scale``: their variances):
+    ``(x, −loglik/T, the largest gradient component there)``."""
 
-    def one(r: jax.Array, s: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    def one(r: jax.Array, s: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         def objective(x: jax.Array) -> jax.Array:
             omega, alpha, gamma, beta, nu = _params(x, s, gjr)
             s2, _ = variance_path(omega, alpha, gamma, beta, r)
@@ -192,8 +191,7 @@ def _fit(
             step = jnp.linalg.solve(hessian, jax.grad(sub)(y, x))
             better = jnp.all(jnp.isfinite(step)) & (sub(y - step, x) <= sub(y, x))
             x = jnp.where(better, x.at[active].set(y - step), x)
-        status = jnp.asarray(0)
-        return x, objective(x), status, jnp.max(jnp.abs(jax.grad(objective)(x)))
+        return x, objective(x), jnp.max(jnp.abs(jax.grad(objective)(x)))
 
     return jax.vmap(one, in_axes=(1, 0))(returns, scale)
 
@@ -216,8 +214,8 @@ def fit(
             f"dates; got shape {tuple(r.shape)}"
         )
     gjr, student = model is VolModel.GJR, innovation is Innovation.STUDENT_T
-    x, nll, _, gradient = _fit(r, gjr, student, max_iter)
     scale = jnp.var(r, axis=0)
+    x, nll, gradient = _fit(r, scale, gjr, student, max_iter)
     omega, alpha, gamma, beta, nu = jax.vmap(lambda xi, s: _params(xi, s, gjr))(x, scale)
     s2, last = jax.vmap(variance_path, in_axes=(0, 0, 0, 0, 1), out_axes=(1, 0))(
         omega, alpha, gamma, beta, r

@@ -87,14 +87,23 @@ def check_limits(catalog: Catalog, run_id: str, service: ServiceConfig) -> list[
             payloads.append((alert.id, alert_payload(alert)))
     for b in breaches:
         log.warning("limit breach (alert %d): %s", b.alert_id, b.message)
-    if service.webhook_url:
-        for alert_id, payload in payloads:
-            status = post_webhook(service.webhook_url, payload, service.webhook_timeout_s)
-            with catalog.session() as s:
-                row = s.get(Alert, alert_id)
-                if row is not None:  # acknowledged and purged meanwhile: nothing to note
-                    row.webhook = status[:200]
+    announce(catalog, service, payloads)
     return breaches
+
+
+def announce(
+    catalog: Catalog, service: ServiceConfig, payloads: list[tuple[int, dict[str, Any]]]
+) -> None:
+    """POST each recorded alert to ``service.webhook_url`` (if set) and note on the
+    alert how that went."""
+    if not service.webhook_url:
+        return
+    for alert_id, payload in payloads:
+        status = post_webhook(service.webhook_url, payload, service.webhook_timeout_s)
+        with catalog.session() as s:
+            row = s.get(Alert, alert_id)
+            if row is not None:  # acknowledged and purged meanwhile: nothing to note
+                row.webhook = status[:200]
 
 
 def alert_payload(alert: Alert) -> dict[str, Any]:

@@ -841,6 +841,19 @@ class Catalog:
                 )
         return rows, present
 
+    def figures(self, run_id: str, method: str) -> dict[str, dict[str, float]]:
+        """``run_id``'s results of ``method`` as ``{node: {measure: value}}``."""
+        with self.session() as s:
+            rows = s.execute(
+                select(Result.node, Result.measure, Result.value)
+                .where(Result.run_id == run_id, Result.method == method)
+                .order_by(Result.id)
+            )
+            out: dict[str, dict[str, float]] = {}
+            for node, measure, value in rows:
+                out.setdefault(node, {})[measure] = float(value)
+        return out
+
     def run_rows(self, model: type[Base], run_id: str) -> list[Any]:
         table = model.__table__
         with self.session() as s:

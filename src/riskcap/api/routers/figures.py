@@ -226,10 +226,10 @@ def capital_adequacy(
     """Basel III capital adequacy per legal entity and the consolidated firm: RWA by
     risk type (credit SA/IRB, SA-CCR, BA-CVA, market, SMA), the output floor (RBC20.11),
     CET1, Tier 1, total capital and leverage ratios against minimum + buffers."""
-    from riskcap.pipeline.tasks.basel3 import adequacy_report
+    from riskcap.pipeline.tasks.basel3 import adequacy_report, entity_node
 
     run = run_of(st, as_of, run_id)
-    node = None if entity is None else (entity if ":" in entity else f"entity:{entity}")
+    node = None if entity is None else entity_node(entity)
     if node is not None:
         check_node(st, caller, node)
     report = adequacy_report(st.catalog, run.run_id, [node] if node else None)

@@ -32,10 +32,10 @@ from riskcap.data.schemas import RESULTS
 from riskcap.engine.basel3 import Basel3Tables, MarketCapital, adequacy_figures
 from riskcap.engine.frtb_sa import day_values
 from riskcap.pipeline.fingerprint import BASEL3_TABLES, json_digest, table_digest
-from riskcap.pipeline.limits import alert_payload, post_webhook
+from riskcap.pipeline.limits import alert_payload, announce
 from riskcap.pipeline.tasks.context import RunContext, TaskOutput, replace_run_rows
 from riskcap.pipeline.tasks.frtb_sa import NO_CONFIDENCE, NO_HORIZON, SA_METHOD
-from riskcap.store.catalog import Alert, Result
+from riskcap.store.catalog import Alert
 
 METHOD = "basel3"
 log = logging.getLogger("riskcap.limits")
@@ -59,14 +59,9 @@ def basel3(ctx: RunContext) -> TaskOutput:
     v = ctx.versions()
     instruments = ctx.lake.read("instruments", version=v["instruments"]).to_pandas()
     books = ctx.lake.read("books", version=v["books"]).to_pandas()
-    sa_rows = [
-        r
-        for r in ctx.catalog.run_rows(Result, ctx.run_id)
-        if r.method == SA_METHOD and r.measure in ("sa", "acr:total")
-    ]
+    sa = ctx.catalog.figures(ctx.run_id, SA_METHOD)
     firm_node = inputs.hierarchy.nodes[0]
-    firm_capital = next(r.value for r in sa_rows if r.measure == "acr:total")
-    market = MarketCapital(firm_capital, {r.node: r.value for r in sa_rows if r.measure == "sa"})
+    market = MarketCapital(sa[firm_node]["acr:total"], {n: m["sa"] for n, m in sa.items()})
     ids = inputs.factors.ids
 
     def spot(name: str) -> float:
@@ -149,22 +144,20 @@ def _alerts(ctx: RunContext, figures: list[Any]) -> int:
                 )
                 s.add(alert)
                 s.flush()
-                payloads.append((alert.id, alert_payload(alert), message))
-    url = ctx.settings.service.webhook_url
-    for alert_id, payload, message in payloads:
-        log.warning("capital ratio breach (alert %d): %s", alert_id, message)
-        if url:
-            status = post_webhook(url, payload, ctx.settings.service.webhook_timeout_s)
-            with ctx.catalog.session() as s:
-                row = s.get(Alert, alert_id)
-                if row is not None:
-                    row.webhook = status[:200]
+                log.warning("capital ratio breach (alert %d): %s", alert.id, message)
+                payloads.append((alert.id, alert_payload(alert)))
+    announce(ctx.catalog, ctx.settings.service, payloads)
     return len(payloads)
 
 
 # the order figures are reported in: the RWA waterfall, then the ratios
 RWA_ORDER = ("credit", "ccr", "cva", "market", "operational")
 RATIO_ORDER = ("cet1", "tier1", "total", "leverage")
+
+
+def entity_node(entity: str) -> str:
+    """The hierarchy node of a legal entity given by name (``RC-UK-LTD``) or node id."""
+    return entity if ":" in entity else f"entity:{entity}"
 
 
 def adequacy_report(catalog: Any, run_id: str, nodes: list[str] | None = None) -> dict[str, Any]:
@@ -180,15 +173,12 @@ def adequacy_report(catalog: Any, run_id: str, nodes: list[str] | None = None) -
     from riskcap.engine.basel3 import OUT_OF_SCOPE
     from riskcap.errors import NotFoundError
 
-    results = [r for r in catalog.run_rows(Result, run_id) if r.method == METHOD]
-    if not results:
+    by_node = catalog.figures(run_id, METHOD)
+    if not by_node:
         raise NotFoundError(
             f"run {run_id[:8]} has no Basel III figures: set basel3.enabled = true in the "
             "config and ingest the Basel III inputs (README, 'Capital adequacy')"
         )
-    by_node: dict[str, dict[str, float]] = {}
-    for r in results:
-        by_node.setdefault(r.node, {})[r.measure] = r.value
     task = next((t for t in catalog.tasks(run_id) if t.name == METHOD), None)
     sets = (task.detail or {}).get("netting_sets", {}) if task else {}
     order = sorted(by_node, key=lambda n: (not n.startswith("firm:"), n))
