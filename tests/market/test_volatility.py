@@ -12,13 +12,12 @@ within 5e-3.
 
 from __future__ import annotations
 
+import arch  # the dev extra: the oracle is required, never skipped
 import numpy as np
 import pytest
 
 from riskcap.data.samples import real_prices
 from riskcap.market import volatility as V
-
-arch = pytest.importorskip("arch")  # the dev extra installs it; CI has it
 
 
 @pytest.fixture(scope="module")
