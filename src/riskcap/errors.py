@@ -27,7 +27,9 @@ code  class                       meaning
 13    AuthenticationError         an API key is malformed, unknown or revoked (HTTP 401)
 14    PermissionDenied            the key's role or desks do not allow it (HTTP 403)
 15    InvalidInput                a request or command argument breaks a rule (HTTP 422);
-                                  WhatIfRejected: a proposed trade cannot be valued
+                                  WhatIfRejected: a proposed trade cannot be valued;
+                                  OptimiseError: a hedge problem is infeasible or
+                                  unbounded
 16    TooManyRequests             too many failed authentications (HTTP 429)
 17    LimitConflict               a second limit on the same node and figure (HTTP 409)
 ====  ==========================  ==================================================

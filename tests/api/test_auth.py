@@ -44,6 +44,7 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
     other_limit = {"node": f"desk:{OTHER_DESK}", "limit_value": 1e9, "horizon": 10}
     trade = {"book_id": ids["book"], "instrument_id": ids["instrument"], "quantity": 10}
     other_trade = {**trade, "book_id": ids["other_book"]}
+    hedge = {"instrument_id": ids["instrument"], "lower": -10, "upper": 10}
     return [
         Case("GET", "/v1/me", "/v1/me"),
         Case("GET", "/v1/nodes", "/v1/nodes"),
@@ -168,6 +169,18 @@ def _cases(world: World, ids: dict[str, Any]) -> list[Case]:
             {"trades": [trade]},
             other_desk=("/v1/whatif", {"trades": [other_trade]}, {}),
             missing=("/v1/whatif", {"trades": [{**trade, "book_id": "NO-SUCH-BOOK"}]}, {}),
+        ),
+        Case(
+            "POST",
+            "/v1/optimise",
+            "/v1/optimise",
+            {"node": f"book:{ids['book']}", "hedges": [hedge]},
+            other_desk=(
+                "/v1/optimise",
+                {"node": f"book:{ids['other_book']}", "hedges": [hedge]},
+                {},
+            ),
+            missing=("/v1/optimise", {"node": "book:NO-SUCH-BOOK", "hedges": [hedge]}, {}),
         ),
         Case("GET", "/v1/audit", "/v1/audit", firm_wide=True),
         Case("GET", "/metrics", "/metrics", firm_wide=True),

@@ -9,6 +9,7 @@ position by the EOD engine on its own.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -217,3 +218,104 @@ def test_standalone_covers_trades_in_several_desks(
     var, es = numpy_var_es(pnl, 0.99)
     assert got["standalone_var"] == pytest.approx(var, rel=1e-9)
     assert got["standalone_es"] == pytest.approx(es, rel=1e-9)
+
+
+# -- optimise (issue 22, part A) -------------------------------------------------------
+HEDGES = [
+    {"instrument_id": "ES-20230317", "lower": -200, "upper": 200},
+    {"instrument_id": "SPX-20230317-P-3825", "lower": -500, "upper": 500},
+]
+
+
+def test_optimise_lowers_the_desks_es_and_the_whatif_agrees(
+    client: TestClient, world: World
+) -> None:
+    """The hedge found by the LP: ES before equals the published vector's (NumPy
+    sort), the what-if of the hedge trades gives the optimiser's ES after, the gradient
+    method is within 1e-4 of the LP, and no one-unit move inside the bounds lowers it."""
+    body = {"node": "desk:EQ-CASH", "book": "EQC-TECH", "hedges": HEDGES, "solver": "both"}
+    r = client.post("/v1/optimise", json=body, headers=auth(world.keys.desk_manager))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    confidence = world.settings.service.whatif_confidence
+    var0, es0 = numpy_var_es(_cached(world, "desk:EQ-CASH"), confidence)
+    assert out["es_before"] == pytest.approx(es0, rel=1e-12)
+    assert out["var_before"] == pytest.approx(var0, rel=1e-12)
+    assert out["es_after"] < 0.9 * out["es_before"]
+    desk = next(n for n in out["whatif"]["nodes"] if n["node"] == "desk:EQ-CASH")
+    assert desk["es_after"] == pytest.approx(out["es_after"], rel=1e-9)
+    assert desk["var_after"] == pytest.approx(out["var_after"], rel=1e-9)
+    lp, grad = out["solvers"]
+    assert (lp["solver"], grad["solver"]) == ("lp", "gradient")
+    assert 0 <= (grad["es"] - lp["es"]) / lp["es"] <= 1e-4
+    for line, spec in zip(out["hedges"], HEDGES, strict=True):
+        assert spec["lower"] - 1e-9 <= line["quantity"] <= spec["upper"] + 1e-9
+        if spec["lower"] + 1e-6 < line["quantity"] < spec["upper"] - 1e-6:
+            assert min(line["es_per_unit_bought"], line["es_per_unit_sold"]) >= -1e-6
+    # a desk key sees no firm or entity figure in the what-if either
+    assert {n["node"].split(":")[0] for n in out["whatif"]["nodes"]} == {"desk", "book"}
+
+
+def test_optimise_minimising_var(client: TestClient, world: World) -> None:
+    es_body = {"node": "book:EQC-TECH", "hedges": HEDGES}
+    es_out = client.post("/v1/optimise", json=es_body, headers=auth(world.keys.admin)).json()
+    r = client.post(
+        "/v1/optimise", json={**es_body, "measure": "var"}, headers=auth(world.keys.admin)
+    )
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["solver"] == "lp-var" and out["book"] == "EQC-TECH"
+    assert out["var_after"] <= es_out["var_after"] + 1e-6  # never worse than the ES optimum
+
+
+def test_bad_optimise_requests_name_the_cause(client: TestClient, world: World) -> None:
+    h = auth(world.keys.admin)
+    base = {"node": "desk:EQ-CASH", "book": "EQC-TECH", "hedges": HEDGES}
+    for change, words, status in (
+        (
+            {"hedges": [{"instrument_id": "NOPE", "lower": 0, "upper": 1}]},
+            "unknown instrument",
+            422,
+        ),
+        (
+            {"hedges": [{"instrument_id": "ES-20230317", "lower": 5, "upper": 1}]},
+            "lower > upper",
+            422,
+        ),
+        ({"book": None}, "is not a book", 422),
+        ({"book": "RTS-SWAPS"}, "not under desk:EQ-CASH", 422),
+        ({"hedges": [HEDGES[0], HEDGES[0]]}, "named twice", 422),
+        ({"node": "desk:NOPE"}, "no node", 404),
+        ({"measure": "cvar"}, "", 422),
+    ):
+        r = client.post("/v1/optimise", json={**base, **change}, headers=h)
+        assert r.status_code == status and words in r.json()["detail"], (change, r.text)
+    # a budget of nothing buys nothing: the node as it is
+    r = client.post("/v1/optimise", json={**base, "budget": 0}, headers=h)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert all(abs(line["quantity"]) < 1e-9 and line["cost"] > 0 for line in out["hedges"])
+    assert out["es_after"] == pytest.approx(out["es_before"], rel=1e-12)
+    # infeasible: at least a positive mean P&L no bounded hedge can reach
+    r = client.post("/v1/optimise", json={**base, "min_mean": 1e12}, headers=h)
+    assert r.status_code == 422 and "infeasible" in r.json()["detail"], r.text
+
+
+def test_riskcap_optimise_cli(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from riskcap.cli import run
+
+    monkeypatch.chdir(world.directory)
+    args = ["optimise", "--node", "desk:EQ-CASH", "--book", "EQC-TECH"]
+    args += ["--hedge", "ES-20230317:-200:200", "--hedge", "SPX-20230317-P-3825:-500:500:"]
+    assert run([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["es_after"] < out["es_before"] and out["solver"] == "lp"
+    assert run(args) == 0
+    text = capsys.readouterr().out
+    assert "what-if after" in text and "ES-20230317" in text
+    assert run([*args, "--hedge", "NOPE:0:1"]) == 15
+    assert "unknown instrument(s): NOPE" in capsys.readouterr().err
+    assert run([*args[:-1], "ES-20230317:a:b"]) == 15
+    assert "bounds and cost must be numbers" in capsys.readouterr().err

@@ -416,6 +416,83 @@ class WhatIfOut(_Out):
     milliseconds: float
 
 
+class HedgeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instrument_id: Identifier
+    lower: float | None = Field(
+        None, allow_inf_nan=False, ge=-1e12, le=1e12, description="Lowest quantity (none: no bound)"
+    )
+    upper: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        ge=-1e12,
+        le=1e12,
+        description="Highest quantity (none: no bound)",
+    )
+    cost: float | None = Field(
+        None,
+        allow_inf_nan=False,
+        ge=0,
+        le=1e12,
+        description="Cost of one unit for the budget "
+        "(default: the absolute value of one unit today)",
+    )
+
+
+class OptimiseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    node: str = Field(description="The node whose risk to lower, e.g. desk:EQ-DERIV")
+    book: Identifier | None = Field(
+        None, description="The book under the node that takes the hedge (default: the node)"
+    )
+    hedges: list[HedgeIn] = Field(min_length=1, max_length=50)
+    measure: Literal["es", "var"] = "es"
+    solver: Literal["lp", "gradient", "both"] = "lp"
+    budget: float | None = Field(None, allow_inf_nan=False, ge=0, le=1e15)
+    min_mean: float | None = Field(None, allow_inf_nan=False, ge=-1e15, le=1e15)
+
+
+class HedgeLineOut(_Out):
+    instrument_id: str
+    quantity: float
+    lower: float | None
+    upper: float | None
+    cost: float
+    marginal_es: float
+    es_per_unit_bought: float
+    es_per_unit_sold: float
+
+
+class SolverReportOut(_Out):
+    solver: str
+    var: float
+    es: float
+    iterations: int
+    seconds: float
+    compile_seconds: float
+    violation: float
+
+
+class OptimiseOut(_Out):
+    run_id: str
+    node: str
+    book: str
+    measure: str
+    confidence: float
+    scenario_set: str
+    scenarios: int
+    var_before: float
+    es_before: float
+    var_after: float
+    es_after: float
+    solver: str
+    hedges: list[HedgeLineOut]
+    solvers: list[SolverReportOut]
+    whatif: WhatIfOut
+
+
 class NodeOut(BaseModel):
     node: str
     level: str

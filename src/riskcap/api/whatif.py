@@ -31,7 +31,7 @@ import pandas as pd
 from riskcap.config import Settings
 from riskcap.data.lake import Lake
 from riskcap.data.mapping import map_instruments, needed_factors
-from riskcap.engine.local import BlockPlan, revalue_books
+from riskcap.engine.local import BlockPlan, revalue_books, values_by_book
 from riskcap.engine.var import (
     VarMethod,
     VarSpec,
@@ -41,6 +41,7 @@ from riskcap.engine.var import (
 )
 from riskcap.errors import NotFoundError, RiskcapError, WhatIfRejected
 from riskcap.inputs.risk_inputs import RiskInputs, build_book, load_risk_inputs
+from riskcap.pricing.book import Book
 from riskcap.risk.measures import tail_count
 from riskcap.store.catalog import Catalog, Run
 
@@ -183,8 +184,9 @@ class WhatIfModel:
         )
         return cls(run, inputs, np.ascontiguousarray(shocks), pnl, scenario_set, reference)
 
-    def trade_pnl(self, trades: Sequence[ProposedTrade]) -> np.ndarray:
-        """P&L of the proposed trades per book and scenario, ``(books, scenarios)``."""
+    def trade_book(self, trades: Sequence[ProposedTrade]) -> Book:
+        """The proposed trades as a :class:`Book` on the run's factors, or
+        :class:`WhatIfRejected` naming what cannot be priced."""
         frame = pd.DataFrame(
             {
                 "book_id": [t.book_id for t in trades],
@@ -227,9 +229,21 @@ class WhatIfModel:
             )
         except (RiskcapError, ValueError, KeyError) as exc:
             raise WhatIfRejected(f"cannot value the proposed trades: {exc}") from None
+        return book
+
+    def trade_pnl(self, trades: Sequence[ProposedTrade]) -> np.ndarray:
+        """P&L of the proposed trades per book and scenario, ``(books, scenarios)``."""
+        book = self.trade_book(trades)
         n_scen = self.shocks.shape[0]
         plan = BlockPlan(max(2, n_scen), WHATIF_POSITION_BLOCK)
-        return revalue_books(book, inputs.market, self.shocks, len(inputs.hierarchy.books), plan)
+        n_books = len(self.inputs.hierarchy.books)
+        return revalue_books(book, self.inputs.market, self.shocks, n_books, plan)
+
+    def trade_value(self, trades: Sequence[ProposedTrade]) -> float:
+        """Present value of the proposed trades at the run's as-of levels."""
+        book = self.trade_book(trades)
+        n_books = len(self.inputs.hierarchy.books)
+        return float(values_by_book(book, self.inputs.market.x0, n_books).sum())
 
     def evaluate(
         self, trades: Sequence[ProposedTrade], confidence: float, visible: Sequence[str]

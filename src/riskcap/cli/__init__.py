@@ -9,10 +9,10 @@ by ``riskcap demo`` only.
 
 from __future__ import annotations
 
-from riskcap.cli import data, frtb, frtb_sa, risk, runs, service
+from riskcap.cli import data, frtb, frtb_sa, optimise, risk, runs, service
 from riskcap.cli.app import app, main, run
 
-for _group in (data, risk, frtb, frtb_sa, runs, service):
+for _group in (data, risk, optimise, frtb, frtb_sa, runs, service):
     _group.register(app)
 
 __all__ = ["app", "main", "run"]

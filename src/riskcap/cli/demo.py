@@ -173,6 +173,10 @@ def run_demo(directory: Path, console: Console) -> None:
 
         report = adequacy_report(catalog, last_run)
         print_adequacy(console, currency, last, report, Units.AUTO)
+    futures = sorted(
+        instruments.loc[instruments["instrument_type"] == "index_future", "instrument_id"]
+    )
+    hedge = f"--hedge {futures[0]}:-200:200 " if futures else ""
     console.print(
         f"\n[bold]where things are[/]\n"
         f"  config     {config_path.resolve()}\n"
@@ -191,6 +195,8 @@ def run_demo(directory: Path, console: Console) -> None:
         f"  stress     riskcap stress --as-of {last} -c {config_path}\n"
         f"  frtb       riskcap frtb --as-of {last} --approach both -c {config_path}\n"
         f"  crif       riskcap greeks --as-of {last} --crif book.csv -c {config_path}\n"
+        f"  hedge      riskcap optimise --node desk:EQ-CASH --book EQC-TECH {hedge}"
+        f"-c {config_path}\n"
         f"  dashboard  riskcap serve -c {config_path}  then open "
         f"http://{settings.service.host}:{settings.service.port}/ with the admin key in "
         f"{demo_key(directory, catalog)}\n"

@@ -1,6 +1,9 @@
-"""What-if VaR of proposed trades on the run of record's scenarios."""
+"""What-if VaR of proposed trades, and ES-minimising hedges, on the run of record's
+scenarios."""
 
 from __future__ import annotations
+
+import math
 
 from fastapi import APIRouter
 
@@ -11,6 +14,8 @@ from riskcap.api.deps import (
     check_node,
     visible,
 )
+from riskcap.api.optimise import HedgeSpec
+from riskcap.api.optimise import optimise as run_optimise
 from riskcap.api.whatif import ProposedTrade
 from riskcap.errors import RiskcapError
 
@@ -38,3 +43,43 @@ def whatif(body: S.WhatIfIn, st: State, caller: Caller) -> S.WhatIfOut:
         visible(st, caller, model.inputs.hierarchy.nodes),
     )
     return S.WhatIfOut.model_validate(result)
+
+
+# -- optimise --------------------------------------------------------------------------
+@router.post(
+    "/optimise",
+    response_model=S.OptimiseOut,
+    tags=["what-if"],
+    responses={404: {"model": S.ErrorOut}, 422: {"model": S.ErrorOut}},
+)
+def optimise(body: S.OptimiseIn, st: State, caller: Caller) -> S.OptimiseOut:
+    """Hedge quantities that minimise a node's ES (or VaR) under the latest run's
+    scenarios, with the what-if of the result (:mod:`riskcap.api.optimise`).
+
+    Read-only (nothing is stored): every role may ask, on nodes and books of its desks.
+    """
+    check_node(st, caller, body.node)
+    if body.book is not None:
+        check_node(st, caller, f"book:{body.book}")
+    model = st.whatif.model()
+    result = run_optimise(
+        model,
+        body.node,
+        [
+            HedgeSpec(
+                h.instrument_id,
+                -math.inf if h.lower is None else h.lower,
+                math.inf if h.upper is None else h.upper,
+                h.cost,
+            )
+            for h in body.hedges
+        ],
+        st.settings.service.whatif_confidence,
+        book=body.book,
+        measure=body.measure,
+        solver=body.solver,
+        budget=body.budget,
+        min_mean=body.min_mean,
+        visible=visible(st, caller, model.inputs.hierarchy.nodes),
+    )
+    return S.OptimiseOut.model_validate(result)
