@@ -52,6 +52,7 @@ class VarMethod(enum.StrEnum):
     HS = "hs"
     MC = "mc"
     PARAMETRIC = "parametric"
+    FHS = "fhs"  # filtered historical simulation (risk.fhs_model)
 
 
 class ScenarioMethod(enum.StrEnum):
@@ -59,3 +60,18 @@ class ScenarioMethod(enum.StrEnum):
 
     HS = "hs"
     MC = "mc"
+
+
+class VolModel(enum.StrEnum):
+    """Conditional variance models (market/volatility.py)."""
+
+    EWMA = "ewma"
+    GARCH = "garch"
+    GJR = "gjr"  # GJR-GARCH(1,1): a larger response to negative returns
+
+
+class Innovation(enum.StrEnum):
+    """Distribution of the standardised returns."""
+
+    NORMAL = "normal"
+    STUDENT_T = "t"

@@ -33,10 +33,12 @@ from pydantic import (
 from riskcap.choices import (
     EngineName,
     HorizonMethod,
+    Innovation,
     LockPolicy,
     McDistribution,
     ParametricMethod,
     ScenarioMethod,
+    VolModel,
 )
 from riskcap.errors import ConfigError
 
@@ -251,6 +253,21 @@ class RiskConfig(_Section):
         description="Parametric method: delta_normal, delta_gamma or cornish_fisher.",
     )
     seed: int = Field(42, description="Seed of Monte Carlo scenarios (jax.random.key).")
+    fhs_model: VolModel = Field(
+        VolModel.GARCH,
+        description="Filtered historical simulation (pipeline.fhs_horizons): the volatility "
+        "model fitted per factor — ewma, garch or gjr (GJR-GARCH).",
+    )
+    fhs_innovation: Innovation = Field(
+        Innovation.STUDENT_T,
+        description="Innovations of the fhs GARCH fits: normal or t (Student-t).",
+    )
+    fhs_fit_days: int = Field(
+        1000,
+        ge=150,
+        description="Daily returns the fhs volatility model is fitted on (at least "
+        "risk.lookback; fewer if the history is shorter).",
+    )
 
 
 class PipelineConfig(_Section):
@@ -299,6 +316,12 @@ class PipelineConfig(_Section):
         default_factory=lambda: [1],
         description="Horizons of Monte Carlo VaR/ES (risk.mc_scenarios scenarios); "
         "empty = no Monte Carlo.",
+    )
+    fhs_horizons: list[Horizon] = Field(
+        default_factory=list,
+        description="Horizons of filtered historical simulation (risk.fhs_model): the "
+        "look-back's standardised returns rescaled to today's forecast volatility; "
+        "empty = none.",
     )
 
 

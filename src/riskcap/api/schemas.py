@@ -50,7 +50,7 @@ FreeText = Annotated[
     AfterValidator(lambda v: check_text(v, "the text")),
 ]
 Measure = Literal["var", "es"]
-Method = Literal["hs", "mc"]
+Method = Literal["hs", "mc", "fhs"]
 Money = Annotated[float, Field(allow_inf_nan=False)]
 
 

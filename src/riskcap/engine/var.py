@@ -9,6 +9,10 @@ node. Reports (CLI tables, JSON, the catalog) are built from these results.
 * ``mc``: shocks drawn from N(0, Σ) or a multivariate Student-t with the EWMA
   covariance Σ of the daily shocks over ``lookback`` days, summed over ``horizon``
   daily steps; full revaluation, empirical VaR/ES.
+* ``fhs``: filtered historical simulation — a volatility model (EWMA, GARCH or
+  GJR-GARCH, ``risk.fhs_model``) fitted per factor on ``fhs_fit_days`` daily returns,
+  the look-back's standardised returns rescaled to today's forecast volatility
+  (:func:`riskcap.market.volatility.filtered_history_shocks`); full revaluation.
 * ``parametric``: δ and Γ in shock coordinates by autodiff, Σ × horizon, then
   delta-normal, delta-gamma-normal or Cornish–Fisher.
 """
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from riskcap.choices import McDistribution, ParametricMethod
+from riskcap.choices import Innovation, McDistribution, ParametricMethod, VolModel
 from riskcap.choices import VarMethod as VarMethod  # re-exported for the engine's callers
 from riskcap.config import EngineConfig, RiskConfig
 from riskcap.engine.local import BlockPlan, revalue
@@ -33,6 +37,7 @@ from riskcap.market.scenarios import (
     mc_normal_shocks,
     mc_student_t_shocks,
 )
+from riskcap.market.volatility import FilteredShocks, filtered_history_shocks
 from riskcap.risk.greeks import shock_sensitivities
 from riskcap.risk.measures import var_es
 from riskcap.risk.parametric import cornish_fisher, delta_gamma_normal, delta_normal
@@ -53,6 +58,9 @@ class VarSpec:
     seed: int
     memory_gb: float
     plan: BlockPlan | None = None  # block sizes other than memory_gb's (tests)
+    fhs_model: VolModel = VolModel.GARCH
+    fhs_innovation: Innovation = Innovation.STUDENT_T
+    fhs_fit_days: int = 1000
 
     def __post_init__(self) -> None:  # a choice given as its name becomes the member
         for name, kind in (
@@ -60,6 +68,8 @@ class VarSpec:
             ("horizon_method", HorizonMethod),
             ("mc_distribution", McDistribution),
             ("parametric", ParametricMethod),
+            ("fhs_model", VolModel),
+            ("fhs_innovation", Innovation),
         ):
             object.__setattr__(self, name, kind(getattr(self, name)))
 
@@ -78,6 +88,9 @@ class VarSpec:
             parametric=risk.parametric,
             seed=risk.seed,
             memory_gb=engine.memory_gb,
+            fhs_model=risk.fhs_model,
+            fhs_innovation=risk.fhs_innovation,
+            fhs_fit_days=risk.fhs_fit_days,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
@@ -88,6 +101,8 @@ class VarSpec:
             return f"hs {self.lookback}d"
         if self.method is VarMethod.MC:
             return f"mc {self.mc_distribution}"
+        if self.method is VarMethod.FHS:
+            return f"fhs {self.fhs_model} {self.lookback}d"
         return f"parametric {self.parametric}"
 
     @property
@@ -136,7 +151,29 @@ def scenario_shocks(inputs: RiskInputs, spec: VarSpec) -> np.ndarray:
         )
     if spec.method is VarMethod.MC:
         return monte_carlo_shocks(spec, daily_covariance(inputs, spec))
+    if spec.method is VarMethod.FHS:
+        return filtered_shocks(inputs, spec).shocks
     raise ValueError("parametric VaR does not simulate scenarios")
+
+
+def filtered_shocks(inputs: RiskInputs, spec: VarSpec) -> FilteredShocks:
+    """FHS shocks of ``spec``: the model fitted on the last ``fhs_fit_days`` daily returns
+    (at least the look-back; fewer when the history is shorter)."""
+    levels = np.asarray(inputs.levels, np.float64)
+    days = min(max(spec.fhs_fit_days, spec.lookback), levels.shape[0] - 1)
+    if days < spec.lookback:
+        raise ValueError(
+            f"FHS over {spec.lookback} days needs {spec.lookback + 1} dates, got {levels.shape[0]}"
+        )
+    daily = np.asarray(returns(levels[-(days + 1) :], inputs.factors.is_log, 1))
+    return filtered_history_shocks(
+        daily,
+        lookback=spec.lookback,
+        horizon=spec.horizon,
+        sqrt_time=spec.horizon_method is HorizonMethod.SQRT_TIME,
+        model=spec.fhs_model,
+        innovation=spec.fhs_innovation,
+    )
 
 
 def monte_carlo_shocks(spec: VarSpec, daily_cov: np.ndarray) -> np.ndarray:

@@ -180,16 +180,25 @@ def history_digest(whole: pa.Table, as_of: dt.date) -> str:
     return _sorted_digest(found.take(pa.array(np.arange(n))))
 
 
+FHS_KEYS = ("fhs_model", "fhs_innovation", "fhs_fit_days")
+
+
 def computation_config(settings: Settings) -> dict[str, Any]:
     """The part of the config that changes a run's numbers (not paths, locks, waits)."""
     dump = settings.model_dump(mode="json")
     pipeline = dump["pipeline"]
+    keys = ["confidences", "hs_horizons", "mc_horizons"]
+    risk = dict(dump["risk"])
+    fhs = {k: risk.pop(k) for k in FHS_KEYS}
+    if pipeline["fhs_horizons"]:  # without FHS its keys change nothing (nor run keys)
+        keys.append("fhs_horizons")
+        risk |= fhs
     return {
         "eod": dump["eod"],
         "quality": dump["quality"],
         "engine": _engine_config(dump["engine"]),
-        "risk": dump["risk"],
-        "pipeline": {k: pipeline[k] for k in ("confidences", "hs_horizons", "mc_horizons")},
+        "risk": risk,
+        "pipeline": {k: pipeline[k] for k in keys},
         "backtest": dump["backtest"],
         "capital": dump["capital"],
         "stress": dump["stress"],

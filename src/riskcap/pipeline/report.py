@@ -30,10 +30,11 @@ class Figure:
 
 def headline_labels(figures: Iterable[Figure]) -> list[str]:
     """Columns of the headline table: per historical set, VaR at the highest confidence
-    and ES at every confidence; per Monte Carlo set, VaR at the highest (HS 1d/10d VaR
-    and ES at 99 %, ES at 97.5 %, MC VaR). Stressed VaR is a capital input, shown by
-    ``riskcap capital``. Every figure stays in the JSON output."""
-    figs = [f for f in figures if f.method in ("hs", "mc")]
+    and ES at every confidence; per Monte Carlo and filtered historical set, VaR at the
+    highest (HS 1d/10d VaR and ES at 99 %, ES at 97.5 %, MC VaR, FHS VaR). Stressed VaR
+    is a capital input, shown by ``riskcap capital``. Every figure stays in the JSON
+    output."""
+    figs = [f for f in figures if f.method in ("hs", "mc", "fhs")]
     out: list[str] = []
     for _, horizon, method in sorted({(f.method != "hs", f.horizon, f.method) for f in figs}):
         mine = [f for f in figs if f.method == method and f.horizon == horizon]

@@ -52,9 +52,11 @@ class ScenarioSet:
 
 def scenario_sets(settings: Settings) -> list[ScenarioSet]:
     p = settings.pipeline
-    return [ScenarioSet(VarMethod.HS, h) for h in sorted(set(p.hs_horizons))] + [
-        ScenarioSet(VarMethod.MC, h) for h in sorted(set(p.mc_horizons))
-    ]
+    return (
+        [ScenarioSet(VarMethod.HS, h) for h in sorted(set(p.hs_horizons))]
+        + [ScenarioSet(VarMethod.MC, h) for h in sorted(set(p.mc_horizons))]
+        + [ScenarioSet(VarMethod.FHS, h) for h in sorted(set(p.fhs_horizons))]
+    )
 
 
 @dataclass
