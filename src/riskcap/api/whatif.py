@@ -42,7 +42,7 @@ from riskcap.engine.var import (
 from riskcap.errors import NotFoundError, RiskcapError, WhatIfRejected
 from riskcap.inputs.risk_inputs import RiskInputs, build_book, load_risk_inputs
 from riskcap.pricing.book import Book
-from riskcap.risk.measures import tail_count
+from riskcap.risk.measures import selected_var_es, tail_count
 from riskcap.store.catalog import Catalog, Run
 
 WHATIF_POSITION_BLOCK = 16
@@ -87,15 +87,10 @@ class WhatIfResult:
 
 def tail_var_es(pnl: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
     """Empirical VaR and ES of each row, as :func:`riskcap.risk.measures.var_es` defines
-    them (the ``k = ⌈(1 − α)·n⌉`` worst scenarios), by selection instead of a full sort.
-
-    ``np.partition`` puts the ``k`` smallest P&Ls first in O(n): VaR is minus the
-    largest of them (the k-th smallest, the same number the sort picks) and ES minus
-    their mean. A what-if request is dominated by this step at 10⁴ scenarios.
-    """
-    k = tail_count(pnl.shape[-1], confidence)
-    tail = np.partition(pnl, k - 1, axis=-1)[..., :k]
-    return -tail.max(axis=-1), -tail.mean(axis=-1)
+    them (the ``k = ⌈(1 − α)·n⌉`` worst scenarios), by selection instead of a full sort
+    (:func:`riskcap.risk.measures.selected_var_es`): a what-if request is dominated by
+    this step at 10⁴ scenarios."""
+    return selected_var_es(pnl, tail_count(pnl.shape[-1], confidence))
 
 
 class WhatIfModel:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
 
@@ -28,6 +29,14 @@ def tail_count(n: int, confidence: float) -> int:
     if n < 1:
         raise ValueError("no scenarios")
     return max(1, math.ceil(round((1.0 - confidence) * n, 9)))
+
+
+def selected_var_es(pnl: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(VaR, ES)`` of each row over its ``k`` smallest P&Ls, by selection
+    (``np.partition``, O(n)) instead of a sort: VaR is minus the largest of them (the
+    k-th smallest, the number the sort picks) and ES minus their mean."""
+    tail = np.partition(pnl, k - 1, axis=-1)[..., :k]
+    return -tail.max(axis=-1), -tail.mean(axis=-1)
 
 
 def value_at_risk(pnl: Float[ArrayLike, "... s"], confidence: float) -> Float[Array, ...]:

@@ -58,6 +58,7 @@ import scipy.optimize
 import scipy.sparse as sp
 
 from riskcap.errors import InvalidInput
+from riskcap.risk.measures import selected_var_es
 
 
 class OptimiseError(InvalidInput):
@@ -145,8 +146,8 @@ class HedgeSolution:
 
 def tail_risk(pnl: np.ndarray, k: int) -> tuple[float, float]:
     """``(VaR, ES)`` of one P&L vector with tail count ``k`` (positive = loss)."""
-    tail = np.partition(pnl, k - 1)[:k]
-    return float(-tail.max()), float(-tail.mean())
+    var, es = selected_var_es(pnl, k)
+    return float(var), float(es)
 
 
 def marginal_es(problem: HedgeProblem, x: np.ndarray) -> np.ndarray:
